@@ -1,0 +1,52 @@
+# Amparo: `make demo` serves the platform with demo data; `make test` runs the whole suite.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+PORT   ?= 8000
+MANAGE := $(BIN)/python manage.py
+
+.PHONY: demo test test-browser test-all lint bench messages makemessages clean system-deps
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	touch $@
+
+system-deps:
+	@scripts/ensure-system-deps.sh
+
+messages: $(VENV)/.installed system-deps
+	@$(MANAGE) compilemessages -v0 --ignore '.venv'
+
+demo: messages
+	$(MANAGE) migrate --noinput -v0
+	$(MANAGE) load_demo
+	@echo ""
+	@echo "Amparo is running on http://127.0.0.1:$(PORT)/  (Spanish: /es/, English: /en/, Portuguese: /pt/)"
+	@echo "Public pages need no account. Staff accounts come with the accounts issue; for the admin, run:"
+	@echo "    $(MANAGE) createsuperuser"
+	DEBUG=true $(MANAGE) runserver 127.0.0.1:$(PORT)
+
+test: messages
+	$(BIN)/pytest
+
+test-browser: messages
+	@scripts/ensure-system-deps.sh --browser
+	$(BIN)/pytest -m browser -p no:cacheprovider
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy amparo bench
+
+bench: messages
+	$(BIN)/python bench/run.py
+
+makemessages: $(VENV)/.installed system-deps
+	$(MANAGE) makemessages -l es -l en -l pt --ignore '.venv/*' --ignore 'var/*' --no-obsolete
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

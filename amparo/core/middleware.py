@@ -1,0 +1,45 @@
+"""The public-page middleware: what keeps a survivor's visit from leaving traces (DESIGN rules 8 and 9).
+
+Public pages are every URL outside the staff areas (/admin/, /staff/). On them this middleware removes any cookie
+the response would set, stops browsers and proxies from keeping a copy, and asks the browser not to send a referrer.
+It never reads or logs the client's address.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+
+STAFF_PREFIXES = ("/admin/", "/staff/")
+
+
+def is_public_path(path: str) -> bool:
+    return not path.startswith(STAFF_PREFIXES)
+
+
+class PublicPageMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        public = is_public_path(request.path)
+        request.is_public_page = public  # type: ignore[attr-defined]
+        if public:
+            # Nothing downstream may read or write a session or a CSRF cookie for a public page.
+            request.COOKIES = {}
+        response = self.get_response(request)
+        if public:
+            response.cookies.clear()
+            if not request.path.startswith(settings.STATIC_URL):
+                response["Cache-Control"] = "no-store"
+            response["Referrer-Policy"] = "no-referrer"
+            response["Permissions-Policy"] = "geolocation=(self), camera=(), microphone=(), interest-cohort=()"
+            if "Vary" in response:
+                vary = [v.strip() for v in response["Vary"].split(",") if v.strip().lower() != "cookie"]
+                if vary:
+                    response["Vary"] = ", ".join(vary)
+                else:
+                    del response["Vary"]
+        return response

@@ -1,0 +1,92 @@
+"""Directory search over JSON: the same selector and the same validation as the search page."""
+
+from __future__ import annotations
+
+from datetime import date
+from uuid import UUID
+
+from django.http import HttpRequest
+from ninja import Query, Router, Schema
+from ninja.errors import HttpError
+
+from .forms import SearchForm
+from .selectors import Hit, search_services
+
+router = Router(tags=["directory"])
+
+MAX_API_PAGE_SIZE = 50
+
+
+class SearchParams(Schema):
+    q: str = ""
+    need: str = ""
+    place: str = ""
+    lat: float | None = None
+    lon: float | None = None
+    fact: list[str] = []
+    open_now: bool = False
+    page: int = 1
+    size: int = 20
+
+
+class ServiceHit(Schema):
+    id: UUID
+    service_id: UUID
+    name: str
+    organization: str
+    municipality: str
+    municipality_pcode: str
+    latitude: float
+    longitude: float
+    distance_km: float | None
+    open_now: bool
+    types: list[str]
+    facts: dict[str, bool]
+    phone: str
+    last_verified_on: date | None
+
+
+class SearchPage(Schema):
+    page: int
+    has_next: bool
+    corrected: dict[str, str]
+    results: list[ServiceHit]
+
+
+def _hit(hit: Hit) -> ServiceHit:
+    sal, service = hit.sal, hit.sal.service
+    return ServiceHit(
+        id=sal.uuid,
+        service_id=service.uuid,
+        name=service.name,
+        organization=service.organization.name,
+        municipality=sal.place.name,
+        municipality_pcode=sal.place.pcode,
+        latitude=sal.latitude,
+        longitude=sal.longitude,
+        distance_km=round(hit.distance_km, 3) if hit.distance_km is not None else None,
+        open_now=hit.is_open,
+        types=[t.code for t in service.types.all()],
+        facts=service.facts(),
+        phone=service.phone,
+        last_verified_on=service.last_verified_on,
+    )
+
+
+@router.get("/search", response=SearchPage, summary="Search services")
+def search(request: HttpRequest, params: Query[SearchParams]) -> SearchPage:
+    if not 1 <= params.size <= MAX_API_PAGE_SIZE:
+        raise HttpError(400, f"size must be between 1 and {MAX_API_PAGE_SIZE}")
+    data = params.dict()
+    data["open_now"] = "on" if params.open_now else ""
+    data = {k: v for k, v in data.items() if v not in (None, "", [])}
+    form = SearchForm(data)
+    if not form.is_valid():
+        raise HttpError(400, form.error_text())
+    result = search_services(form.criteria(page_size=params.size))
+    return SearchPage(
+        page=result.page,
+        has_next=result.has_next,
+        corrected=result.corrected,
+        results=[_hit(h) for h in result.hits],
+    )

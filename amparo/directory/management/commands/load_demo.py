@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandParser
+
+from amparo.directory.demo import build_directory
+from amparo.directory.models import Organization, Service
+
+
+class Command(BaseCommand):
+    help = "Load the demo: places, a synthetic directory of a few hundred services, and the care pathways."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--reset", action="store_true", help="Delete the existing directory first.")
+
+    def handle(self, *args: object, **options: object) -> None:
+        if options["reset"]:
+            Organization.objects.all().delete()
+        if Service.objects.exists():
+            self.stdout.write("The directory already has services; leaving it as it is (use --reset to rebuild).")
+        else:
+            count = build_directory()
+            self.stdout.write(f"Demo directory: {count} services.")
+        call_command("load_pathways", stdout=self.stdout)

@@ -1,0 +1,266 @@
+"""The directory: places, organisations, their locations and services, with inclusion facts and opening hours.
+
+The shapes follow Open Referral HSDS 3.0 (organization, service, location, service_at_location, schedule) so that
+the HSDS API and import/export are straight mappings. Every HSDS-facing entity has a stable UUID besides its
+integer primary key.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .taxonomy import INCLUSION_FACT_CODES, SERVICE_TYPE_BY_CODE, SERVICE_TYPE_CHOICES
+
+
+class Place(models.Model):
+    """A country, first-level (admin1) or second-level (admin2: municipality) division, with its OCHA P-code."""
+
+    class Level(models.IntegerChoices):
+        COUNTRY = 0, _("Country")
+        ADMIN1 = 1, _("Department / province")
+        ADMIN2 = 2, _("Municipality")
+
+    class Zone(models.TextChoices):
+        BORDER = "border", _("Border")
+        URBAN = "urban", _("Urban")
+        RURAL = "rural", _("Rural")
+
+    pcode = models.CharField(_("P-code"), max_length=16, unique=True)
+    name = models.CharField(_("name"), max_length=120)
+    level = models.PositiveSmallIntegerField(_("level"), choices=Level.choices)
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    zone = models.CharField(_("zone type"), max_length=8, choices=Zone.choices, blank=True)
+    latitude = models.FloatField(
+        _("centroid latitude"), validators=[MinValueValidator(-90), MaxValueValidator(90)]
+    )
+    longitude = models.FloatField(
+        _("centroid longitude"), validators=[MinValueValidator(-180), MaxValueValidator(180)]
+    )
+    timezone = models.CharField(_("time zone"), max_length=64, default="America/Bogota")
+    search_name = models.CharField(max_length=200, editable=False, db_index=True)
+
+    class Meta:
+        ordering = ["level", "name"]
+        verbose_name = _("place")
+        verbose_name_plural = _("places")
+
+    def __str__(self) -> str:
+        if self.parent_id and self.level == self.Level.ADMIN2:
+            return f"{self.name} ({self.parent.name})"
+        return self.name
+
+    def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        from .text import normalize
+
+        self.search_name = normalize(self.name)
+        super().save(*args, **kwargs)
+
+
+class Organization(models.Model):
+    class Kind(models.TextChoices):
+        NGO = "ngo", _("NGO")
+        SEX_WORKER_LED = "sex-worker-led", _("Sex-worker-led organisation")
+        HEALTH = "health", _("Health entity")
+        PROSECUTOR = "prosecutor", _("Prosecutor's office")
+        COMISARIA = "comisaria", _("Comisaría de Familia")
+        OMBUDSMAN = "ombudsman", _("Ombudsman's office")
+        CHILD_WELFARE = "child-welfare", _("Child welfare")
+        LOCAL_GOVERNMENT = "local-government", _("Local government")
+        POLICE = "police", _("Police")
+        INTERNATIONAL = "international", _("International organisation")
+        OTHER = "other", _("Other")
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.NGO)
+    description = models.TextField(_("description"), blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    website = models.URLField(_("website"), blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Location(models.Model):
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="locations")
+    name = models.CharField(_("name"), max_length=200)
+    address = models.CharField(_("address"), max_length=250, blank=True)
+    place = models.ForeignKey(
+        Place,
+        on_delete=models.PROTECT,
+        related_name="locations",
+        limit_choices_to={"level": Place.Level.ADMIN2},
+        verbose_name=_("municipality"),
+    )
+    latitude = models.FloatField(_("latitude"), validators=[MinValueValidator(-90), MaxValueValidator(90)])
+    longitude = models.FloatField(_("longitude"), validators=[MinValueValidator(-180), MaxValueValidator(180)])
+    transportation = models.CharField(_("how to get there"), max_length=250, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("location")
+        verbose_name_plural = _("locations")
+
+    def __str__(self) -> str:
+        return f"{self.name}, {self.place.name}"
+
+
+class ServiceType(models.Model):
+    """One row per taxonomy code, so services can be filtered by need with an index; names come from code."""
+
+    code = models.CharField(max_length=40, primary_key=True, choices=SERVICE_TYPE_CHOICES)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position"]
+        verbose_name = _("service type")
+        verbose_name_plural = _("service types")
+
+    def __str__(self) -> str:
+        return str(self.name)
+
+    @property
+    def name(self) -> str:
+        info = SERVICE_TYPE_BY_CODE.get(self.code)
+        return str(info.name) if info else self.code
+
+
+class Service(models.Model):
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        INACTIVE = "inactive", _("Inactive")
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="services")
+    name = models.CharField(_("name"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    types = models.ManyToManyField(ServiceType, related_name="services", verbose_name=_("service types"))
+
+    # Inclusion facts (docs/taxonomy.md); each has its own last-verified date in facts_verified_on.
+    no_id_required = models.BooleanField(_("no ID document required"), default=False)
+    serves_irregular_migrants = models.BooleanField(_("serves people in irregular status"), default=False)
+    trans_affirming = models.BooleanField(_("trans-affirming"), default=False)
+    sex_worker_friendly = models.BooleanField(_("sex-worker-friendly"), default=False)
+    free_of_charge = models.BooleanField(_("free of charge"), default=False)
+    focal_point_on_site = models.BooleanField(_("focal point on site"), default=False)
+    wheelchair_accessible = models.BooleanField(_("wheelchair accessible"), default=False)
+    facts_verified_on = models.JSONField(_("facts verified on"), default=dict, blank=True)
+
+    languages = models.JSONField(_("languages (ISO 639-1 codes)"), default=list, blank=True)
+    cost = models.CharField(_("cost"), max_length=200, blank=True)
+    eligibility = models.CharField(_("eligibility"), max_length=300, blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    whatsapp = models.CharField(_("WhatsApp"), max_length=40, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    url = models.URLField(_("web page"), blank=True)
+    walk_in = models.BooleanField(_("walk-in without appointment"), default=False)
+    last_verified_on = models.DateField(_("last verified on"), null=True, blank=True)
+
+    search_text = models.TextField(editable=False, default="")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("service")
+        verbose_name_plural = _("services")
+        indexes = [models.Index(fields=["status", "last_verified_on"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def facts(self) -> dict[str, bool]:
+        return {code: getattr(self, code) for code in INCLUSION_FACT_CODES}
+
+    def fact_verified_on(self, code: str) -> date | None:
+        raw = (self.facts_verified_on or {}).get(code)
+        return date.fromisoformat(raw) if raw else None
+
+    @property
+    def is_stale(self) -> bool:
+        if self.last_verified_on is None:
+            return True
+        return (timezone.localdate() - self.last_verified_on).days > settings.STALE_AFTER_DAYS
+
+
+class ServiceAtLocation(models.Model):
+    """A service offered at a location: the unit people search for.
+
+    latitude, longitude and place are copied from the location (directory.services keeps them in step) so that
+    a distance or place search reads one indexed table instead of joining for every row.
+    """
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="at_locations")
+    location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="service_at_locations")
+    place = models.ForeignKey(Place, on_delete=models.PROTECT, related_name="+", editable=False)
+    latitude = models.FloatField(editable=False)
+    longitude = models.FloatField(editable=False)
+    open_24h = models.BooleanField(_("open 24 hours"), default=False)
+
+    class Meta:
+        verbose_name = _("service at location")
+        verbose_name_plural = _("services at locations")
+        constraints = [models.UniqueConstraint(fields=["service", "location"], name="unique_service_location")]
+        indexes = [models.Index(fields=["latitude", "longitude"]), models.Index(fields=["place", "service"])]
+
+    def __str__(self) -> str:
+        return f"{self.service.name} @ {self.location.name}"
+
+    def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        self.place_id = self.location.place_id
+        self.latitude = self.location.latitude
+        self.longitude = self.location.longitude
+        super().save(*args, **kwargs)
+
+
+class OpeningHours(models.Model):
+    """Weekly opening hours of a service at a location (HSDS schedule with freq=WEEKLY).
+
+    closes_at earlier than opens_at means the period runs past midnight into the next day.
+    """
+
+    class Weekday(models.IntegerChoices):
+        MONDAY = 1, _("Monday")
+        TUESDAY = 2, _("Tuesday")
+        WEDNESDAY = 3, _("Wednesday")
+        THURSDAY = 4, _("Thursday")
+        FRIDAY = 5, _("Friday")
+        SATURDAY = 6, _("Saturday")
+        SUNDAY = 7, _("Sunday")
+
+    service_at_location = models.ForeignKey(ServiceAtLocation, on_delete=models.CASCADE, related_name="hours")
+    weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
+    opens_at = models.TimeField(_("opens at"))
+    closes_at = models.TimeField(_("closes at"))
+
+    class Meta:
+        ordering = ["weekday", "opens_at"]
+        verbose_name = _("opening hours")
+        verbose_name_plural = _("opening hours")
+        indexes = [models.Index(fields=["weekday", "opens_at", "closes_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.opens_at:%H:%M}–{self.closes_at:%H:%M}"
+
+
+class SearchTerm(models.Model):
+    """The vocabulary of the directory's search text, used to correct small typos in queries."""
+
+    word = models.CharField(max_length=64, unique=True)
+
+    def __str__(self) -> str:
+        return self.word

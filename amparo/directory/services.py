@@ -1,0 +1,93 @@
+"""Writes to the directory. Each function is one transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import cache
+
+from django.db import transaction
+from django.utils import translation
+
+from .models import Location, SearchTerm, Service, ServiceAtLocation, ServiceType
+from .taxonomy import INCLUSION_FACTS, SERVICE_TYPE_BY_CODE, SERVICE_TYPES
+from .text import normalize
+
+_INDEX_LANGUAGES = ("es", "en", "pt")
+
+
+@cache
+def _type_terms(code: str) -> str:
+    """Names of a service type in every language plus its keywords, folded for the search index."""
+    info = SERVICE_TYPE_BY_CODE[code]
+    names = []
+    for language in _INDEX_LANGUAGES:
+        with translation.override(language):
+            names.append(str(info.name))
+    return normalize(" ".join([*names, info.keywords]))
+
+
+def build_search_text(service: Service, type_codes: Iterable[str], place_names: Iterable[str]) -> str:
+    parts = [service.name, service.description, service.organization.name, service.eligibility]
+    parts += [_type_terms(code) for code in type_codes]
+    parts += [fact.keywords for fact in INCLUSION_FACTS if getattr(service, fact.code)]
+    parts += list(place_names)
+    # A leading and trailing space lets the portable path match word prefixes with LIKE ' word%'.
+    return " " + normalize(" ".join(p for p in parts if p)) + " "
+
+
+def ensure_service_types() -> None:
+    """Create the taxonomy rows (idempotent); the codes themselves live in taxonomy.py."""
+    for position, info in enumerate(SERVICE_TYPES):
+        ServiceType.objects.update_or_create(code=info.code, defaults={"position": position})
+
+
+@transaction.atomic
+def services_reindex(service_ids: Iterable[int] | None = None, *, batch_size: int = 2000) -> int:
+    """Recompute the search text of the given services (all when None) and extend the typo vocabulary."""
+    qs = Service.objects.select_related("organization").prefetch_related("types", "at_locations__place__parent")
+    if service_ids is not None:
+        qs = qs.filter(pk__in=list(service_ids))
+    changed: list[Service] = []
+    words: set[str] = set()
+    count = 0
+    for service in qs.iterator(chunk_size=batch_size):
+        places = {
+            name
+            for sal in service.at_locations.all()
+            for name in (sal.place.name, sal.place.parent.name if sal.place.parent else "")
+        }
+        text = build_search_text(service, [t.code for t in service.types.all()], places)
+        words.update(w for w in text.split() if 3 <= len(w) <= 64 and not w.isdigit())
+        if text != service.search_text:
+            service.search_text = text
+            changed.append(service)
+        if len(changed) >= batch_size:
+            Service.objects.bulk_update(changed, ["search_text"])
+            count += len(changed)
+            changed = []
+    if changed:
+        Service.objects.bulk_update(changed, ["search_text"])
+        count += len(changed)
+    vocabulary_extend(words)
+    return count
+
+
+def vocabulary_extend(words: Iterable[str]) -> None:
+    SearchTerm.objects.bulk_create(
+        [SearchTerm(word=w) for w in sorted(set(words))], ignore_conflicts=True, batch_size=2000
+    )
+    from .selectors import vocabulary_changed
+
+    vocabulary_changed()
+
+
+@transaction.atomic
+def location_sync(location: Location) -> None:
+    """Copy a location's place and coordinates onto its service-at-location rows and reindex their services."""
+    sals = list(location.service_at_locations.all())
+    for sal in sals:
+        sal.place_id = location.place_id
+        sal.latitude = location.latitude
+        sal.longitude = location.longitude
+    ServiceAtLocation.objects.bulk_update(sals, ["place", "latitude", "longitude"])
+    services_reindex({sal.service_id for sal in sals})

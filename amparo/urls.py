@@ -1,0 +1,23 @@
+from django.conf.urls.i18n import i18n_patterns
+from django.contrib import admin
+from django.urls import include, path
+
+from amparo.core import views as core_views
+
+from .api import api
+
+handler400 = "amparo.core.views.bad_request"
+handler404 = "amparo.core.views.not_found"
+handler500 = "amparo.core.views.server_error"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/", api.urls),
+    path("healthz", core_views.healthz, name="healthz"),
+]
+urlpatterns += i18n_patterns(
+    path("", include("amparo.pathways.urls")),
+    path("", include("amparo.directory.urls")),
+    path("", include("amparo.core.urls")),
+    prefix_default_language=True,
+)

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs the Debian packages Amparo needs that pip cannot provide, when they are missing.
+#   gettext   - compilemessages/makemessages (translations)
+#   chromium  - only with --browser: the real browser for the browser tests (driven by Playwright)
+#   postgresql - only with --postgres: the second database the test suite runs on
+set -euo pipefail
+want=(gettext:msgfmt)
+for arg in "$@"; do
+  case "$arg" in
+    --browser) want+=(chromium:chromium fonts-dejavu-core:) ;;
+    --postgres) want+=(postgresql:pg_ctlcluster) ;;
+  esac
+done
+missing=()
+for item in "${want[@]}"; do
+  pkg=${item%%:*}; cmd=${item#*:}
+  if [ -n "$cmd" ]; then
+    command -v "$cmd" >/dev/null 2>&1 || missing+=("$pkg")
+  else
+    dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+  fi
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" -ne 0 ] && ! command -v sudo >/dev/null 2>&1; then
+  echo "Please install these Debian packages: ${missing[*]}" >&2
+  exit 1
+fi
+SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO=sudo
+echo "Installing Debian packages: ${missing[*]}"
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
