@@ -37,12 +37,8 @@ class Place(models.Model):
     level = models.PositiveSmallIntegerField(_("level"), choices=Level.choices)
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
     zone = models.CharField(_("zone type"), max_length=8, choices=Zone.choices, blank=True)
-    latitude = models.FloatField(
-        _("centroid latitude"), validators=[MinValueValidator(-90), MaxValueValidator(90)]
-    )
-    longitude = models.FloatField(
-        _("centroid longitude"), validators=[MinValueValidator(-180), MaxValueValidator(180)]
-    )
+    latitude = models.FloatField(_("centroid latitude"), validators=[MinValueValidator(-90), MaxValueValidator(90)])
+    longitude = models.FloatField(_("centroid longitude"), validators=[MinValueValidator(-180), MaxValueValidator(180)])
     timezone = models.CharField(_("time zone"), max_length=64, default="America/Bogota")
     search_name = models.CharField(max_length=200, editable=False, db_index=True)
 

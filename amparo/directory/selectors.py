@@ -186,9 +186,7 @@ def _base_queryset(criteria: SearchCriteria, words: list[str]) -> QuerySet[Servi
         qs = qs.filter(service_id__in=_text_filter(words))
     if criteria.needs:
         qs = qs.filter(
-            service_id__in=Service.types.through.objects.filter(servicetype_id__in=criteria.needs).values(
-                "service_id"
-            )
+            service_id__in=Service.types.through.objects.filter(servicetype_id__in=criteria.needs).values("service_id")
         )
     for fact in criteria.facts:
         if fact in INCLUSION_FACT_CODES:

@@ -68,9 +68,7 @@ SERVICE_TYPES: tuple[ServiceTypeInfo, ...] = (
         _("Free legal aid"),
         "abogada abogado asesoria juridica legal consultorio juridico lawyer legal aid advogada juridica",
     ),
-    ServiceTypeInfo(
-        "ombudsman", _("Ombudsman"), "defensoria pueblo defensor derechos humanos ombudsman human rights"
-    ),
+    ServiceTypeInfo("ombudsman", _("Ombudsman"), "defensoria pueblo defensor derechos humanos ombudsman human rights"),
     ServiceTypeInfo(
         "public-oversight",
         _("Oversight of public officials"),

@@ -85,9 +85,6 @@ add_translated_fields(Pathway, "title", _char(160))
 add_translated_fields(Pathway, "summary", _text)
 add_translated_fields(Pathway, "urgent_notice", _optional_text)
 add_translated_fields(PathwayStep, "title", _char(160))
-add_translated_fields(
-    PathwayStep, "time_limit", lambda code, required: models.CharField(code, max_length=200, blank=True)
-)
 add_translated_fields(PathwayStep, "what_to_do", _text)
-for _name in ("your_rights", "what_to_ask", "what_to_expect"):
+for _name in ("time_limit", "your_rights", "what_to_ask", "what_to_expect"):
     add_translated_fields(PathwayStep, _name, _optional_text)

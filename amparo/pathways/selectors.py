@@ -77,9 +77,7 @@ def resolve_pathway(pathway: Pathway, place: Place | None, *, at: datetime | Non
         codes = tuple(t.code for t in step.service_types.all())
         hits: list[Hit] = []
         if place is not None and codes:
-            found = search_services(
-                SearchCriteria(needs=codes, place=place, page_size=CANDIDATES_PER_STEP, at=at)
-            ).hits
+            found = search_services(SearchCriteria(needs=codes, place=place, page_size=CANDIDATES_PER_STEP, at=at)).hits
             hits = sorted(found, key=lambda h: (not h.is_open, h.distance_km or 0.0))[:SERVICES_PER_STEP]
         lines = [h for h in step.helplines.all() if helpline_applies(h, place, pathway.country)]
         steps.append(ResolvedStep(step=step, hits=hits, helplines=lines))

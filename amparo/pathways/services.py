@@ -7,6 +7,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from amparo.core.i18n import LANGUAGE_CODES
@@ -33,6 +34,13 @@ def _texts(prefix: str, value: Any, where: str, *, required: bool) -> dict[str, 
     return {f"{prefix}_{code}": str(value[code]).strip() for code in LANGUAGE_CODES}
 
 
+def _validate(obj: Any, where: str) -> None:
+    try:
+        obj.full_clean(exclude=["pathway"])
+    except ValidationError as exc:
+        raise ContentError(f"{where}: {exc.message_dict}") from exc
+
+
 def _service_types(codes: list[str], where: str) -> list[ServiceType]:
     unknown = [c for c in codes if c not in SERVICE_TYPE_BY_CODE]
     if unknown:
@@ -52,15 +60,19 @@ def helplines_load(entries: list[dict[str, Any]], where: str = "helplines.json")
     for position, entry in enumerate(entries):
         here = f"{where}[{position}]"
         fields: dict[str, Any] = {
-            "number": entry["number"],
-            "scope": entry["scope"],
+            "number": entry.get("number"),
+            "scope": entry.get("scope"),
             "confirmed": bool(entry.get("confirmed", True)),
             "position": position,
         }
         fields |= _texts("name", entry.get("name"), here, required=True)
         fields |= _texts("description", entry.get("description"), here, required=False)
         fields |= _texts("hours", entry.get("hours"), here, required=False)
-        Helpline.objects.update_or_create(code=entry["code"], defaults=fields)
+        helpline = Helpline.objects.filter(code=entry.get("code")).first() or Helpline(code=entry.get("code"))
+        for name, value in fields.items():
+            setattr(helpline, name, value)
+        _validate(helpline, here)
+        helpline.save()
     return len(entries)
 
 
@@ -83,7 +95,11 @@ def pathway_load(data: dict[str, Any], where: str, *, force: bool = False) -> bo
     fields |= _texts("title", data.get("title"), where, required=True)
     fields |= _texts("summary", data.get("summary"), where, required=True)
     fields |= _texts("urgent_notice", data.get("urgent_notice"), where, required=False)
-    pathway, _created = Pathway.objects.update_or_create(slug=slug, defaults=fields)
+    pathway = existing or Pathway(slug=slug)
+    for name, value in fields.items():
+        setattr(pathway, name, value)
+    _validate(pathway, where)
+    pathway.save()
     pathway.helplines.set(_helplines(list(data.get("helplines", [])), where))
     pathway.steps.all().delete()
     steps = data.get("steps") or []
@@ -97,7 +113,9 @@ def pathway_load(data: dict[str, Any], where: str, *, force: bool = False) -> bo
         }
         for name in _STEP_TEXTS:
             step_fields |= _texts(name, raw.get(name), here, required=name in {"title", "what_to_do"})
-        step = PathwayStep.objects.create(pathway=pathway, position=position, **step_fields)
+        step = PathwayStep(pathway=pathway, position=position, **step_fields)
+        _validate(step, here)
+        step.save()
         step.service_types.set(_service_types(list(raw.get("service_types", [])), here))
         step.helplines.set(_helplines(list(raw.get("helplines", [])), here))
     return True

@@ -1,0 +1,193 @@
+"""The one search selector and the search page, on whichever database the suite runs on."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time
+
+import pytest
+
+from amparo.directory.models import OpeningHours, Place, Service, ServiceAtLocation
+from amparo.directory.selectors import Point, SearchCriteria, haversine_km, search_services
+from amparo.directory.services import services_reindex
+
+pytestmark = pytest.mark.django_db
+
+
+def names(result) -> list[str]:  # type: ignore[no-untyped-def]
+    return [h.sal.service.name for h in result.hits]
+
+
+def test_accent_and_case_insensitive_text(demo_directory) -> None:
+    with_accent = search_services(SearchCriteria(text="PSICÓLOGA", page_size=50))
+    without = search_services(SearchCriteria(text="psicologa", page_size=50))
+    assert with_accent.hits
+    assert [h.sal.pk for h in with_accent.hits] == [h.sal.pk for h in without.hits]
+    for hit in without.hits:
+        assert {"mental-health"} & {t.code for t in hit.sal.service.types.all()}
+
+
+@pytest.mark.parametrize(
+    ("query", "expected_type"),
+    [("vih", "hiv"), ("denuncia", "criminal-complaint"), ("psicologa", "mental-health"), ("desalojo", "eviction-help")],
+)
+def test_spanish_words_find_their_service_type(demo_directory, query: str, expected_type: str) -> None:
+    result = search_services(SearchCriteria(text=query, page_size=1000))
+    found = {h.sal.pk for h in result.hits}
+    of_type = set(
+        ServiceAtLocation.objects.filter(service__types__code=expected_type, service__status="active").values_list(
+            "pk", flat=True
+        )
+    )
+    assert of_type and of_type <= found  # every service of that type is found by its everyday word
+    assert all(f" {query}" in h.sal.service.search_text for h in result.hits)
+
+
+def test_small_typo_is_corrected(demo_directory) -> None:
+    result = search_services(SearchCriteria(text="denucia", page_size=10))
+    assert result.corrected == {"denucia": "denuncia"}
+    assert result.hits
+    assert search_services(SearchCriteria(text="psicolgoa", page_size=10)).hits
+
+
+def test_nonsense_finds_nothing(demo_directory) -> None:
+    assert search_services(SearchCriteria(text="zzqxwv", page_size=10)).hits == []
+
+
+def test_filters_need_and_facts(demo_directory) -> None:
+    result = search_services(
+        SearchCriteria(needs=("mental-health",), facts=("trans_affirming", "no_id_required"), page_size=50)
+    )
+    assert result.hits
+    for hit in result.hits:
+        service = hit.sal.service
+        assert service.trans_affirming and service.no_id_required
+        assert "mental-health" in {t.code for t in service.types.all()}
+
+
+def test_ordered_by_distance_from_place_centroid(demo_directory) -> None:
+    cucuta = Place.objects.get(pcode="CO54001")
+    result = search_services(SearchCriteria(place=cucuta, page_size=20))
+    distances = [h.distance_km for h in result.hits]
+    assert distances == sorted(distances)
+    assert result.hits[0].sal.place.pcode in {"CO54001", "CO54874"}  # Cúcuta or its neighbour
+    assert distances[0] < 10
+
+
+def test_distance_order_matches_brute_force(demo_directory) -> None:
+    """The bounding-box shortcut must give exactly the nearest rows, including far from any service."""
+    for lat, lon in [(7.9, -72.5), (5.0, -70.0), (-12.05, -77.04), (20.0, -60.0)]:
+        origin = Point(lat, lon)
+        result = search_services(SearchCriteria(point=origin, page_size=15))
+        everything = sorted(
+            ServiceAtLocation.objects.filter(service__status="active"),
+            key=lambda s: haversine_km(origin, Point(s.latitude, s.longitude)),
+        )
+        expected = [round(haversine_km(origin, Point(s.latitude, s.longitude)), 6) for s in everything[:15]]
+        assert [round(h.distance_km or 0, 6) for h in result.hits] == expected
+
+
+def test_paging_has_next_and_no_overlap(demo_directory) -> None:
+    cucuta = Place.objects.get(pcode="CO54001")
+    first = search_services(SearchCriteria(place=cucuta, page_size=10, page=1))
+    second = search_services(SearchCriteria(place=cucuta, page_size=10, page=2))
+    assert first.has_next
+    assert not {h.sal.pk for h in first.hits} & {h.sal.pk for h in second.hits}
+
+
+def test_in_place_only_and_admin1_filters(demo_directory) -> None:
+    cucuta = Place.objects.get(pcode="CO54001")
+    only = search_services(SearchCriteria(place=cucuta, in_place_only=True, page_size=50))
+    assert only.hits and all(h.sal.place_id == cucuta.pk for h in only.hits)
+    guajira = Place.objects.get(pcode="CO44")
+    region = search_services(SearchCriteria(place=guajira, page_size=50))
+    assert region.hits and all(h.sal.place.parent_id == guajira.pk for h in region.hits)
+
+
+def test_open_now_respects_hours_and_overnight(demo_directory) -> None:
+    sal = ServiceAtLocation.objects.filter(open_24h=False).first()
+    assert sal is not None
+    sal.hours.all().delete()
+    # Tuesday 22:00 to Wednesday 02:00, Bogotá time (UTC-5).
+    OpeningHours.objects.create(service_at_location=sal, weekday=2, opens_at=time(22), closes_at=time(2))
+    Service.objects.filter(pk=sal.service_id).update(name="Overnight clinic")
+    services_reindex([sal.service_id])
+    tuesday_2330 = datetime(2026, 12, 2, 4, 30, tzinfo=UTC)  # Wednesday 04:30 UTC = Tuesday 23:30 Bogotá
+    wednesday_0100 = datetime(2026, 12, 2, 6, 0, tzinfo=UTC)  # Wednesday 01:00 Bogotá
+    wednesday_0300 = datetime(2026, 12, 2, 8, 0, tzinfo=UTC)  # Wednesday 03:00 Bogotá
+    for at, expected in [(tuesday_2330, True), (wednesday_0100, True), (wednesday_0300, False)]:
+        result = search_services(SearchCriteria(text="overnight clinic", open_now=True, at=at, page_size=5))
+        assert (sal.pk in {h.sal.pk for h in result.hits}) is expected, at
+
+
+def test_inactive_services_are_hidden(demo_directory) -> None:
+    service = Service.objects.filter(types__code="hiv").first()
+    assert service is not None
+    Service.objects.filter(pk=service.pk).update(status=Service.Status.INACTIVE)
+    result = search_services(SearchCriteria(needs=("hiv",), page_size=1000))
+    assert service.pk not in {h.sal.service_id for h in result.hits}
+
+
+def test_search_page_newcomer_task(demo_directory, public_client) -> None:
+    """Nearest trans-affirming mental-health service in Cúcuta that needs no ID, in Spanish."""
+    response = public_client.get(
+        "/es/services/",
+        {"q": "psicóloga", "place": "CO54001", "fact": ["trans_affirming", "no_id_required"]},
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Resultados" in html or "Results" in html
+    hits = response.context["result"].hits
+    assert hits and hits[0].sal.service.trans_affirming and hits[0].sal.service.no_id_required
+    assert hits[0].distance_km < 15
+    detail = public_client.get(f"/es/services/{hits[0].sal.uuid}/")
+    assert detail.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("params", "fragment"),
+    [
+        ({"place": "XX99"}, "XX99"),
+        ({"lat": "abc", "lon": "-72"}, ""),
+        ({"lat": "7.9"}, ""),
+        ({"lat": "95", "lon": "0"}, ""),
+        ({"q": "x" * 5000}, ""),
+        ({"q": "hola\x00mundo"}, ""),
+        ({"need": "not-a-type"}, ""),
+        ({"page": "0"}, ""),
+        ({"page": "99999999999999999999"}, ""),
+        ({"fact": "nope"}, ""),
+    ],
+)
+def test_bad_input_is_a_clear_400(demo_directory, public_client, params: dict[str, str], fragment: str) -> None:
+    response = public_client.get("/es/services/", params)
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert 'role="alert"' in html
+    assert fragment in html
+
+
+def test_binary_query_string_is_400_not_500(demo_directory, public_client) -> None:
+    response = public_client.get("/es/services/?q=%ff%fe%00%01&place=%c3%28")
+    assert response.status_code == 400
+
+
+def test_unknown_service_is_404(demo_directory, public_client) -> None:
+    assert public_client.get("/es/services/00000000-0000-0000-0000-000000000000/").status_code == 404
+    assert public_client.get("/es/services/not-a-uuid/").status_code == 404
+
+
+def test_api_search_and_errors(demo_directory, public_client) -> None:
+    ok = public_client.get(
+        "/api/directory/search", {"q": "denucia", "need": "criminal-complaint", "place": "CO54001", "size": 5}
+    )
+    assert ok.status_code == 200
+    body = ok.json()
+    assert body["corrected"] == {"denucia": "denuncia"}
+    assert len(body["results"]) == 5
+    assert all("criminal-complaint" in r["types"] for r in body["results"])
+    assert [r["distance_km"] for r in body["results"]] == sorted(r["distance_km"] for r in body["results"])
+    for params in ({"place": "NOPE1"}, {"lat": "x", "lon": "1"}, {"size": "500"}, {"page": "-1"}):
+        bad = public_client.get("/api/directory/search", params)
+        assert bad.status_code == 400, params
+        assert "detail" in bad.json()
+    assert public_client.get("/api/openapi.json").status_code == 200
