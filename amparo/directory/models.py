@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
+from typing import Any
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -48,11 +49,11 @@ class Place(models.Model):
         verbose_name_plural = _("places")
 
     def __str__(self) -> str:
-        if self.parent_id and self.level == self.Level.ADMIN2:
+        if self.parent is not None and self.level == self.Level.ADMIN2:
             return f"{self.name} ({self.parent.name})"
         return self.name
 
-    def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def save(self, *args: Any, **kwargs: Any) -> None:
         from .text import normalize
 
         self.search_name = normalize(self.name)
@@ -216,7 +217,7 @@ class ServiceAtLocation(models.Model):
     def __str__(self) -> str:
         return f"{self.service.name} @ {self.location.name}"
 
-    def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def save(self, *args: Any, **kwargs: Any) -> None:
         self.place_id = self.location.place_id
         self.latitude = self.location.latitude
         self.longitude = self.location.longitude

@@ -157,7 +157,7 @@ def _open_now_condition(at: datetime) -> Q:
             Q(weekday=day, opens_at__lte=now) & (Q(closes_at__gt=now) | Q(closes_at__lt=F("opens_at")))
             | Q(weekday=yesterday, closes_at__lt=F("opens_at"), closes_at__gt=now)
         )
-        condition |= Q(place__timezone=tz_name) & Exists(hours)
+        condition |= Q(Q(place__timezone=tz_name), Exists(hours))
     return condition
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -9,7 +11,7 @@ from amparo.core.i18n import LocalizedMixin, add_translated_fields
 from amparo.directory.models import ServiceType
 
 
-def _char(max_length: int) -> object:
+def _char(max_length: int) -> Callable[[str, bool], models.Field]:
     return lambda code, required: models.CharField(f"{code}", max_length=max_length, blank=not required)
 
 

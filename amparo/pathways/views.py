@@ -68,6 +68,7 @@ def card(request: HttpRequest, slug: str) -> HttpResponse:
     place = context["place"]
     if isinstance(place, Place):
         target += f"?place={place.pcode}"
-    context["target_url"] = request.build_absolute_uri(target)
-    context["qr"] = qr_svg(context["target_url"])
+    target_url = request.build_absolute_uri(target)
+    context["target_url"] = target_url
+    context["qr"] = qr_svg(target_url)
     return render(request, "pathways/card.html", context)

@@ -13,10 +13,6 @@ from amparo.directory.services import services_reindex
 pytestmark = pytest.mark.django_db
 
 
-def names(result) -> list[str]:  # type: ignore[no-untyped-def]
-    return [h.sal.service.name for h in result.hits]
-
-
 def test_accent_and_case_insensitive_text(demo_directory) -> None:
     with_accent = search_services(SearchCriteria(text="PSICÓLOGA", page_size=50))
     without = search_services(SearchCriteria(text="psicologa", page_size=50))
@@ -67,7 +63,7 @@ def test_filters_need_and_facts(demo_directory) -> None:
 def test_ordered_by_distance_from_place_centroid(demo_directory) -> None:
     cucuta = Place.objects.get(pcode="CO54001")
     result = search_services(SearchCriteria(place=cucuta, page_size=20))
-    distances = [h.distance_km for h in result.hits]
+    distances = [h.distance_km or 0.0 for h in result.hits]
     assert distances == sorted(distances)
     assert result.hits[0].sal.place.pcode in {"CO54001", "CO54874"}  # Cúcuta or its neighbour
     assert distances[0] < 10

@@ -1,0 +1,59 @@
+"""Settings come from the environment and fail loudly on bad values (run in subprocesses: settings load once)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[3]
+PROD = {
+    "AMPARO_ENV": "production",
+    "SECRET_KEY": "x" * 20 + "-production-secret-key-for-the-check-only-0123456789",
+    "ALLOWED_HOSTS": "amparo.example.org",
+    "DATABASE_URL": "postgres://amparo:secret@db.example.org:5432/amparo",
+}
+
+
+def run_manage(tmp_path: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "SECRET_KEY", "DEBUG", "AMPARO_ENV"}}
+    clean |= {"AMPARO_VAR_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "amparo.settings"} | env
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=clean, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_check_deploy_is_clean_in_production(tmp_path: Path) -> None:
+    result = run_manage(tmp_path, PROD, "check", "--deploy", "--fail-level", "WARNING")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"AMPARO_ENV": "production", "ALLOWED_HOSTS": "a.org"}, "SECRET_KEY is required"),
+        ({**PROD, "SECRET_KEY": "short"}, "at least 50 characters"),
+        ({**PROD, "ALLOWED_HOSTS": ""}, "ALLOWED_HOSTS is required"),
+        ({**PROD, "DEBUG": "true"}, "DEBUG must be off"),
+        ({"DEBUG": "maybe"}, "DEBUG must be true or false"),
+        ({"AMPARO_ENV": "staging"}, "AMPARO_ENV must be"),
+        ({"DATABASE_URL": "mysql://root@localhost/amparo"}, "SQLite or PostgreSQL"),
+        ({"DATABASE_URL": "nonsense://"}, "DATABASE_URL"),
+    ],
+)
+def test_bad_configuration_stops_start_up(tmp_path: Path, env: dict[str, str], message: str) -> None:
+    result = run_manage(tmp_path, env, "check")
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+def test_development_generates_a_secret_key_once(tmp_path: Path) -> None:
+    assert run_manage(tmp_path, {}, "check").returncode == 0
+    key = (tmp_path / "secret_key").read_text()
+    assert len(key) >= 50
+    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+    assert run_manage(tmp_path, {}, "check").returncode == 0
+    assert (tmp_path / "secret_key").read_text() == key
