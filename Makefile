@@ -46,7 +46,7 @@ bench: messages
 	$(BIN)/python bench/run.py
 
 makemessages: $(VENV)/.installed system-deps
-	$(MANAGE) makemessages -l es -l en -l pt --ignore '.venv/*' --ignore 'var/*' --no-obsolete
+	$(MANAGE) makemessages -l es -l en -l pt --ignore '.venv/*' --ignore 'var/*' --ignore 'bench/*' --no-obsolete
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
