@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .models import Location, OpeningHours, Organization, Place, Service, ServiceAtLocation
-from .services import location_sync, services_reindex
+from .services import location_sync, services_mark_verified, services_reindex
 
 
 class StaleFilter(admin.SimpleListFilter):
@@ -87,6 +87,13 @@ class ServiceAdmin(admin.ModelAdmin):
     filter_horizontal = ["types"]
     inlines = [ServiceAtLocationInline]
     ordering = ["last_verified_on"]
+
+    actions = ["mark_verified_today"]
+
+    @admin.action(description=_("Mark the selected services and all their facts as verified today"))
+    def mark_verified_today(self, request: HttpRequest, queryset: QuerySet[Service]) -> None:
+        count = services_mark_verified(queryset.values_list("pk", flat=True))
+        self.message_user(request, _("%(count)d services marked as verified today.") % {"count": count})
 
     @admin.display(description=_("verification"))
     def verification_state(self, obj: Service) -> str:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date
 from functools import cache
 
 from django.db import transaction
-from django.utils import translation
+from django.utils import timezone, translation
 
 from .models import Location, SearchTerm, Service, ServiceAtLocation, ServiceType
-from .taxonomy import INCLUSION_FACTS, SERVICE_TYPE_BY_CODE, SERVICE_TYPES
+from .taxonomy import INCLUSION_FACT_CODES, INCLUSION_FACTS, SERVICE_TYPE_BY_CODE, SERVICE_TYPES
 from .text import normalize
 
 _INDEX_LANGUAGES = ("es", "en", "pt")
@@ -91,3 +92,15 @@ def location_sync(location: Location) -> None:
         sal.longitude = location.longitude
     ServiceAtLocation.objects.bulk_update(sals, ["place", "latitude", "longitude"])
     services_reindex({sal.service_id for sal in sals})
+
+
+@transaction.atomic
+def services_mark_verified(service_ids: Iterable[int], *, on: date | None = None) -> int:
+    """Record that the services and every one of their inclusion facts were confirmed on a date (today)."""
+    day = on or timezone.localdate()
+    services = list(Service.objects.filter(pk__in=list(service_ids)))
+    for service in services:
+        service.last_verified_on = day
+        service.facts_verified_on = {code: day.isoformat() for code in INCLUSION_FACT_CODES}
+    Service.objects.bulk_update(services, ["last_verified_on", "facts_verified_on"])
+    return len(services)

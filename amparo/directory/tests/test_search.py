@@ -187,3 +187,20 @@ def test_api_search_and_errors(demo_directory, public_client) -> None:
         assert bad.status_code == 400, params
         assert "detail" in bad.json()
     assert public_client.get("/api/openapi.json").status_code == 200
+
+
+def test_mark_verified_sets_service_and_fact_dates(demo_directory) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from amparo.directory.services import services_mark_verified
+
+    today = timezone.localdate()
+    stale = Service.objects.filter(last_verified_on__lt=today - timedelta(days=100)).first()
+    assert stale is not None and stale.is_stale
+    assert services_mark_verified([stale.pk], on=today - timedelta(days=1)) == 1
+    stale.refresh_from_db()
+    assert stale.last_verified_on == today - timedelta(days=1)
+    assert not stale.is_stale
+    assert stale.fact_verified_on("trans_affirming") == today - timedelta(days=1)
