@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import template
 from django.conf import settings
 from django.urls import translate_url
+from django.utils.formats import number_format
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language
@@ -24,7 +25,12 @@ def language_links(context: template.Context) -> SafeString:
         if code == current:
             items.append(format_html('<strong lang="{}">{}</strong>', code, native))
         else:
-            url = translate_url(request.path, code) + (f"?{query}" if query else "")
+            url = translate_url(request.path, code)
+            prefix = f"/{current}/"
+            if url == request.path and url.startswith(prefix):
+                # translate_url leaves a path it cannot resolve (a 404 page) unchanged: swap the prefix instead.
+                url = f"/{code}/{url[len(prefix) :]}"
+            url += f"?{query}" if query else ""
             items.append(format_html('<a href="{}" lang="{}" hreflang="{}">{}</a>', url, code, code, native))
     return format_html_join("", "{}", ((i,) for i in items))
 
@@ -33,7 +39,7 @@ def language_links(context: template.Context) -> SafeString:
 def km(value: float | None) -> str:
     if value is None:
         return ""
-    return f"{value:.1f} km" if value < 10 else f"{value:.0f} km"
+    return f"{number_format(value, 1 if value < 10 else 0)} km"
 
 
 @register.filter
