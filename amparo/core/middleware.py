@@ -35,7 +35,7 @@ class PublicPageMiddleware:
             if not request.path.startswith(settings.STATIC_URL):
                 response["Cache-Control"] = "no-store"
             response["Referrer-Policy"] = "no-referrer"
-            response["Permissions-Policy"] = "geolocation=(self), camera=(), microphone=(), interest-cohort=()"
+            response["Permissions-Policy"] = "geolocation=(self), camera=(), microphone=(), payment=(), usb=()"
             if "Vary" in response:
                 vary = [v.strip() for v in response["Vary"].split(",") if v.strip().lower() != "cookie"]
                 if vary:

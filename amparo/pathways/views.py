@@ -1,11 +1,14 @@
 from __future__ import annotations
 
-from django.core.exceptions import BadRequest
+from collections.abc import Callable
+from functools import wraps
+
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from amparo.core.views import bad_request_page
 from amparo.directory.models import Place
 from amparo.directory.selectors import municipalities, place_by_code
 
@@ -15,18 +18,36 @@ from .selectors import helplines_for, pathway_by_slug, published_pathways, resol
 MAX_PLACE_CODE = 16
 
 
+class PlaceError(ValueError):
+    """The request names a place we cannot use; the message is for the person."""
+
+
 def _place_from_request(request: HttpRequest) -> Place | None:
     code = request.GET.get("place", "").strip()
     if not code:
         return None
     if len(code) > MAX_PLACE_CODE or not code.isalnum():
-        raise BadRequest(_("The place code is not valid."))
+        raise PlaceError(_("The place code is not valid."))
     place = place_by_code(code)
     if place is None:
-        raise BadRequest(_("We do not know the place code “%(code)s”.") % {"code": code})
+        raise PlaceError(_("We do not know the place code “%(code)s”.") % {"code": code})
     return place
 
 
+def _with_place(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Render a bad place as a 400 page here, so the code typed by the person never reaches a log."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, **kwargs: str) -> HttpResponse:
+        try:
+            return view(request, **kwargs)
+        except PlaceError as exc:
+            return bad_request_page(request, str(exc))
+
+    return wrapper
+
+
+@_with_place
 def home(request: HttpRequest) -> HttpResponse:
     place = _place_from_request(request)
     return render(
@@ -54,14 +75,17 @@ def _resolved(request: HttpRequest, slug: str) -> dict[str, object]:
     }
 
 
+@_with_place
 def detail(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "pathways/detail.html", _resolved(request, slug))
 
 
+@_with_place
 def printable(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "pathways/print.html", _resolved(request, slug))
 
 
+@_with_place
 def card(request: HttpRequest, slug: str) -> HttpResponse:
     context = _resolved(request, slug)
     target = reverse("pathways:detail", args=[slug])
