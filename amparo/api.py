@@ -23,3 +23,4 @@ def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse
 
 
 api.add_router("/directory/", directory_router)
+api.add_router("/hsds/", "amparo.directory.hsds.api.router")

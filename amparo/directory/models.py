@@ -158,8 +158,8 @@ class Service(models.Model):
     facts_verified_on = models.JSONField(_("facts verified on"), default=dict, blank=True)
 
     languages = models.JSONField(_("languages (ISO 639-1 codes)"), default=list, blank=True)
-    cost = models.CharField(_("cost"), max_length=200, blank=True)
-    eligibility = models.CharField(_("eligibility"), max_length=300, blank=True)
+    cost = models.TextField(_("cost"), blank=True)
+    eligibility = models.TextField(_("eligibility"), blank=True)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     whatsapp = models.CharField(_("WhatsApp"), max_length=40, blank=True)
     email = models.EmailField(_("email"), blank=True)

@@ -180,7 +180,8 @@ def is_open_at(sal: ServiceAtLocation, at: datetime) -> bool:
 # --- Search ------------------------------------------------------------------------------------------------
 
 
-def _base_queryset(criteria: SearchCriteria, words: list[str]) -> QuerySet[ServiceAtLocation]:
+def search_queryset(criteria: SearchCriteria, words: list[str]) -> QuerySet[ServiceAtLocation]:
+    """The rows matching criteria (words already corrected), unordered: for counts and for search_services."""
     qs = ServiceAtLocation.objects.filter(service__status=Service.Status.ACTIVE)
     if words:
         qs = qs.filter(service_id__in=_text_filter(words))
@@ -235,7 +236,7 @@ def _by_distance(qs: QuerySet[ServiceAtLocation], origin: Point, offset: int, li
 
 def search_services(criteria: SearchCriteria) -> SearchResult:
     words, corrected = correct_tokens(tokens(criteria.text))
-    qs = _base_queryset(criteria, words)
+    qs = search_queryset(criteria, words)
     origin = _origin(criteria)
     page = max(1, criteria.page)
     offset, limit = (page - 1) * criteria.page_size, criteria.page_size + 1

@@ -204,3 +204,22 @@ def test_mark_verified_sets_service_and_fact_dates(demo_directory) -> None:
     assert stale.last_verified_on == today - timedelta(days=1)
     assert not stale.is_stale
     assert stale.fact_verified_on("trans_affirming") == today - timedelta(days=1)
+
+
+def test_sqlite_fts_survives_table_rebuilds(demo_directory) -> None:
+    """Altering directory_service on SQLite rebuilds the table and drops triggers; post_migrate repairs them."""
+    from django.db import connection
+
+    from amparo.directory.search_index import ensure_search_index
+
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite-only structure")
+    assert ensure_search_index() is False  # the migrated test database is already complete
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TRIGGER directory_service_au")
+    assert ensure_search_index() is True
+    service = Service.objects.filter(types__code="hiv").first()
+    assert service is not None
+    Service.objects.filter(pk=service.pk).update(name="Clínica Zafiro")
+    services_reindex([service.pk])
+    assert [h.sal.service_id for h in search_services(SearchCriteria(text="zafiro")).hits] == [service.pk]
