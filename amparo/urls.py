@@ -13,6 +13,8 @@ handler500 = "amparo.core.views.server_error"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", api.urls),
+    path("staff/", include("amparo.accounts.urls")),
+    path("staff/audit/", include("amparo.audit.urls")),
     path("healthz", core_views.healthz, name="healthz"),
 ]
 urlpatterns += i18n_patterns(

@@ -12,6 +12,8 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from amparo.core.admin_site import CoordinatorAdminMixin
+
 from .models import Location, OpeningHours, Organization, Place, Service, ServiceAtLocation
 from .services import location_sync, services_mark_verified, services_reindex
 
@@ -34,21 +36,21 @@ class StaleFilter(admin.SimpleListFilter):
 
 
 @admin.register(Place)
-class PlaceAdmin(admin.ModelAdmin):
+class PlaceAdmin(CoordinatorAdminMixin, admin.ModelAdmin):
     list_display = ["name", "pcode", "level", "zone", "parent"]
     list_filter = ["level", "zone"]
     search_fields = ["name", "pcode"]
 
 
 @admin.register(Organization)
-class OrganizationAdmin(admin.ModelAdmin):
+class OrganizationAdmin(CoordinatorAdminMixin, admin.ModelAdmin):
     list_display = ["name", "kind"]
     list_filter = ["kind"]
     search_fields = ["name"]
 
 
 @admin.register(Location)
-class LocationAdmin(admin.ModelAdmin):
+class LocationAdmin(CoordinatorAdminMixin, admin.ModelAdmin):
     list_display = ["name", "organization", "place"]
     search_fields = ["name", "organization__name"]
     autocomplete_fields = ["organization", "place"]
@@ -58,20 +60,20 @@ class LocationAdmin(admin.ModelAdmin):
         location_sync(obj)
 
 
-class OpeningHoursInline(admin.TabularInline):
+class OpeningHoursInline(CoordinatorAdminMixin, admin.TabularInline):
     model = OpeningHours
     extra = 0
 
 
 @admin.register(ServiceAtLocation)
-class ServiceAtLocationAdmin(admin.ModelAdmin):
+class ServiceAtLocationAdmin(CoordinatorAdminMixin, admin.ModelAdmin):
     list_display = ["service", "location", "place", "open_24h"]
     search_fields = ["service__name", "location__name"]
     autocomplete_fields = ["service", "location"]
     inlines = [OpeningHoursInline]
 
 
-class ServiceAtLocationInline(admin.TabularInline):
+class ServiceAtLocationInline(CoordinatorAdminMixin, admin.TabularInline):
     model = ServiceAtLocation
     extra = 0
     autocomplete_fields = ["location"]
@@ -79,7 +81,7 @@ class ServiceAtLocationInline(admin.TabularInline):
 
 
 @admin.register(Service)
-class ServiceAdmin(admin.ModelAdmin):
+class ServiceAdmin(CoordinatorAdminMixin, admin.ModelAdmin):
     list_display = ["name", "organization", "status", "last_verified_on", "verification_state"]
     list_filter = [StaleFilter, "status", "types", "trans_affirming", "no_id_required", "sex_worker_friendly"]
     search_fields = ["name", "organization__name"]

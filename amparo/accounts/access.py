@@ -1,0 +1,95 @@
+"""The ONE permission module (DESIGN.md rule 1).
+
+Every staff view is declared with `staff_view(roles)`: anonymous users are sent to the login page, and a user
+without one of the roles gets the same 404 as for a page that does not exist. Every object kind has ONE access
+function here, `get_<kind>_for_user(user, id, ...)`, used by every view and API; "not found" and "not allowed"
+answer the same 404. The role-matrix test reads `STAFF_RULES` to make sure no staff URL is left without a rule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from functools import wraps
+from typing import Any, TypeVar
+from uuid import UUID
+
+from django.contrib.auth.views import redirect_to_login
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+
+from .models import Invitation, Membership, Organization, User
+from .roles import PLATFORM_ADMIN, Role
+
+ANY_STAFF = frozenset({*Role.values, PLATFORM_ADMIN})
+View = TypeVar("View", bound=Callable[..., HttpResponse])
+
+# view function -> the roles that may open it (read by the role-matrix test)
+STAFF_RULES: dict[Callable[..., HttpResponse], frozenset[str]] = {}
+
+
+def user_roles(user: Any) -> set[str]:
+    """The roles a user holds in any organisation, plus PLATFORM_ADMIN for superusers."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return set()
+    roles = set(Membership.objects.filter(user=user, active=True).values_list("role", flat=True))
+    if user.is_superuser:
+        roles.add(PLATFORM_ADMIN)
+    return roles
+
+
+def staff_view(roles: Iterable[str]) -> Callable[[View], View]:
+    allowed = frozenset(roles)
+    unknown = allowed - ANY_STAFF
+    if unknown:
+        raise ValueError(f"unknown roles {unknown}")
+
+    def decorate(view: View) -> View:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if not allowed & user_roles(request.user):
+                raise Http404
+            return view(request, *args, **kwargs)
+
+        STAFF_RULES[wrapper] = allowed
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
+
+
+def organizations_for_user(user: User, roles: Iterable[str]) -> QuerySet[Organization]:
+    """Organisations in which the user holds one of the roles (all of them for a platform administrator)."""
+    roles = set(roles)
+    if PLATFORM_ADMIN in roles and user.is_superuser:
+        return Organization.objects.all()
+    return Organization.objects.filter(
+        memberships__user=user, memberships__active=True, memberships__role__in=roles
+    ).distinct()
+
+
+def get_organization_for_user(user: User, organization_uuid: UUID | str, roles: Iterable[str]) -> Organization:
+    organization = organizations_for_user(user, roles).filter(uuid=_uuid_or_404(organization_uuid)).first()
+    if organization is None:
+        raise Http404
+    return organization
+
+
+def get_invitation_for_user(user: User, invitation_id: int) -> Invitation:
+    """An invitation, for a coordinator of its organisation (or a platform administrator)."""
+    organizations = organizations_for_user(user, {Role.COORDINATOR, PLATFORM_ADMIN})
+    invitation = Invitation.objects.filter(pk=invitation_id, organization__in=organizations).first()
+    if invitation is None:
+        raise Http404
+    return invitation
+
+
+def is_coordinator(user: Any) -> bool:
+    return bool(user_roles(user) & {Role.COORDINATOR, PLATFORM_ADMIN})
+
+
+def _uuid_or_404(value: UUID | str) -> UUID:
+    try:
+        return value if isinstance(value, UUID) else UUID(str(value))
+    except ValueError as exc:
+        raise Http404 from exc

@@ -1,0 +1,12 @@
+"""How django-axes names the account an attempt was made on: the e-mail, case-folded, however it arrived."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def attempted_account(request: Any, credentials: dict[str, Any] | None) -> str | None:
+    value = (credentials or {}).get("username") or (credentials or {}).get("email")
+    if value is None and request is not None and hasattr(request, "POST"):
+        value = request.POST.get("email")
+    return str(value).strip().lower()[:254] if value else None

@@ -1,0 +1,135 @@
+"""Writes for accounts: invitations, memberships and two-factor devices. One transaction each, audited."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from amparo.audit.services import audit_record
+
+from .models import Invitation, Membership, Organization, User
+
+INVITATION_DAYS = 7
+RECOVERY_CODES = 10
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@transaction.atomic
+def invitation_create(*, actor: User, organization: Organization, email: str, role: str, accept_url: str) -> str:
+    """Create an invitation and e-mail its link; returns the token (shown to nobody else, stored only hashed)."""
+    token = secrets.token_urlsafe(32)
+    invitation = Invitation.objects.create(
+        organization=organization,
+        email=email.lower(),
+        role=role,
+        token_hash=token_hash(token),
+        invited_by=actor,
+        expires_at=timezone.now() + timedelta(days=INVITATION_DAYS),
+    )
+    audit_record(
+        actor=actor, action="invitation.create", obj=invitation, organization=organization, detail={"role": role}
+    )
+    link = accept_url.replace("TOKEN", token)
+    send_mail(
+        _("Invitation to Amparo"),
+        _(
+            "%(org)s invites you to Amparo as %(role)s.\n\nOpen this link within %(days)d days to create your "
+            "account:\n%(link)s\n\nIf you did not expect this message, ignore it."
+        )
+        % {"org": organization.name, "role": invitation.get_role_display(), "days": INVITATION_DAYS, "link": link},
+        settings.DEFAULT_FROM_EMAIL,
+        [invitation.email],
+    )
+    return token
+
+
+def invitation_by_token(token: str) -> Invitation | None:
+    invitation = Invitation.objects.select_related("organization").filter(token_hash=token_hash(token)).first()
+    return invitation if invitation is not None and invitation.is_open else None
+
+
+@transaction.atomic
+def invitation_revoke(*, actor: User, invitation: Invitation) -> None:
+    invitation.revoked_at = timezone.now()
+    invitation.save(update_fields=["revoked_at"])
+    audit_record(actor=actor, action="invitation.revoke", obj=invitation, organization=invitation.organization)
+
+
+@transaction.atomic
+def invitation_accept(*, invitation: Invitation, display_name: str, password: str) -> User:
+    """Create the account (or join an existing one with the same e-mail) and the membership."""
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if not invitation.is_open:
+        raise ValidationError(_("This invitation has expired or was already used."))
+    user = User.objects.filter(email__iexact=invitation.email).first()
+    if user is None:
+        user = User(email=invitation.email, username=invitation.email, display_name=display_name)
+        user.set_password(password)
+        user.full_clean(exclude=["password"])
+        user.save()
+    Membership.objects.update_or_create(
+        user=user, organization=invitation.organization, role=invitation.role, defaults={"active": True}
+    )
+    invitation.accepted_at = timezone.now()
+    invitation.save(update_fields=["accepted_at"])
+    audit_record(
+        actor=user,
+        action="invitation.accept",
+        obj=invitation,
+        organization=invitation.organization,
+        detail={"role": invitation.role},
+    )
+    return user
+
+
+@transaction.atomic
+def membership_set_active(*, actor: User, membership: Membership, active: bool) -> None:
+    membership.active = active
+    membership.save(update_fields=["active"])
+    audit_record(
+        actor=actor,
+        action="membership.activate" if active else "membership.deactivate",
+        obj=membership,
+        organization=membership.organization,
+        detail={"role": membership.role},
+    )
+
+
+def totp_device_for_setup(user: User) -> TOTPDevice:
+    """The user's unconfirmed TOTP device, created if needed (a confirmed one is never replaced here)."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="authenticator", confirmed=False)
+    return device
+
+
+@transaction.atomic
+def totp_device_confirm(*, user: User, device: TOTPDevice) -> list[str]:
+    """Confirm a TOTP device after a correct code and issue fresh recovery codes (returned once)."""
+    TOTPDevice.objects.filter(user=user, confirmed=True).exclude(pk=device.pk).delete()
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    codes = recovery_codes_issue(user)
+    audit_record(actor=user, action="2fa.enrol", obj=user)
+    return codes
+
+
+def recovery_codes_issue(user: User) -> list[str]:
+    static, _created = StaticDevice.objects.get_or_create(user=user, name="recovery", defaults={"confirmed": True})
+    static.token_set.all().delete()
+    codes = [StaticToken.random_token() for _ in range(RECOVERY_CODES)]
+    StaticToken.objects.bulk_create([StaticToken(device=static, token=code) for code in codes])
+    return codes
