@@ -26,8 +26,7 @@ demo: messages
 	$(MANAGE) load_demo
 	@echo ""
 	@echo "Amparo is running on http://127.0.0.1:$(PORT)/  (Spanish: /es/, English: /en/, Portuguese: /pt/)"
-	@echo "Public pages need no account. Staff accounts come with the accounts issue; for the admin, run:"
-	@echo "    $(MANAGE) createsuperuser"
+	@echo "Public pages need no account; staff sign in at http://127.0.0.1:$(PORT)/staff/login/ (accounts above)."
 	DEBUG=true $(MANAGE) runserver 127.0.0.1:$(PORT)
 
 test: messages

@@ -14,8 +14,10 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 from django.contrib.auth.views import redirect_to_login
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
+
+from amparo.directory.models import FocalPoint, Service
 
 from .models import Invitation, Membership, Organization, User
 from .roles import PLATFORM_ADMIN, Role
@@ -93,3 +95,68 @@ def _uuid_or_404(value: UUID | str) -> UUID:
         return value if isinstance(value, UUID) else UUID(str(value))
     except ValueError as exc:
         raise Http404 from exc
+
+
+# --- Directory: focal points and service verification ----------------------------------------------------------
+
+
+def acting_focal_points() -> QuerySet[FocalPoint]:
+    """Focal points whose staff account may act for them: the focal point is active, the account is active, and it
+    holds an active focal_point membership in the member organisation that manages the focal point. Deactivating
+    that membership (or the focal point) takes the right away at once."""
+    membership = Membership.objects.filter(
+        user=OuterRef("user"), organization=OuterRef("managed_by"), role=Role.FOCAL_POINT, active=True
+    )
+    return FocalPoint.objects.filter(Exists(membership), active=True, user__is_active=True)
+
+
+def services_for_verification(user: Any) -> QuerySet[Service]:
+    """The services a user may verify (confirm their facts).
+
+    - platform administrators: every service;
+    - a focal point: the services their own focal-point record(s) cover (see `acting_focal_points`);
+    - a coordinator: the services of the directory entry linked to their member organisation, and the services
+      covered by the active focal points their organisation manages.
+    """
+    roles = user_roles(user)
+    if PLATFORM_ADMIN in roles:
+        return Service.objects.all()
+    covered = FocalPoint.services.through.objects
+    allowed = Q(pk__in=[])
+    if Role.FOCAL_POINT in roles:
+        own = acting_focal_points().filter(user=user)
+        allowed |= Q(pk__in=covered.filter(focalpoint__in=own).values("service_id"))
+    if Role.COORDINATOR in roles:
+        organizations = organizations_for_user(user, {Role.COORDINATOR})
+        linked = organizations.filter(directory_organization__isnull=False).values("directory_organization")
+        allowed |= Q(organization__in=linked)
+        managed = FocalPoint.objects.filter(active=True, managed_by__in=organizations)
+        allowed |= Q(pk__in=covered.filter(focalpoint__in=managed).values("service_id"))
+    return Service.objects.filter(allowed)
+
+
+def get_service_for_verification(user: Any, service_uuid: UUID | str) -> Service:
+    """A service the user may verify; 404 for anyone else (and for a service that does not exist)."""
+    service = (
+        services_for_verification(user).select_related("organization").filter(uuid=_uuid_or_404(service_uuid)).first()
+    )
+    if service is None:
+        raise Http404
+    return service
+
+
+def verification_organization(user: Any, service: Service) -> Organization | None:
+    """The member organisation on whose behalf the user verifies the service (recorded in the audit log):
+    the one managing their focal-point record for it, else the coordinator's organisation that gives access."""
+    own = acting_focal_points().filter(user=user, services=service).select_related("managed_by").first()
+    if own is not None:
+        return own.managed_by
+    return (
+        organizations_for_user(user, {Role.COORDINATOR})
+        .filter(
+            Q(directory_organization=service.organization_id)
+            | Q(focal_points__active=True, focal_points__services=service)
+        )
+        .order_by("pk")
+        .first()
+    )

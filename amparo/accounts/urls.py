@@ -12,7 +12,8 @@ urlpatterns = [
     path("2fa/setup/", views.setup_2fa_view, name="setup_2fa"),
     path("orgs/<uuid:org_uuid>/members/", views.organization_members, name="members"),
     path("invitations/<int:invitation_id>/revoke/", views.revoke_invitation, name="revoke_invitation"),
-    path("invitations/<str:token>/", views.accept_invitation, name="accept_invitation"),
+    path("invitations/accept/", views.accept_invitation, name="accept_invitation"),
+    path("invitations/<str:token>/", views.open_invitation, name="open_invitation"),
     # Password reset: Django's views, which answer the same whether or not the address has an account.
     path(
         "password-reset/",

@@ -122,7 +122,7 @@ def organization_members(request: HttpRequest, org_uuid: str) -> HttpResponse:
     organization = get_organization_for_user(request.user, org_uuid, {Role.COORDINATOR, PLATFORM_ADMIN})  # type: ignore[arg-type]
     form = InvitationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        accept_url = request.build_absolute_uri(reverse("accounts:accept_invitation", args=["TOKEN"]))
+        accept_url = request.build_absolute_uri(reverse("accounts:open_invitation", args=["TOKEN"]))
         services.invitation_create(
             actor=request.user,  # type: ignore[arg-type]
             organization=organization,
@@ -153,9 +153,22 @@ def revoke_invitation(request: HttpRequest, invitation_id: int) -> HttpResponse:
     return redirect("accounts:members", org_uuid=invitation.organization.uuid)
 
 
+INVITATION_SESSION_KEY = "accounts:invitation_token"
+
+
+@require_http_methods(["GET"])
+def open_invitation(request: HttpRequest, token: str) -> HttpResponse:
+    """Keep the token out of the address bar and history: move it into the session, then redirect."""
+    if services.invitation_by_token(token) is None:
+        return render(request, "accounts/invitation_invalid.html", status=404)
+    request.session[INVITATION_SESSION_KEY] = token
+    return redirect("accounts:accept_invitation")
+
+
 @require_http_methods(["GET", "POST"])
-def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
-    invitation = services.invitation_by_token(token)
+def accept_invitation(request: HttpRequest) -> HttpResponse:
+    token = request.session.get(INVITATION_SESSION_KEY, "")
+    invitation = services.invitation_by_token(token) if token else None
     if invitation is None:
         return render(request, "accounts/invitation_invalid.html", status=404)
     form = AcceptInvitationForm(request.POST or None, email=invitation.email)
@@ -169,6 +182,7 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
+            request.session.pop(INVITATION_SESSION_KEY, None)
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             return redirect("accounts:setup_2fa" if user.requires_2fa else "accounts:home")
     return render(request, "accounts/accept_invitation.html", {"form": form, "invitation": invitation})

@@ -151,10 +151,13 @@ def test_invitation_flow(live_server) -> None:
     assert token not in "".join(AuditEntry.objects.values_list("detail", flat=True).iterator().__str__())
 
     newcomer = Browser(live_server.url)
+    opened = newcomer.get(link)
+    assert opened.status == 302 and opened.location == "/staff/invitations/accept/"  # token leaves the URL
+    link = "/staff/invitations/accept/"
     mismatch = newcomer.submit(link, {"display_name": "Inés", "password1": PASSWORD, "password2": "different"})
     assert mismatch.status == 200 and 'role="alert"' in mismatch.text
     created = newcomer.submit(link, {"display_name": "Inés", "password1": PASSWORD, "password2": PASSWORD})
     assert created.status == 302 and created.location.endswith("/staff/2fa/setup/")
     user = User.objects.get(email="ines@example.org")
     assert user.memberships.get().role == Role.LEGAL_ADVISOR
-    assert Browser(live_server.url).get(link).status == 404  # used once
+    assert Browser(live_server.url).get(f"/staff/invitations/{token}/").status == 404  # used once

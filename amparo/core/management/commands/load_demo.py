@@ -3,12 +3,13 @@ from __future__ import annotations
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
+from amparo.accounts.demo import DEMO_PASSWORD, load_demo_staff
 from amparo.directory.demo import build_directory
 from amparo.directory.models import Organization, Service
 
 
 class Command(BaseCommand):
-    help = "Load the demo: places, a synthetic directory of a few hundred services, and the care pathways."
+    help = "Load the demo: places, a synthetic directory, the care pathways and demo staff accounts."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--reset", action="store_true", help="Delete the existing directory first.")
@@ -22,3 +23,11 @@ class Command(BaseCommand):
             count = build_directory()
             self.stdout.write(f"Demo directory: {count} services.")
         call_command("load_pathways", stdout=self.stdout)
+        accounts = load_demo_staff()
+        self.stdout.write(f"\nDemo staff accounts (password for all: {DEMO_PASSWORD}) at /staff/login/:")
+        self.stdout.write("  admin@demo.example.org                 platform administrator")
+        for account in accounts:
+            self.stdout.write(f"  {account.email:<38} {account.role} · {account.organization}")
+        self.stdout.write(
+            "Roles that see cases or reports set up two-step verification (an authenticator app) at first sign-in."
+        )
