@@ -15,6 +15,7 @@ urlpatterns = [
     path("api/", api.urls),
     path("staff/", include("amparo.accounts.urls")),
     path("staff/audit/", include("amparo.audit.urls")),
+    path("staff/directory/", include("amparo.directory.staff_urls")),
     path("healthz", core_views.healthz, name="healthz"),
 ]
 urlpatterns += i18n_patterns(

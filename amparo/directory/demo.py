@@ -15,16 +15,19 @@ from django.utils import timezone
 
 from .demo_places import ADMIN1, ADMIN2, COUNTRIES
 from .models import (
+    PRIORITY_ENTITY_KINDS,
+    FocalPoint,
     Location,
     OpeningHours,
     Organization,
     Place,
+    Sensitisation,
     Service,
     ServiceAtLocation,
     ServiceType,
 )
 from .services import build_search_text, ensure_service_types, vocabulary_extend
-from .taxonomy import INCLUSION_FACT_CODES
+from .taxonomy import INCLUSION_FACT_CODES, SENSITISATION_TOPIC_CODES
 
 _PHONE_PREFIX = {"CO": "+57 000", "EC": "+593 000", "PE": "+51 000"}
 
@@ -499,7 +502,9 @@ def build_directory(*, services: int | None = None, seed: int = 7, stale_share: 
                 for _ in range(repeat):
                     n += 1
                     builder.add(template, place, region, n, jitter=0.06 if place.zone == "urban" else 0.03)
-        return builder.finish()
+        count = builder.finish()
+        focal_points_load(seed=seed)
+        return count
     for n in range(1, services + 1):
         place = rng.choice(municipalities)
         region = place.parent
@@ -507,3 +512,148 @@ def build_directory(*, services: int | None = None, seed: int = 7, stale_share: 
         template = rng.choice(TEMPLATES)
         builder.add(template, place, region, n, jitter=0.6)
     return builder.finish()
+
+
+# --- Focal points (demo only; the synthetic benchmark directories have none) ----------------------------------
+
+DEMO_MEMBER_ORGANIZATIONS = (
+    ("Red Comunitaria Trans del Nororiente (demo)", "sex-worker-led"),
+    ("Fundación Camino Seguro (demo)", "ngo"),
+)
+_FP_FIRST = ("Ana", "Luz", "Marta", "Carolina", "Diana", "Paola", "Sofía", "Camila", "Andrea", "Julián", "Andrés")
+_FP_LAST = ("Ejemplo", "Ficticia", "Muestra", "Prueba", "Modelo")
+_FP_TITLES = {
+    "health": ("Enfermera jefe de urgencias", "Médica de urgencias", "Trabajadora social", "Psicóloga"),
+    "prosecutor": ("Técnica investigadora", "Asistente de fiscal", "Profesional de atención a víctimas"),
+    "comisaria": ("Comisaria de Familia", "Psicóloga de la Comisaría", "Trabajador social"),
+    "ombudsman": ("Defensora comunitaria", "Profesional de atención a víctimas"),
+    "child-welfare": ("Defensora de familia", "Trabajadora social"),
+    "police": ("Patrullera de la Policía de Infancia y Adolescencia",),
+}
+_FP_AVAILABILITY = (
+    "Lunes a viernes, 8:00–12:00",
+    "Lunes a viernes, 14:00–18:00",
+    "Turno de noche (19:00–7:00), martes a sábado",
+    "Lunes, miércoles y viernes, todo el día",
+    "Todos los días, turno de mañana",
+)
+SENSITISATION_VALID_DAYS = 730
+
+
+@transaction.atomic
+def focal_points_load(*, seed: int = 7, share: float = 0.6, expired_share: float = 0.25) -> int:
+    """Fictional focal points for part of the priority entities of the demo directory: some with expired training
+    (so the gaps page and the public pages show both cases), some who did not agree to publish their name, phone
+    or e-mail. Written in bulk."""
+    from amparo.accounts.models import Organization as MemberOrganization
+
+    rng = random.Random(seed * 31 + 1)  # noqa: S311 - synthetic data, not security
+    today = timezone.localdate()
+    managers = [
+        MemberOrganization.objects.get_or_create(name=name, defaults={"kind": kind})[0]
+        for name, kind in DEMO_MEMBER_ORGANIZATIONS
+    ]
+    entities = list(
+        Organization.objects.filter(kind__in=PRIORITY_ENTITY_KINDS, focal_points__isnull=True)
+        .prefetch_related("services", "locations__place__parent__parent")
+        .order_by("pk")
+    )
+    focal_points: list[FocalPoint] = []
+    plans: list[tuple[list[Service], bool]] = []
+    for n, entity in enumerate(entities, start=1):
+        if rng.random() >= share:
+            continue
+        services = list(entity.services.all())
+        location = next(iter(entity.locations.all()), None)
+        region = location.place.parent if location is not None else None
+        country = region.parent.pcode if region is not None and region.parent is not None else "CO"
+        phone = f"{_PHONE_PREFIX.get(country, '+57 000')} {rng.randint(100, 999)} {rng.randint(1000, 9999)}"
+        has_whatsapp = rng.random() < 0.5
+        focal_points.append(
+            FocalPoint(
+                entity=entity,
+                display_name=f"{rng.choice(_FP_FIRST)} {rng.choice(_FP_LAST)} (demo)",
+                publish_name=rng.random() < 0.7,
+                job_title=rng.choice(_FP_TITLES.get(entity.kind, ("Punto focal",))),
+                availability=rng.choice(_FP_AVAILABILITY),
+                languages=["es"] + (["en"] if rng.random() < 0.15 else []) + (["pt"] if rng.random() < 0.05 else []),
+                phone=phone,
+                phone_public=rng.random() < 0.6,
+                whatsapp=phone if has_whatsapp else "",
+                whatsapp_public=has_whatsapp and rng.random() < 0.6,
+                email=f"punto.focal{n}@example.org",
+                email_public=rng.random() < 0.5,
+                managed_by=rng.choice(managers),
+            )
+        )
+        plans.append((services, rng.random() < expired_share))
+    focal_points = FocalPoint.objects.bulk_create(focal_points)
+    through = FocalPoint.services.through
+    links, trainings = [], []
+    for focal_point, (services, expired) in zip(focal_points, plans, strict=True):
+        links += [through(focalpoint_id=focal_point.pk, service_id=s.pk) for s in services]
+        trained = today - timedelta(days=rng.randint(800, 1400) if expired else rng.randint(20, 600))
+        topics = ["survivor-centred-gbv", *rng.sample(SENSITISATION_TOPIC_CODES[1:], rng.randint(2, 5))]
+        manager = focal_point.managed_by
+        trainings.append(
+            Sensitisation(
+                focal_point=focal_point,
+                trained_on=trained,
+                expires_on=trained + timedelta(days=SENSITISATION_VALID_DAYS),
+                topics=[code for code in SENSITISATION_TOPIC_CODES if code in topics],
+                trainer_name="Equipo de formación (demo)",
+                trainer_organization=manager.name if manager else "",
+            )
+        )
+    through.objects.bulk_create(links)
+    Sensitisation.objects.bulk_create(trainings)
+    return len(focal_points)
+
+
+@transaction.atomic
+def focal_points_link_demo_staff() -> None:
+    """After the demo staff accounts exist: the Cúcuta-area network (Red Violeta) manages the demo focal points of
+    Norte de Santander, and the demo focal point account gets its own record at the Cúcuta hospital, so that its
+    "services to verify" page and the coordinator's admin have something to show. Idempotent."""
+    from amparo.accounts.models import Membership
+    from amparo.accounts.models import Organization as MemberOrganization
+    from amparo.accounts.roles import Role
+
+    network = MemberOrganization.objects.filter(name="Red Violeta (demo)").first()
+    if network is not None:
+        FocalPoint.objects.filter(
+            entity__locations__place__parent__pcode="CO54",
+            managed_by__name__in=[n for n, _k in DEMO_MEMBER_ORGANIZATIONS],
+        ).update(managed_by=network)
+    membership = (
+        Membership.objects.filter(user__email="punto.focal@demo.example.org", role=Role.FOCAL_POINT, active=True)
+        .select_related("user", "organization")
+        .first()
+    )
+    hospital = Organization.objects.filter(name="E.S.E. Hospital Cúcuta (demo)").first()
+    if membership is None or hospital is None or FocalPoint.objects.filter(user=membership.user).exists():
+        return
+    today = timezone.localdate()
+    focal_point = FocalPoint.objects.create(
+        entity=hospital,
+        display_name="Punto Focal Demo",
+        publish_name=True,
+        job_title="Trabajadora social de urgencias",
+        availability="Lunes a viernes, 7:00–15:00",
+        languages=["es"],
+        phone="+57 000 555 0101",
+        phone_public=True,
+        email="punto.focal@demo.example.org",
+        email_public=False,
+        user=membership.user,
+        managed_by=membership.organization,
+    )
+    focal_point.services.set(hospital.services.all())
+    Sensitisation.objects.create(
+        focal_point=focal_point,
+        trained_on=today - timedelta(days=60),
+        expires_on=today - timedelta(days=60) + timedelta(days=SENSITISATION_VALID_DAYS),
+        topics=list(SENSITISATION_TOPIC_CODES),
+        trainer_name="Equipo de formación (demo)",
+        trainer_organization=network.name if network else "",
+    )

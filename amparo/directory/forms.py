@@ -5,9 +5,9 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import Place
+from .models import Place, Service
 from .selectors import Point, SearchCriteria, place_by_code
-from .taxonomy import INCLUSION_FACTS, SERVICE_TYPE_CHOICES
+from .taxonomy import INCLUSION_FACT_CODES, INCLUSION_FACTS, SERVICE_TYPE_CHOICES
 
 MAX_QUERY_LENGTH = 200
 MAX_PAGE = 50
@@ -67,3 +67,34 @@ class SearchForm(forms.Form):
             for error in errors:
                 messages.append(f"{label}: {error}" if label else str(error))
         return " ".join(messages)
+
+
+class VerifyServiceForm(forms.Form):
+    """One checkbox per inclusion fact, ticked with the service's current value, and a confirmation."""
+
+    confirm = forms.BooleanField(
+        label=_("I checked these facts with the entity today, and they are correct as ticked."), required=True
+    )
+
+    def __init__(self, *args: object, service: Service, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.service = service
+        for fact in INCLUSION_FACTS:
+            self.fields[fact.code] = forms.BooleanField(
+                label=str(fact.label), required=False, initial=getattr(service, fact.code)
+            )
+        self.order_fields([*INCLUSION_FACT_CODES, "confirm"])
+
+    def fact_rows(self) -> list[dict[str, object]]:
+        """For the template: each fact's field, current value and last-verified date."""
+        return [
+            {
+                "field": self[fact.code],
+                "current": getattr(self.service, fact.code),
+                "verified_on": self.service.fact_verified_on(fact.code),
+            }
+            for fact in INCLUSION_FACTS
+        ]
+
+    def facts(self) -> dict[str, bool]:
+        return {code: bool(self.cleaned_data.get(code)) for code in INCLUSION_FACT_CODES}

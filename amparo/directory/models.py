@@ -12,12 +12,14 @@ from datetime import date
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .taxonomy import INCLUSION_FACT_CODES, SERVICE_TYPE_BY_CODE, SERVICE_TYPE_CHOICES
+from .taxonomy import INCLUSION_FACT_CODES, SENSITISATION_TOPIC_CODES, SERVICE_TYPE_BY_CODE, SERVICE_TYPE_CHOICES
 
 
 class Place(models.Model):
@@ -88,6 +90,23 @@ class Organization(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_priority_entity(self) -> bool:
+        return self.kind in PRIORITY_ENTITY_KINDS
+
+
+# Entities where a sensitised focal point matters most: where survivors are most often turned away or re-victimised.
+PRIORITY_ENTITY_KINDS = frozenset(
+    {
+        Organization.Kind.HEALTH,
+        Organization.Kind.PROSECUTOR,
+        Organization.Kind.COMISARIA,
+        Organization.Kind.OMBUDSMAN,
+        Organization.Kind.CHILD_WELFARE,
+        Organization.Kind.POLICE,
+    }
+)
 
 
 class Location(models.Model):
@@ -261,3 +280,123 @@ class SearchTerm(models.Model):
 
     def __str__(self) -> str:
         return self.word
+
+
+class FocalPointQuerySet(models.QuerySet["FocalPoint"]):
+    def currently_sensitised(self, today: date | None = None) -> FocalPointQuerySet:
+        """Active focal points with a sensitisation that has taken place and has not expired (expires_on >= today)."""
+        today = today or timezone.localdate()
+        valid = Sensitisation.objects.filter(focal_point=OuterRef("pk"), trained_on__lte=today, expires_on__gte=today)
+        return self.filter(Exists(valid), active=True)
+
+
+class FocalPoint(models.Model):
+    """A person in an entity (hospital, Fiscalía, Comisaría, Defensoría...) sensitised to receive sex workers and
+    trans women without discrimination.
+
+    Staff contact data, not survivor data: kept in clear, but each public channel (and the name) is shown on public
+    pages only with its own "agreed to publish" flag. The public pages and the APIs never read the fields directly:
+    `directory.selectors.attach_public_focal_points` gives them `PublicFocalPoint` values holding only what may be
+    shown.
+    """
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    entity = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="focal_points", verbose_name=_("entity")
+    )
+    services = models.ManyToManyField(
+        Service,
+        blank=True,
+        related_name="focal_points",
+        verbose_name=_("services covered"),
+        help_text=_("Services of the entity that this person attends or can receive people in."),
+    )
+    display_name = models.CharField(_("name"), max_length=150)
+    publish_name = models.BooleanField(_("agreed to publish the name"), default=False)
+    job_title = models.CharField(_("job title"), max_length=150, blank=True)
+    availability = models.CharField(
+        _("availability"), max_length=250, blank=True, help_text=_("Days, hours or shifts when this person is there.")
+    )
+    languages = models.JSONField(_("languages (ISO 639-1 codes)"), default=list, blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    phone_public = models.BooleanField(_("agreed to publish the phone"), default=False)
+    whatsapp = models.CharField(_("WhatsApp"), max_length=40, blank=True)
+    whatsapp_public = models.BooleanField(_("agreed to publish the WhatsApp number"), default=False)
+    email = models.EmailField(_("email"), blank=True)
+    email_public = models.BooleanField(_("agreed to publish the e-mail address"), default=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="focal_points",
+        verbose_name=_("staff account"),
+        help_text=_("A staff account with the focal point role in the managing organisation, to verify services."),
+    )
+    managed_by = models.ForeignKey(
+        "accounts.Organization",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="focal_points",
+        verbose_name=_("managed by"),
+        help_text=_("The member organisation that registered and trained this focal point."),
+    )
+    active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = FocalPointQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["display_name"]
+        verbose_name = _("focal point")
+        verbose_name_plural = _("focal points")
+
+    def __str__(self) -> str:
+        return f"{self.display_name} ({self.entity})"
+
+    def clean(self) -> None:
+        super().clean()
+        if not isinstance(self.languages, list) or not all(isinstance(c, str) for c in self.languages):
+            raise ValidationError({"languages": _("Give a list of ISO 639-1 language codes, such as es or en.")})
+        for field in ("phone", "whatsapp", "email"):
+            if getattr(self, f"{field}_public") and not getattr(self, field):
+                raise ValidationError({field: _("Agreed to publish, but empty.")})
+
+
+class Sensitisation(models.Model):
+    """A training a focal point received. The focal point is "currently sensitised" while one has not expired."""
+
+    focal_point = models.ForeignKey(FocalPoint, on_delete=models.CASCADE, related_name="sensitisations")
+    trained_on = models.DateField(_("trained on"))
+    topics = models.JSONField(_("topics"), default=list, blank=True)
+    trainer_name = models.CharField(_("trainer"), max_length=150, blank=True)
+    trainer_organization = models.CharField(_("trainer's organisation"), max_length=200, blank=True)
+    expires_on = models.DateField(_("valid until"))
+
+    class Meta:
+        ordering = ["-trained_on"]
+        verbose_name = _("sensitisation")
+        verbose_name_plural = _("sensitisations")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(expires_on__gte=models.F("trained_on")), name="sensitisation_expires_after_training"
+            )
+        ]
+        indexes = [models.Index(fields=["focal_point", "expires_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.focal_point.display_name}: {self.trained_on:%Y-%m-%d} → {self.expires_on:%Y-%m-%d}"
+
+    def clean(self) -> None:
+        super().clean()
+        if not isinstance(self.topics, list) or set(self.topics) - set(SENSITISATION_TOPIC_CODES):
+            raise ValidationError({"topics": _("Choose topics from the published list.")})
+        if self.trained_on and self.expires_on and self.expires_on < self.trained_on:
+            raise ValidationError({"expires_on": _("The training cannot expire before it took place.")})
+
+    @property
+    def is_current(self) -> bool:
+        today = timezone.localdate()
+        return self.trained_on <= today <= self.expires_on

@@ -11,18 +11,33 @@ from __future__ import annotations
 
 import difflib
 import math
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, Value
+from django.db.models import Case, CharField, Exists, F, OuterRef, Prefetch, Q, QuerySet, Value, When
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Power
+from django.db.models.query import prefetch_related_objects
 from django.utils import timezone
 
-from .models import OpeningHours, Place, SearchTerm, Service, ServiceAtLocation, ServiceType
+from .models import (
+    PRIORITY_ENTITY_KINDS,
+    FocalPoint,
+    OpeningHours,
+    Organization,
+    Place,
+    SearchTerm,
+    Service,
+    ServiceAtLocation,
+    ServiceType,
+)
 from .taxonomy import INCLUSION_FACT_CODES
 from .text import tokens
 
@@ -193,16 +208,19 @@ def search_queryset(criteria: SearchCriteria, words: list[str]) -> QuerySet[Serv
         if fact in INCLUSION_FACT_CODES:
             qs = qs.filter(**{f"service__{fact}": True})
     if criteria.place is not None and (criteria.in_place_only or criteria.place.level != Place.Level.ADMIN2):
-        place = criteria.place
-        if place.level == Place.Level.ADMIN2:
-            qs = qs.filter(place=place)
-        elif place.level == Place.Level.ADMIN1:
-            qs = qs.filter(place__parent=place)
-        else:
-            qs = qs.filter(place__parent__parent=place)
+        qs = within_place(qs, criteria.place)
     if criteria.open_now:
         qs = qs.filter(_open_now_condition(criteria.at or timezone.now()))
     return qs
+
+
+def within_place(qs: QuerySet[ServiceAtLocation], place: Place) -> QuerySet[ServiceAtLocation]:
+    """Rows located in a municipality, or in any municipality of a department or country."""
+    if place.level == Place.Level.ADMIN2:
+        return qs.filter(place=place)
+    if place.level == Place.Level.ADMIN1:
+        return qs.filter(place__parent=place)
+    return qs.filter(place__parent__parent=place)
 
 
 def _origin(criteria: SearchCriteria) -> Point | None:
@@ -273,6 +291,216 @@ def service_types() -> QuerySet[ServiceType]:
     return ServiceType.objects.all()
 
 
-def stale_services(today: datetime | None = None, days: int = 90) -> QuerySet[Service]:
-    limit = (today or timezone.now()).date() - timedelta(days=days)
+def stale_services(today: date | None = None, days: int | None = None) -> QuerySet[Service]:
+    """Services not verified for over STALE_AFTER_DAYS days (the same rule as Service.is_stale), or never."""
+    days = settings.STALE_AFTER_DAYS if days is None else days
+    limit = (today or timezone.localdate()) - timedelta(days=days)
     return Service.objects.filter(Q(last_verified_on__lt=limit) | Q(last_verified_on__isnull=True))
+
+
+# --- Focal points on public pages --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PublicFocalPoint:
+    """What a public page may show of a focal point: only what they agreed to publish ("" otherwise)."""
+
+    name: str
+    job_title: str
+    availability: str
+    languages: tuple[str, ...]
+    phone: str
+    whatsapp: str
+    email: str
+
+
+def _published(field_name: str, flag: str) -> Case:
+    return Case(When(**{flag: True}, then=F(field_name)), default=Value(""), output_field=CharField())
+
+
+def public_focal_points_queryset(today: date | None = None) -> QuerySet[FocalPoint]:
+    """Active, currently sensitised focal points, with unpublished contact data blanked by the database itself:
+    the unpublished values are never even loaded."""
+    return (
+        FocalPoint.objects.currently_sensitised(today)
+        .annotate(
+            public_name=_published("display_name", "publish_name"),
+            public_phone=_published("phone", "phone_public"),
+            public_whatsapp=_published("whatsapp", "whatsapp_public"),
+            public_email=_published("email", "email_public"),
+        )
+        .only("pk", "job_title", "availability", "languages")
+        .order_by("pk")
+    )
+
+
+def attach_public_focal_points(services: Iterable[Service], today: date | None = None) -> None:
+    """Set `service.public_focal_points` (a list of PublicFocalPoint) on each service, in one query for them all."""
+    pending = [s for s in services if not hasattr(s, "public_focal_points")]
+    if not pending:
+        return
+    prefetch = Prefetch("focal_points", queryset=public_focal_points_queryset(today), to_attr="_public_fp_rows")
+    prefetch_related_objects(pending, prefetch)
+    for service in pending:
+        rows: list[Any] = service.__dict__.pop("_public_fp_rows", [])
+        service.public_focal_points = [  # type: ignore[attr-defined]
+            PublicFocalPoint(
+                name=row.public_name,
+                job_title=row.job_title,
+                availability=row.availability,
+                languages=tuple(str(code) for code in (row.languages or [])),
+                phone=row.public_phone,
+                whatsapp=row.public_whatsapp,
+                email=row.public_email,
+            )
+            for row in rows
+        ]
+
+
+# --- Coverage gaps: priority entities without a sensitised focal point -------------------------------------
+
+
+@dataclass
+class GapEntity:
+    organization: Organization
+    services: int  # active services of the entity located in the municipality
+
+
+@dataclass
+class MunicipalityCoverage:
+    place: Place
+    priority_entities: int
+    gaps: list[GapEntity]
+
+    @property
+    def covered(self) -> int:
+        return self.priority_entities - len(self.gaps)
+
+
+@dataclass
+class CoverageReport:
+    place: Place
+    municipalities: list[MunicipalityCoverage]
+
+    @property
+    def priority_entities(self) -> int:
+        return sum(m.priority_entities for m in self.municipalities)
+
+    @property
+    def gaps(self) -> int:
+        return sum(len(m.gaps) for m in self.municipalities)
+
+
+def coverage_gaps(place: Place, today: date | None = None) -> CoverageReport:
+    """For each municipality in `place` (a municipality, department or country): the priority entities that have
+    an active service located there, and among them those without an active, currently sensitised focal point
+    covering one of those services (a focal point at the entity's Bogotá office does not cover Cúcuta).
+    Municipalities are listed with the most gaps first."""
+    covering = FocalPoint.objects.currently_sensitised(today).filter(
+        entity_id=OuterRef("service__organization_id"),
+        services__organization_id=OuterRef("service__organization_id"),
+        services__status=Service.Status.ACTIVE,
+        services__at_locations__place_id=OuterRef("place_id"),
+    )
+    rows = (
+        within_place(ServiceAtLocation.objects.all(), place)
+        .filter(service__status=Service.Status.ACTIVE, service__organization__kind__in=PRIORITY_ENTITY_KINDS)
+        .annotate(covered=Exists(covering))
+        .values_list("place_id", "service__organization_id", "service_id", "covered")
+    )
+    services: dict[tuple[int, int], set[int]] = defaultdict(set)
+    covered: dict[tuple[int, int], bool] = {}
+    for place_id, organization_id, service_id, is_covered in rows:
+        key = (place_id, organization_id)
+        services[key].add(service_id)
+        covered[key] = covered.get(key, False) or bool(is_covered)
+    gap_keys = [key for key, ok in covered.items() if not ok]
+    organizations = Organization.objects.only("pk", "uuid", "name", "kind").in_bulk({o for _p, o in gap_keys})
+    places = Place.objects.select_related("parent").in_bulk({p for p, _o in services})
+    by_place: dict[int, MunicipalityCoverage] = {}
+    for place_id, _organization_id in services:
+        if place_id not in by_place:
+            by_place[place_id] = MunicipalityCoverage(places[place_id], 0, [])
+        by_place[place_id].priority_entities += 1
+    for place_id, organization_id in gap_keys:
+        by_place[place_id].gaps.append(
+            GapEntity(organizations[organization_id], len(services[(place_id, organization_id)]))
+        )
+    for coverage in by_place.values():
+        coverage.gaps.sort(key=lambda g: (g.organization.kind, g.organization.name))
+    ordered = sorted(by_place.values(), key=lambda m: (-len(m.gaps), m.place.name))
+    return CoverageReport(place=place, municipalities=ordered)
+
+
+# --- Stale services and who must re-verify them ------------------------------------------------------------
+
+
+@dataclass
+class Reverifier:
+    """A staff member asked to re-verify stale services, and why (one e-mail per Reverifier)."""
+
+    user: Any  # accounts.User
+    services: list[Service] = field(default_factory=list)
+    reasons: set[str] = field(default_factory=set)  # "focal_point", "coordinator", "platform_admin"
+
+
+@dataclass
+class ReverificationPlan:
+    services: list[Service]  # every stale active service, never-verified and oldest first
+    reverifiers: list[Reverifier]
+    unassigned: list[Service]  # stale services nobody can be asked about (no platform administrator at all)
+
+
+def reverification_plan(today: date | None = None) -> ReverificationPlan:
+    """Active services not verified for over STALE_AFTER_DAYS, and who must re-verify each: the staff accounts of
+    its active focal points; failing that, the coordinators of the member organisation linked to the service's
+    directory entry; failing that, the platform administrators. Everyone asked is someone
+    `accounts.access.services_for_verification` lets verify the service."""
+    from amparo.accounts.access import acting_focal_points
+    from amparo.accounts.models import Membership, User
+    from amparo.accounts.roles import Role
+
+    stale = stale_services(today).filter(status=Service.Status.ACTIVE)
+    services = list(
+        stale.select_related("organization")
+        .only("pk", "uuid", "name", "last_verified_on", "organization__name")
+        .order_by(F("last_verified_on").asc(nulls_first=True), "name", "pk")
+    )
+    with_email = Q(user__is_active=True) & ~Q(user__email="")
+    focal_users: dict[int, set[int]] = defaultdict(set)
+    for service_id, user_id in FocalPoint.services.through.objects.filter(
+        service_id__in=stale.values("pk"),
+        focalpoint__in=acting_focal_points().filter(~Q(user__email="")),
+    ).values_list("service_id", "focalpoint__user_id"):
+        focal_users[service_id].add(user_id)
+    coordinators: dict[int, set[int]] = defaultdict(set)
+    for entry_id, user_id in Membership.objects.filter(
+        with_email, role=Role.COORDINATOR, active=True, organization__directory_organization__isnull=False
+    ).values_list("organization__directory_organization_id", "user_id"):
+        coordinators[entry_id].add(user_id)
+    admins = set(User.objects.filter(is_superuser=True, is_active=True).exclude(email="").values_list("pk", flat=True))
+
+    assigned: dict[int, list[tuple[Service, str]]] = defaultdict(list)
+    unassigned: list[Service] = []
+    for service in services:
+        for reason, user_ids in (
+            ("focal_point", focal_users.get(service.pk)),
+            ("coordinator", coordinators.get(service.organization_id)),
+            ("platform_admin", admins),
+        ):
+            if user_ids:
+                for user_id in user_ids:
+                    assigned[user_id].append((service, reason))
+                break
+        else:
+            unassigned.append(service)
+    users = User.objects.in_bulk(list(assigned))
+    reverifiers = []
+    for user_id, items in assigned.items():
+        reverifier = Reverifier(user=users[user_id])
+        for service, reason in items:
+            reverifier.services.append(service)
+            reverifier.reasons.add(reason)
+        reverifiers.append(reverifier)
+    reverifiers.sort(key=lambda r: r.user.email.lower())
+    return ReverificationPlan(services=services, reverifiers=reverifiers, unassigned=unassigned)

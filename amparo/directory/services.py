@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date
 from functools import cache
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone, translation
+
+from amparo.audit.services import audit_record
 
 from .models import Location, SearchTerm, Service, ServiceAtLocation, ServiceType
 from .taxonomy import INCLUSION_FACT_CODES, INCLUSION_FACTS, SERVICE_TYPE_BY_CODE, SERVICE_TYPES
@@ -104,3 +107,32 @@ def services_mark_verified(service_ids: Iterable[int], *, on: date | None = None
         service.facts_verified_on = {code: day.isoformat() for code in INCLUSION_FACT_CODES}
     Service.objects.bulk_update(services, ["last_verified_on", "facts_verified_on"])
     return len(services)
+
+
+@transaction.atomic
+def service_verify(*, actor: Any, service: Service, facts: Mapping[str, bool], organization: Any = None) -> Service:
+    """Record a verification: the inclusion facts as confirmed by `actor` (a focal point, coordinator or platform
+    administrator) become the service's facts, and the service and each fact are dated today. Audited as
+    "service.verify" in the same transaction (detail: which facts changed, never identifying data).
+
+    `facts` must give a value for every inclusion fact; `organization` is the member organisation the actor acts
+    for (see accounts.access.verification_organization)."""
+    unknown, missing = set(facts) - set(INCLUSION_FACT_CODES), set(INCLUSION_FACT_CODES) - set(facts)
+    if unknown or missing:
+        raise ValueError(f"facts must give exactly the inclusion facts; unknown {unknown}, missing {missing}")
+    locked = Service.objects.select_for_update().get(pk=service.pk)
+    changed = sorted(code for code in INCLUSION_FACT_CODES if getattr(locked, code) != bool(facts[code]))
+    for code in INCLUSION_FACT_CODES:
+        setattr(locked, code, bool(facts[code]))
+    locked.save(update_fields=[*INCLUSION_FACT_CODES, "updated_at"])
+    services_mark_verified([locked.pk])
+    services_reindex([locked.pk])  # the facts' keywords are part of the search text
+    audit_record(
+        actor=actor,
+        action="service.verify",
+        obj=locked,
+        organization=organization,
+        detail={"facts_changed": changed, "facts_confirmed": len(INCLUSION_FACT_CODES)},
+    )
+    locked.refresh_from_db()
+    return locked

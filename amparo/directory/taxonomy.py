@@ -135,3 +135,23 @@ INCLUSION_FACTS: tuple[InclusionFactInfo, ...] = (
 )
 INCLUSION_FACT_CODES = tuple(f.code for f in INCLUSION_FACTS)
 INCLUSION_FACT_BY_CODE = {f.code: f for f in INCLUSION_FACTS}
+
+
+@dataclass(frozen=True)
+class SensitisationTopicInfo:
+    code: str
+    label: Promise
+
+
+# The published list of topics a focal point's sensitisation may cover (docs/taxonomy.md). Stable codes.
+SENSITISATION_TOPICS: tuple[SensitisationTopicInfo, ...] = (
+    SensitisationTopicInfo("survivor-centred-gbv", _("Survivor-centred care for gender-based violence")),
+    SensitisationTopicInfo("trans-affirming", _("Trans-affirming care and gender identity")),
+    SensitisationTopicInfo("sex-work-without-stigma", _("Sex work without stigma")),
+    SensitisationTopicInfo("migrants-rights", _("Migrants' rights and irregular migratory status")),
+    SensitisationTopicInfo("trafficking-indicators", _("Trafficking indicators")),
+    SensitisationTopicInfo("clinical-emergency", _("Clinical emergency pathways (PEP within 72 hours)")),
+    SensitisationTopicInfo("confidentiality-consent", _("Confidentiality, consent and safe referral")),
+)
+SENSITISATION_TOPIC_CODES = tuple(t.code for t in SENSITISATION_TOPICS)
+SENSITISATION_TOPIC_CHOICES = [(t.code, t.label) for t in SENSITISATION_TOPICS]

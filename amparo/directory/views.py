@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from .forms import SearchForm
 from .models import ServiceAtLocation
-from .selectors import is_open_at, municipalities, search_services
+from .selectors import attach_public_focal_points, is_open_at, municipalities, search_services
 
 
 def search(request: HttpRequest) -> HttpResponse:
@@ -35,6 +35,7 @@ def service_detail(request: HttpRequest, sal_uuid: UUID) -> HttpResponse:
     )
     if sal is None:
         raise Http404
+    attach_public_focal_points([sal.service])
     return render(
         request,
         "directory/service_detail.html",

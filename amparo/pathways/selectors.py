@@ -9,7 +9,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from amparo.directory.models import Place
-from amparo.directory.selectors import Hit, SearchCriteria, search_services
+from amparo.directory.selectors import Hit, SearchCriteria, attach_public_focal_points, search_services
 
 from .models import Helpline, Pathway, PathwayStep
 
@@ -70,7 +70,8 @@ def helpline_applies(helpline: Helpline, place: Place | None, country: str) -> b
 
 
 def resolve_pathway(pathway: Pathway, place: Place | None, *, at: datetime | None = None) -> ResolvedPathway:
-    """Each step with the nearest services of its types (open ones first) and the helplines that apply there."""
+    """Each step with the nearest services of its types (open ones first), each service with its sensitised focal
+    points (`service.public_focal_points`), and the helplines that apply there."""
     at = at or timezone.now()
     steps = []
     for step in pathway.steps.all():
@@ -82,6 +83,8 @@ def resolve_pathway(pathway: Pathway, place: Place | None, *, at: datetime | Non
         lines = [h for h in step.helplines.all() if helpline_applies(h, place, pathway.country)]
         steps.append(ResolvedStep(step=step, hits=hits, helplines=lines))
     helplines = [h for h in pathway.helplines.all() if helpline_applies(h, place, pathway.country)]
+    # The sensitised focal points of every service shown, in one query for the whole pathway.
+    attach_public_focal_points(hit.sal.service for step in steps for hit in step.hits)
     return ResolvedPathway(pathway=pathway, place=place, steps=steps, helplines=helplines)
 
 

@@ -4,8 +4,8 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
 from amparo.accounts.demo import DEMO_PASSWORD, load_demo_staff
-from amparo.directory.demo import build_directory
-from amparo.directory.models import Organization, Service
+from amparo.directory.demo import build_directory, focal_points_link_demo_staff
+from amparo.directory.models import FocalPoint, Organization, Service
 
 
 class Command(BaseCommand):
@@ -21,9 +21,10 @@ class Command(BaseCommand):
             self.stdout.write("The directory already has services; leaving it as it is (use --reset to rebuild).")
         else:
             count = build_directory()
-            self.stdout.write(f"Demo directory: {count} services.")
+            self.stdout.write(f"Demo directory: {count} services, {FocalPoint.objects.count()} focal points.")
         call_command("load_pathways", stdout=self.stdout)
         accounts = load_demo_staff()
+        focal_points_link_demo_staff()
         self.stdout.write(f"\nDemo staff accounts (password for all: {DEMO_PASSWORD}) at /staff/login/:")
         self.stdout.write("  admin@demo.example.org                 platform administrator")
         for account in accounts:

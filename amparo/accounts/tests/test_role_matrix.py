@@ -1,0 +1,232 @@
+"""Every staff URL against every role (and anonymous): the expected answer for each cell.
+
+A staff URL that is not in EXPECTED fails the suite, so no page can be added without deciding who may open it.
+Object URLs are tried with objects of the user's own organisation; test_cross_organisation checks the rest.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+
+from amparo.accounts.access import STAFF_RULES
+from amparo.accounts.models import Invitation, Membership, Organization, User
+from amparo.accounts.roles import PLATFORM_ADMIN, Role
+from amparo.directory.models import FocalPoint, Sensitisation, Service
+
+pytestmark = pytest.mark.django_db
+
+ALL_ROLES = [*Role.values, PLATFORM_ADMIN]
+ANON = "anonymous"
+OPEN = "open"  # sign-in and recovery pages: reachable by anyone
+
+
+@dataclass(frozen=True)
+class Case:
+    allowed: frozenset[str] | str
+    args: Callable[[dict[str, object]], list[object]] = lambda world: []
+    method: str = "get"
+    ok: int = 200  # what an allowed user gets
+
+
+def _org(world: dict[str, object]) -> list[object]:
+    return [world["org"].uuid]  # type: ignore[attr-defined]
+
+
+EXPECTED: dict[str, Case] = {
+    "accounts:home": Case(frozenset(ALL_ROLES)),
+    "accounts:members": Case(frozenset({Role.COORDINATOR, PLATFORM_ADMIN}), _org),
+    "accounts:revoke_invitation": Case(
+        frozenset({Role.COORDINATOR, PLATFORM_ADMIN}),
+        lambda w: [w["invitation"].pk],  # type: ignore[attr-defined]
+        "post",
+        302,
+    ),
+    "audit:trail": Case(frozenset({Role.COORDINATOR, PLATFORM_ADMIN}), _org),
+    "directory_staff:gaps": Case(frozenset({Role.COORDINATOR, PLATFORM_ADMIN})),
+    "directory_staff:verify_list": Case(frozenset({Role.FOCAL_POINT, Role.COORDINATOR, PLATFORM_ADMIN})),
+    "directory_staff:verify_service": Case(
+        frozenset({Role.FOCAL_POINT, Role.COORDINATOR, PLATFORM_ADMIN}),
+        lambda w: [w["service"].uuid],  # type: ignore[attr-defined]
+    ),
+    # Sign-in, enrolment, invitations and password reset: open pages (they check their own state).
+    "accounts:login": Case(OPEN),
+    "accounts:verify": Case(OPEN),
+    "accounts:logout": Case(OPEN),
+    "accounts:setup_2fa": Case(OPEN),
+    "accounts:accept_invitation": Case(OPEN),
+    "accounts:open_invitation": Case(OPEN, lambda w: ["not-a-token"]),
+    "accounts:password_reset": Case(OPEN),
+    "accounts:password_reset_done": Case(OPEN),
+    "accounts:password_reset_confirm": Case(OPEN, lambda w: ["MQ", "set-password"]),
+}
+
+
+def staff_url_names() -> set[str]:
+    """Names of every URL under /staff/ in the project's URLconf."""
+    names: set[str] = set()
+
+    def walk(patterns: list[URLPattern | URLResolver], prefix: str, namespace: str) -> None:
+        for p in patterns:
+            route = prefix + str(p.pattern)
+            if isinstance(p, URLResolver):
+                ns = f"{namespace}{p.namespace}:" if p.namespace else namespace
+                walk(p.url_patterns, route, ns)
+            elif route.startswith("staff/"):
+                assert p.name, f"unnamed staff URL {route}"
+                names.add(namespace + p.name)
+
+    walk(get_resolver().url_patterns, "", "")
+    return names
+
+
+def test_every_staff_url_has_a_rule() -> None:
+    names = staff_url_names()
+    assert names, "no staff URLs found"
+    assert not names - set(EXPECTED), f"staff URLs without an expected rule in the matrix: {names - set(EXPECTED)}"
+    assert not set(EXPECTED) - names, f"rules for URLs that no longer exist: {set(EXPECTED) - names}"
+
+
+def test_matrix_agrees_with_the_declared_rules() -> None:
+    """The roles each staff_view declares are the roles this matrix expects (a second, independent list)."""
+    declared = {f"{fn.__module__}.{fn.__name__}": roles for fn, roles in STAFF_RULES.items()}
+    for name, case in EXPECTED.items():
+        if case.allowed == OPEN:
+            continue
+        from django.urls import resolve
+
+        args = case.args(WORLD_PLACEHOLDER)
+        match = resolve(reverse(name, args=args))
+        func = match.func
+        key = f"{func.__module__}.{func.__name__}"
+        assert declared.get(key) == case.allowed, name
+
+
+class _Placeholder(dict[str, object]):
+    def __getitem__(self, key: str) -> object:
+        class Obj:
+            uuid = "00000000-0000-0000-0000-000000000000"
+            pk = 1
+
+        return Obj()
+
+
+WORLD_PLACEHOLDER = _Placeholder()
+
+
+@pytest.fixture
+def world(demo_directory: None, verified_client_for: Callable[..., Client]) -> dict[str, object]:
+    org = Organization.objects.create(name="Red Violeta (demo)")
+    service = Service.objects.filter(organization__kind="health").select_related("organization").first()
+    assert service is not None
+    org.directory_organization = service.organization
+    org.save()
+    clients: dict[str, Client] = {ANON: Client()}
+    users: dict[str, User] = {}
+    for role in Role.values:
+        user = User.objects.create_user(username=f"{role}@example.org", email=f"{role}@example.org", password="x" * 16)
+        Membership.objects.create(user=user, organization=org, role=role)
+        users[role] = user
+    admin = User.objects.create_superuser(username="root@example.org", email="root@example.org", password="x" * 16)
+    users[PLATFORM_ADMIN] = admin
+    focal = FocalPoint.objects.create(
+        entity=service.organization, display_name="Punto Focal", user=users[Role.FOCAL_POINT], managed_by=org
+    )
+    focal.services.add(service)
+    Sensitisation.objects.create(
+        focal_point=focal,
+        trained_on=timezone.localdate() - timedelta(days=30),
+        expires_on=timezone.localdate() + timedelta(days=300),
+        trainer_name="Formadora Demo",
+    )
+    for role, user in users.items():
+        clients[role] = verified_client_for(user)
+    return {"org": org, "service": service, "clients": clients, "users": users}
+
+
+def fresh_invitation(world: dict[str, object]) -> Invitation:
+    return Invitation.objects.create(
+        organization=world["org"],  # type: ignore[misc]
+        email="new@example.org",
+        role=Role.CASEWORKER,
+        token_hash=f"{timezone.now().timestamp()}-{Invitation.objects.count()}",
+        expires_at=timezone.now() + timedelta(days=1),
+    )
+
+
+def test_role_matrix(world: dict[str, object]) -> None:
+    clients: dict[str, Client] = world["clients"]  # type: ignore[assignment]
+    failures = []
+    for name, case in EXPECTED.items():
+        for who, client in clients.items():
+            world["invitation"] = fresh_invitation(world)
+            url = reverse(name, args=case.args(world))
+            response = client.post(url) if case.method == "post" else client.get(url)
+            if case.allowed == OPEN:
+                ok = response.status_code < 500
+                expected = "< 500"
+            elif who == ANON:
+                ok = response.status_code == 302 and "/staff/login/" in response["Location"]
+                expected = "302 to login"
+            elif who in case.allowed:
+                ok = response.status_code == case.ok
+                expected = str(case.ok)
+            else:
+                ok = response.status_code == 404
+                expected = "404"
+            if not ok:
+                failures.append(f"{name} as {who}: got {response.status_code}, expected {expected}")
+    assert not failures, "\n".join(failures)
+
+
+def test_cross_organisation_objects_are_404(
+    world: dict[str, object], verified_client_for: Callable[..., Client]
+) -> None:
+    """A coordinator of another organisation reaches none of this organisation's objects by id."""
+    other_org = Organization.objects.create(name="Otra Organización (demo)")
+    outsider = User.objects.create_user(username="out@example.org", email="out@example.org", password="x" * 16)
+    Membership.objects.create(user=outsider, organization=other_org, role=Role.COORDINATOR)
+    client = verified_client_for(outsider)
+    invitation = fresh_invitation(world)
+    org_uuid = world["org"].uuid  # type: ignore[attr-defined]
+    assert client.get(reverse("accounts:members", args=[org_uuid])).status_code == 404
+    assert client.get(reverse("audit:trail", args=[org_uuid])).status_code == 404
+    assert client.post(reverse("accounts:revoke_invitation", args=[invitation.pk])).status_code == 404
+    invitation.refresh_from_db()
+    assert invitation.revoked_at is None
+    service_uuid = world["service"].uuid  # type: ignore[attr-defined]
+    assert client.get(reverse("directory_staff:verify_service", args=[service_uuid])).status_code == 404
+    # ...and its own organisation's pages still work, so the 404s above are about ownership.
+    assert client.get(reverse("accounts:members", args=[other_org.uuid])).status_code == 200
+    # Not found and not allowed look the same.
+    missing = client.get(reverse("accounts:members", args=["00000000-0000-0000-0000-000000000000"]))
+    assert missing.status_code == 404
+
+
+def test_unverified_session_reaches_nothing(world: dict[str, object]) -> None:
+    """A password-only session of a role that needs 2FA is sent to verification from every protected page."""
+    client = Client()
+    client.force_login(world["users"][Role.CASEWORKER], backend="django.contrib.auth.backends.ModelBackend")  # type: ignore[index]
+    for url in ("/staff/", reverse("directory_staff:verify_list"), "/admin/"):
+        response = client.get(url)
+        assert response.status_code == 302, url
+        assert "/staff/2fa/setup/" in response["Location"] or "/staff/login/verify/" in response["Location"]
+
+
+def test_admin_is_for_coordinators_and_platform_admins(world: dict[str, object]) -> None:
+    clients: dict[str, Client] = world["clients"]  # type: ignore[assignment]
+    for who, client in clients.items():
+        index = client.get("/admin/")
+        services = client.get("/admin/directory/service/")
+        if who in {Role.COORDINATOR, PLATFORM_ADMIN}:
+            assert index.status_code == 200 and services.status_code == 200, who
+        else:
+            assert index.status_code == 302, who
+            assert client.get(index["Location"]).status_code == 302  # admin login hands over to staff login
+            assert services.status_code == 302, who
