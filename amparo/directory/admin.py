@@ -84,6 +84,10 @@ class ServiceAtLocationAdmin(CoordinatorAdminMixin, admin.ModelAdmin):
     autocomplete_fields = ["service", "location"]
     inlines = [OpeningHoursInline]
 
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        services_reindex([form.instance.service_id])  # search masks and the week of opening hours
+
 
 class ServiceAtLocationInline(CoordinatorAdminMixin, admin.TabularInline):
     model = ServiceAtLocation

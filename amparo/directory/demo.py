@@ -26,7 +26,7 @@ from .models import (
     ServiceAtLocation,
     ServiceType,
 )
-from .services import build_search_text, ensure_service_types, vocabulary_extend
+from .services import build_search_text, ensure_service_types, search_masks, vocabulary_extend, week_slots
 from .taxonomy import INCLUSION_FACT_CODES, SENSITISATION_TOPIC_CODES
 
 _PHONE_PREFIX = {"CO": "+57 000", "EC": "+593 000", "PE": "+51 000"}
@@ -440,8 +440,10 @@ class _Builder:
                     longitude=location.longitude,
                 )
             )
-        for sal, (_s, _l, template) in zip(sals, self.pending, strict=True):
+        for sal, (service, _l, template) in zip(sals, self.pending, strict=True):
             sal.open_24h = template.hours == "24h"
+            sal.active, sal.type_mask, sal.fact_mask = search_masks(service, template.types)
+            sal.week = week_slots(_hours(template.hours), open_24h=sal.open_24h)
         sals = ServiceAtLocation.objects.bulk_create(sals)
         through = Service.types.through
         links, hours = [], []

@@ -215,8 +215,8 @@ class Service(models.Model):
 class ServiceAtLocation(models.Model):
     """A service offered at a location: the unit people search for.
 
-    latitude, longitude and place are copied from the location (directory.services keeps them in step) so that
-    a distance or place search reads one indexed table instead of joining for every row.
+    latitude, longitude and place are copied from the location, and active/type_mask/fact_mask from the service
+    (directory.services keeps them in step), so that a search reads one indexed table instead of joining.
     """
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -226,6 +226,14 @@ class ServiceAtLocation(models.Model):
     latitude = models.FloatField(editable=False)
     longitude = models.FloatField(editable=False)
     open_24h = models.BooleanField(_("open 24 hours"), default=False)
+    # Search masks, copied from the service by directory.services (see docs/search.md): whether it is active,
+    # its service types and its inclusion facts as bits, so a search filters one table without joins.
+    active = models.BooleanField(default=True, editable=False)
+    type_mask = models.BigIntegerField(default=0, editable=False)
+    fact_mask = models.IntegerField(default=0, editable=False)
+    # The week in 15-minute slots ("1" open, "0" closed), Monday 00:00 first, in the municipality's local time,
+    # built from the opening hours by directory.services.week_slots: "open now" is one character to read.
+    week = models.CharField(max_length=672, default="0" * 672, editable=False)
 
     class Meta:
         verbose_name = _("service at location")

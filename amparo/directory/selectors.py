@@ -23,14 +23,13 @@ from django.core.cache import cache
 from django.db import connection
 from django.db.models import Case, CharField, Exists, F, OuterRef, Prefetch, Q, QuerySet, Value, When
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Power
+from django.db.models.functions import Power, Substr
 from django.db.models.query import prefetch_related_objects
 from django.utils import timezone
 
 from .models import (
     PRIORITY_ENTITY_KINDS,
     FocalPoint,
-    OpeningHours,
     Organization,
     Place,
     SearchTerm,
@@ -38,12 +37,13 @@ from .models import (
     ServiceAtLocation,
     ServiceType,
 )
-from .taxonomy import INCLUSION_FACT_CODES
+from .services import slot_at
+from .taxonomy import INCLUSION_FACT_CODES, fact_mask, type_mask
 from .text import tokens
 
 EARTH_RADIUS_KM = 6371.0088
 # Bounding boxes tried in turn when ordering by distance, so the database sorts a few rows, not the country.
-_SEARCH_RADII_KM = (15.0, 60.0, 250.0, 1000.0)
+_SEARCH_RADII_KM = (15.0, 100.0, 1000.0)
 
 
 @dataclass(frozen=True)
@@ -146,6 +146,18 @@ def correct_tokens(words: list[str]) -> tuple[list[str], dict[str, str]]:
     return result, corrected
 
 
+_SQLITE_BROAD_MATCH = 2000
+
+
+def _fts_count(words: list[str]) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM directory_service_fts WHERE directory_service_fts MATCH %s",
+            [" ".join(f"{w}*" for w in words)],
+        )
+        return int(cursor.fetchone()[0])
+
+
 def _text_filter(words: list[str]) -> RawSQL:
     """Ids of services whose search text has a word starting with each of `words` (already [a-z0-9]+)."""
     if connection.vendor == "postgresql":
@@ -161,56 +173,65 @@ def _text_filter(words: list[str]) -> RawSQL:
 # --- Open now ----------------------------------------------------------------------------------------------
 
 
-def _open_now_condition(at: datetime) -> Q:
-    """True for a service-at-location open at instant `at`, in the time zone of its municipality."""
+def _places_by_time_zone() -> dict[str, list[int]]:
+    zones: dict[str, list[int]] = {}
+    for pk, tz_name in Place.objects.filter(level=Place.Level.ADMIN2).values_list("pk", "timezone"):
+        zones.setdefault(tz_name, []).append(pk)
+    return zones
+
+
+def _local_slot(at: datetime, tz_name: str) -> int:
+    local = at.astimezone(ZoneInfo(tz_name))
+    return slot_at(local.isoweekday(), local.time())
+
+
+def _filter_open_now(qs: QuerySet[ServiceAtLocation], at: datetime) -> QuerySet[ServiceAtLocation]:
+    """Rows open at instant `at` in their municipality's time zone: one character of their week slots each
+    (see services.week_slots), so no subquery per row."""
     condition = Q(open_24h=True)
-    for tz_name in Place.objects.filter(level=Place.Level.ADMIN2).values_list("timezone", flat=True).distinct():
-        local = at.astimezone(ZoneInfo(tz_name))
-        day, now = local.isoweekday(), local.time().replace(microsecond=0)
-        yesterday = 7 if day == 1 else day - 1
-        hours = OpeningHours.objects.filter(service_at_location=OuterRef("pk")).filter(
-            Q(weekday=day, opens_at__lte=now) & (Q(closes_at__gt=now) | Q(closes_at__lt=F("opens_at")))
-            | Q(weekday=yesterday, closes_at__lt=F("opens_at"), closes_at__gt=now)
-        )
-        condition |= Q(Q(place__timezone=tz_name), Exists(hours))
-    return condition
+    slots: dict[str, Substr] = {}
+    for tz_name, place_ids in _places_by_time_zone().items():
+        slot = _local_slot(at, tz_name)
+        slots[f"_slot_{slot}"] = Substr("week", slot + 1, 1)
+        condition |= Q(place_id__in=place_ids, **{f"_slot_{slot}": "1"})
+    return qs.alias(**slots).filter(condition)
 
 
 def is_open_at(sal: ServiceAtLocation, at: datetime) -> bool:
-    """The same rule as _open_now_condition, in Python, for rows already loaded with their hours."""
+    """The same rule as the search filter, in Python: the slot of `at` in the row's week."""
     if sal.open_24h:
         return True
-    local = at.astimezone(ZoneInfo(sal.place.timezone))
-    day, now = local.isoweekday(), local.time()
-    yesterday = 7 if day == 1 else day - 1
-    for h in sal.hours.all():
-        overnight = h.closes_at < h.opens_at
-        if h.weekday == day and h.opens_at <= now and (overnight or now < h.closes_at):
-            return True
-        if h.weekday == yesterday and overnight and now < h.closes_at:
-            return True
-    return False
+    return sal.week[_local_slot(at, sal.place.timezone)] == "1"
 
 
 # --- Search ------------------------------------------------------------------------------------------------
 
 
 def search_queryset(criteria: SearchCriteria, words: list[str]) -> QuerySet[ServiceAtLocation]:
-    """The rows matching criteria (words already corrected), unordered: for counts and for search_services."""
-    qs = ServiceAtLocation.objects.filter(service__status=Service.Status.ACTIVE)
+    """The rows matching criteria (words already corrected), unordered: for counts and for search_services.
+
+    Status, service types and inclusion facts are read from the masks copied onto each row, so the filter
+    touches one table; only the text match goes through the service's full-text index.
+    """
+    qs = ServiceAtLocation.objects.filter(active=True)
     if words:
-        qs = qs.filter(service_id__in=_text_filter(words))
+        matches = _text_filter(words)
+        if connection.vendor == "sqlite" and _fts_count(words) > _SQLITE_BROAD_MATCH:
+            # A broad word ("psicologa" matches a quarter of the directory): let SQLite walk the rows in the
+            # order it needs (id, or the coordinates index) and probe the match list, instead of fetching every
+            # match through the service_id index and sorting them all. "+ 0" hides that index from the planner.
+            qs = qs.alias(_sid=F("service_id") + 0).filter(_sid__in=matches)
+        else:
+            qs = qs.filter(service_id__in=matches)
     if criteria.needs:
-        qs = qs.filter(
-            service_id__in=Service.types.through.objects.filter(servicetype_id__in=criteria.needs).values("service_id")
-        )
-    for fact in criteria.facts:
-        if fact in INCLUSION_FACT_CODES:
-            qs = qs.filter(**{f"service__{fact}": True})
+        qs = qs.alias(_types=F("type_mask").bitand(type_mask(criteria.needs))).filter(_types__gt=0)
+    facts = fact_mask(f for f in criteria.facts if f in INCLUSION_FACT_CODES)
+    if facts:
+        qs = qs.alias(_facts=F("fact_mask").bitand(facts)).filter(_facts=facts)
     if criteria.place is not None and (criteria.in_place_only or criteria.place.level != Place.Level.ADMIN2):
         qs = within_place(qs, criteria.place)
     if criteria.open_now:
-        qs = qs.filter(_open_now_condition(criteria.at or timezone.now()))
+        qs = _filter_open_now(qs, criteria.at or timezone.now())
     return qs
 
 
@@ -261,14 +282,15 @@ def search_services(criteria: SearchCriteria) -> SearchResult:
     if origin is not None:
         ids = _by_distance(qs, origin, offset, limit)
     else:
-        ids = list(qs.order_by("service__name", "pk").values_list("pk", flat=True)[offset : offset + limit])
+        # No origin: directory order (by id), which needs no sort; people are asked for a place first.
+        ids = list(qs.order_by("pk").values_list("pk", flat=True)[offset : offset + limit])
     has_next = len(ids) > criteria.page_size
     ids = ids[: criteria.page_size]
     rows = {
         sal.pk: sal
         for sal in ServiceAtLocation.objects.filter(pk__in=ids)
         .select_related("service__organization", "location", "place__parent")
-        .prefetch_related("hours", "service__types")
+        .prefetch_related("service__types")
     }
     at = criteria.at or timezone.now()
     hits = []

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import date
+from datetime import date, time
 from functools import cache
 from typing import Any
 
@@ -13,7 +13,7 @@ from django.utils import timezone, translation
 from amparo.audit.services import audit_record
 
 from .models import Location, SearchTerm, Service, ServiceAtLocation, ServiceType
-from .taxonomy import INCLUSION_FACT_CODES, INCLUSION_FACTS, SERVICE_TYPE_BY_CODE, SERVICE_TYPES
+from .taxonomy import INCLUSION_FACT_CODES, INCLUSION_FACTS, SERVICE_TYPE_BY_CODE, SERVICE_TYPES, fact_mask, type_mask
 from .text import normalize
 
 _INDEX_LANGUAGES = ("es", "en", "pt")
@@ -52,6 +52,7 @@ def services_reindex(service_ids: Iterable[int] | None = None, *, batch_size: in
     if service_ids is not None:
         qs = qs.filter(pk__in=list(service_ids))
     changed: list[Service] = []
+    sals_to_update: list[ServiceAtLocation] = []
     words: set[str] = set()
     count = 0
     for service in qs.iterator(chunk_size=batch_size):
@@ -60,7 +61,13 @@ def services_reindex(service_ids: Iterable[int] | None = None, *, batch_size: in
             for sal in service.at_locations.all()
             for name in (sal.place.name, sal.place.parent.name if sal.place.parent else "")
         }
-        text = build_search_text(service, [t.code for t in service.types.all()], places)
+        codes = [t.code for t in service.types.all()]
+        text = build_search_text(service, codes, places)
+        masks = search_masks(service, codes)
+        stale_sals = [sal for sal in service.at_locations.all() if sal_masks(sal) != masks]
+        for sal in stale_sals:
+            sal.active, sal.type_mask, sal.fact_mask = masks
+        sals_to_update.extend(stale_sals)
         words.update(w for w in text.split() if 3 <= len(w) <= 64 and not w.isdigit())
         if text != service.search_text:
             service.search_text = text
@@ -72,8 +79,63 @@ def services_reindex(service_ids: Iterable[int] | None = None, *, batch_size: in
     if changed:
         Service.objects.bulk_update(changed, ["search_text"])
         count += len(changed)
+    ServiceAtLocation.objects.bulk_update(sals_to_update, ["active", "type_mask", "fact_mask"], batch_size=batch_size)
+    sal_ids = ServiceAtLocation.objects.all()
+    if service_ids is not None:
+        sal_ids = sal_ids.filter(service_id__in=list(service_ids))
+    week_refresh(sal_ids.values_list("pk", flat=True))
     vocabulary_extend(words)
     return count
+
+
+def search_masks(service: Service, type_codes: Iterable[str]) -> tuple[bool, int, int]:
+    """(active, type mask, fact mask) of a service, as copied onto its service-at-location rows."""
+    facts = [code for code in INCLUSION_FACT_CODES if getattr(service, code)]
+    return service.status == Service.Status.ACTIVE, type_mask(type_codes), fact_mask(facts)
+
+
+def sal_masks(sal: ServiceAtLocation) -> tuple[bool, int, int]:
+    return sal.active, sal.type_mask, sal.fact_mask
+
+
+SLOT_MINUTES = 15
+SLOTS_PER_DAY = 24 * 60 // SLOT_MINUTES
+WEEK_SLOTS = 7 * SLOTS_PER_DAY
+
+
+def week_slots(hours: Iterable[tuple[int, time, time]], *, open_24h: bool = False) -> str:
+    """The week as 672 characters, one per 15 minutes from Monday 00:00: "1" where a period covers the whole slot.
+
+    A period whose closing time is earlier than its opening time runs past midnight into the next day (and
+    from Sunday into Monday). Slots are whole quarters of an hour, so "open now" errs on the closed side by
+    less than 15 minutes at each end of a period that does not start or end on a quarter.
+    """
+    if open_24h:
+        return "1" * WEEK_SLOTS
+    week = bytearray(b"0" * WEEK_SLOTS)
+    for weekday, opens, closes in hours:
+        start = (weekday - 1) * SLOTS_PER_DAY + -(-(opens.hour * 60 + opens.minute) // SLOT_MINUTES)
+        end_minutes = closes.hour * 60 + closes.minute
+        end = (weekday - 1) * SLOTS_PER_DAY + end_minutes // SLOT_MINUTES
+        if closes <= opens:
+            end += SLOTS_PER_DAY
+        for slot in range(start, end):
+            week[slot % WEEK_SLOTS] = ord("1")
+    return week.decode()
+
+
+def slot_at(local_weekday: int, local_time: time) -> int:
+    """Index (0-based) of the slot holding a local weekday (1 = Monday) and time."""
+    return (local_weekday - 1) * SLOTS_PER_DAY + (local_time.hour * 60 + local_time.minute) // SLOT_MINUTES
+
+
+@transaction.atomic
+def week_refresh(sal_ids: Iterable[int]) -> None:
+    """Rebuild the week slots of service-at-location rows from their opening hours."""
+    sals = list(ServiceAtLocation.objects.filter(pk__in=list(sal_ids)).prefetch_related("hours"))
+    for sal in sals:
+        sal.week = week_slots(((h.weekday, h.opens_at, h.closes_at) for h in sal.hours.all()), open_24h=sal.open_24h)
+    ServiceAtLocation.objects.bulk_update(sals, ["week"], batch_size=2000)
 
 
 def vocabulary_extend(words: Iterable[str]) -> None:

@@ -8,6 +8,7 @@ itself uses.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.utils.functional import Promise
@@ -155,3 +156,23 @@ SENSITISATION_TOPICS: tuple[SensitisationTopicInfo, ...] = (
 )
 SENSITISATION_TOPIC_CODES = tuple(t.code for t in SENSITISATION_TOPICS)
 SENSITISATION_TOPIC_CHOICES = [(t.code, t.label) for t in SENSITISATION_TOPICS]
+
+
+# Bit positions for the search masks kept on each service-at-location (directory.services.search_masks).
+# Append new types or facts at the end of their tuple: positions must never change.
+SERVICE_TYPE_BIT = {t.code: 1 << i for i, t in enumerate(SERVICE_TYPES)}
+INCLUSION_FACT_BIT = {f.code: 1 << i for i, f in enumerate(INCLUSION_FACTS)}
+
+
+def type_mask(codes: Iterable[str]) -> int:
+    mask = 0
+    for code in codes:
+        mask |= SERVICE_TYPE_BIT.get(code, 0)
+    return mask
+
+
+def fact_mask(codes: Iterable[str]) -> int:
+    mask = 0
+    for code in codes:
+        mask |= INCLUSION_FACT_BIT.get(code, 0)
+    return mask

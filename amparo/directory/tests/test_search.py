@@ -119,6 +119,7 @@ def test_inactive_services_are_hidden(demo_directory) -> None:
     service = Service.objects.filter(types__code="hiv").first()
     assert service is not None
     Service.objects.filter(pk=service.pk).update(status=Service.Status.INACTIVE)
+    services_reindex([service.pk])  # what the admin and imports do after a change
     result = search_services(SearchCriteria(needs=("hiv",), page_size=1000))
     assert service.pk not in {h.sal.service_id for h in result.hits}
 
@@ -223,3 +224,19 @@ def test_sqlite_fts_survives_table_rebuilds(demo_directory) -> None:
     Service.objects.filter(pk=service.pk).update(name="Clínica Zafiro")
     services_reindex([service.pk])
     assert [h.sal.service_id for h in search_services(SearchCriteria(text="zafiro")).hits] == [service.pk]
+
+
+def test_week_slots() -> None:
+    from datetime import time as t
+
+    from amparo.directory.services import SLOTS_PER_DAY, week_slots
+
+    office = week_slots([(1, t(8), t(17))])
+    assert office.count("1") == 9 * 4
+    assert office[8 * 4] == "1" and office[8 * 4 - 1] == "0" and office[17 * 4] == "0"
+    quarter = week_slots([(2, t(8, 10), t(9, 50))])  # whole quarters only: 08:15 to 09:45
+    assert quarter[SLOTS_PER_DAY + 8 * 4] == "0" and quarter[SLOTS_PER_DAY + 8 * 4 + 1] == "1"
+    assert quarter[SLOTS_PER_DAY + 9 * 4 + 2] == "1" and quarter[SLOTS_PER_DAY + 9 * 4 + 3] == "0"
+    sunday_night = week_slots([(7, t(22), t(2))])  # Sunday 22:00 to Monday 02:00 wraps round the week
+    assert sunday_night[:8] == "1" * 8 and sunday_night[8] == "0" and sunday_night[-8:] == "1" * 8
+    assert week_slots([], open_24h=True) == "1" * 672
