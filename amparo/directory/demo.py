@@ -26,7 +26,14 @@ from .models import (
     ServiceAtLocation,
     ServiceType,
 )
-from .services import build_search_text, ensure_service_types, search_masks, vocabulary_extend, week_slots
+from .services import (
+    build_search_text,
+    ensure_service_types,
+    refresh_planner_statistics,
+    search_masks,
+    vocabulary_extend,
+    week_slots,
+)
 from .taxonomy import INCLUSION_FACT_CODES, SENSITISATION_TOPIC_CODES
 
 _PHONE_PREFIX = {"CO": "+57 000", "EC": "+593 000", "PE": "+51 000"}
@@ -461,6 +468,7 @@ class _Builder:
     def finish(self) -> int:
         self.flush()
         vocabulary_extend(self.words)
+        refresh_planner_statistics()
         return self.count
 
 

@@ -7,7 +7,7 @@ from datetime import date, time
 from functools import cache
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone, translation
 
 from amparo.audit.services import audit_record
@@ -198,3 +198,9 @@ def service_verify(*, actor: Any, service: Service, facts: Mapping[str, bool], o
     )
     locked.refresh_from_db()
     return locked
+
+
+def refresh_planner_statistics() -> None:
+    """ANALYZE after a bulk load, so the query planner knows the new sizes (both databases understand it)."""
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
