@@ -43,7 +43,7 @@ from .text import tokens
 
 EARTH_RADIUS_KM = 6371.0088
 # Bounding boxes tried in turn when ordering by distance, so the database sorts a few rows, not the country.
-_SEARCH_RADII_KM = (15.0, 100.0, 1000.0)
+_SEARCH_RADII_KM = (15.0, 60.0)
 
 
 @dataclass(frozen=True)
@@ -146,28 +146,33 @@ def correct_tokens(words: list[str]) -> tuple[list[str], dict[str, str]]:
     return result, corrected
 
 
-_SQLITE_BROAD_MATCH = 2000
+# A word matching more services than this is "broad": walking rows in the needed order finds a page quickly.
+# Below it, the matching ids are fetched first and the search filters on that short list, so the planner's
+# row estimate for the text condition no longer matters.
+_NARROW_MATCH = 2000
 
 
-def _fts_count(words: list[str]) -> int:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT count(*) FROM directory_service_fts WHERE directory_service_fts MATCH %s",
-            [" ".join(f"{w}*" for w in words)],
-        )
-        return int(cursor.fetchone()[0])
-
-
-def _text_filter(words: list[str]) -> RawSQL:
-    """Ids of services whose search text has a word starting with each of `words` (already [a-z0-9]+)."""
+def _text_match_sql(words: list[str]) -> tuple[str, list[str]]:
+    """SQL selecting the ids of services whose search text has a word starting with each of `words`."""
     if connection.vendor == "postgresql":
         query = " & ".join(f"{w}:*" for w in words)
-        return RawSQL(
-            "SELECT id FROM directory_service WHERE to_tsvector('simple', search_text) @@ to_tsquery('simple', %s)",
-            [query],
-        )
+        return "SELECT id FROM directory_service WHERE search_vector @@ to_tsquery('simple', %s)", [query]
     query = " ".join(f"{w}*" for w in words)
-    return RawSQL("SELECT rowid FROM directory_service_fts WHERE directory_service_fts MATCH %s", [query])
+    return "SELECT rowid FROM directory_service_fts WHERE directory_service_fts MATCH %s", [query]
+
+
+def _filter_text(qs: QuerySet[ServiceAtLocation], words: list[str]) -> QuerySet[ServiceAtLocation]:
+    sql, params = _text_match_sql(words)
+    with connection.cursor() as cursor:
+        cursor.execute(f"{sql} LIMIT {_NARROW_MATCH + 1}", params)
+        ids = [row[0] for row in cursor.fetchall()]
+    if len(ids) <= _NARROW_MATCH:
+        return qs.filter(service_id__in=ids)
+    if connection.vendor == "sqlite":
+        # "+ 0" hides the service_id index from SQLite's planner, so it walks rows in the order the search needs
+        # (id, or the coordinates index) and probes the match list instead of sorting every match.
+        return qs.alias(_sid=F("service_id") + 0).filter(_sid__in=RawSQL(sql, params))  # noqa: S611 - constant SQL
+    return qs.filter(service_id__in=RawSQL(sql, params))  # noqa: S611 - constant SQL, bound parameters
 
 
 # --- Open now ----------------------------------------------------------------------------------------------
@@ -215,14 +220,7 @@ def search_queryset(criteria: SearchCriteria, words: list[str]) -> QuerySet[Serv
     """
     qs = ServiceAtLocation.objects.filter(active=True)
     if words:
-        matches = _text_filter(words)
-        if connection.vendor == "sqlite" and _fts_count(words) > _SQLITE_BROAD_MATCH:
-            # A broad word ("psicologa" matches a quarter of the directory): let SQLite walk the rows in the
-            # order it needs (id, or the coordinates index) and probe the match list, instead of fetching every
-            # match through the service_id index and sorting them all. "+ 0" hides that index from the planner.
-            qs = qs.alias(_sid=F("service_id") + 0).filter(_sid__in=matches)
-        else:
-            qs = qs.filter(service_id__in=matches)
+        qs = _filter_text(qs, words)
     if criteria.needs:
         qs = qs.alias(_types=F("type_mask").bitand(type_mask(criteria.needs))).filter(_types__gt=0)
     facts = fact_mask(f for f in criteria.facts if f in INCLUSION_FACT_CODES)
