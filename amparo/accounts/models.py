@@ -10,6 +10,8 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from amparo.directory.models import Organization as DirectoryOrganization
+
 from .roles import ROLES_REQUIRING_2FA, Role
 
 
@@ -51,15 +53,8 @@ class User(AbstractUser):
 class Organization(models.Model):
     """A member organisation of the platform (NGO, sex-worker-led organisation, entity, Ombudsman office)."""
 
-    class Kind(models.TextChoices):
-        NGO = "ngo", _("NGO")
-        SEX_WORKER_LED = "sex-worker-led", _("Sex-worker-led organisation")
-        HEALTH = "health", _("Health entity")
-        PROSECUTOR = "prosecutor", _("Prosecutor's office")
-        COMISARIA = "comisaria", _("Comisaría de Familia")
-        OMBUDSMAN = "ombudsman", _("Ombudsman's office")
-        CHILD_WELFARE = "child-welfare", _("Child welfare")
-        OTHER = "other", _("Other")
+    # The same kinds as the directory's organisations (one list: an entity is the same kind in both places).
+    Kind = DirectoryOrganization.Kind
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     name = models.CharField(_("name"), max_length=200, unique=True)
