@@ -6,6 +6,8 @@ application's role should hold only SELECT and INSERT on audit_auditentry (docs/
 
 from django.db import migrations
 
+from amparo.core.migration_sql import run_for_vendor
+
 FORWARD = [
     """
     CREATE OR REPLACE FUNCTION audit_append_only() RETURNS trigger AS $$
@@ -23,15 +25,7 @@ BACKWARD = [
 ]
 
 
-def _run(statements):
-    def run(apps, schema_editor):
-        if schema_editor.connection.vendor == "postgresql":
-            for statement in statements:
-                schema_editor.execute(statement, None)
-
-    return run
-
 
 class Migration(migrations.Migration):
     dependencies = [("audit", "0001_initial")]
-    operations = [migrations.RunPython(_run(FORWARD), _run(BACKWARD))]
+    operations = [migrations.RunPython(run_for_vendor({"postgresql": FORWARD}), run_for_vendor({"postgresql": BACKWARD}))]

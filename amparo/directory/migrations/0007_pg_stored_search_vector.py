@@ -6,6 +6,8 @@ the table recomputing the vector), 0.3 s with the stored column; common words 6.
 
 from django.db import migrations
 
+from amparo.core.migration_sql import run_for_vendor
+
 FORWARD = [
     "ALTER TABLE directory_service ADD COLUMN search_vector tsvector "
     "GENERATED ALWAYS AS (to_tsvector('simple', search_text)) STORED",
@@ -19,15 +21,7 @@ BACKWARD = [
 ]
 
 
-def _run(statements):
-    def run(apps, schema_editor):
-        if schema_editor.connection.vendor == "postgresql":
-            for statement in statements:
-                schema_editor.execute(statement, None)
-
-    return run
-
 
 class Migration(migrations.Migration):
     dependencies = [("directory", "0006_week_slots")]
-    operations = [migrations.RunPython(_run(FORWARD), _run(BACKWARD))]
+    operations = [migrations.RunPython(run_for_vendor({"postgresql": FORWARD}), run_for_vendor({"postgresql": BACKWARD}))]
