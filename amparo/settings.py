@@ -36,16 +36,16 @@ def _bool(name: str, default: bool) -> bool:
     raise ImproperlyConfigured(f"{name} must be true or false, not {raw!r}")
 
 
-def _secret_key() -> str:
-    key = env.str("SECRET_KEY", default="")
-    if key:
-        if PRODUCTION and len(key) < 50:
-            raise ImproperlyConfigured("SECRET_KEY must be at least 50 characters in production")
-        return key
+def _generated_secret(name: str, file_name: str, min_length: int) -> str:
+    """A secret from the environment; in development, generated once into var/ (never committed)."""
+    value = env.str(name, default="")
+    if value:
+        if PRODUCTION and len(value) < min_length:
+            raise ImproperlyConfigured(f"{name} must be at least {min_length} characters in production")
+        return value
     if PRODUCTION:
-        raise ImproperlyConfigured("SECRET_KEY is required when AMPARO_ENV=production")
-    # Development and demo: a key generated once into var/, never committed.
-    key_file = VAR_DIR / "secret_key"
+        raise ImproperlyConfigured(f"{name} is required when AMPARO_ENV=production")
+    key_file = VAR_DIR / file_name
     if not key_file.exists():
         VAR_DIR.mkdir(parents=True, exist_ok=True)
         key_file.write_text(secrets.token_urlsafe(64))
@@ -53,7 +53,7 @@ def _secret_key() -> str:
     return key_file.read_text().strip()
 
 
-SECRET_KEY = _secret_key()
+SECRET_KEY = _generated_secret("SECRET_KEY", "secret_key", 50)
 DEBUG = _bool("DEBUG", default=False)
 if PRODUCTION and DEBUG:
     raise ImproperlyConfigured("DEBUG must be off when AMPARO_ENV=production")
@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "amparo.audit",
     "amparo.directory",
     "amparo.pathways",
+    "amparo.safechannel",
 ]
 
 MIDDLEWARE = [
@@ -94,6 +95,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "amparo.safechannel.keyring.KeyringCookieMiddleware",
     "amparo.accounts.middleware.Require2FAMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -276,3 +278,30 @@ LOGGING = {
 # Directory and pathways.
 STALE_AFTER_DAYS = env.int("STALE_AFTER_DAYS", default=90)
 SEARCH_PAGE_SIZE = 20
+
+# --- Safe channel (DESIGN.md rule 4 and "safechannel"; docs/safechannel.md) -----------------------------------
+# The pepper keys every receipt hash: without it a stolen database cannot even test a receipt guess. Keep it out
+# of the database and of backups of the database; losing it makes every receipt useless.
+SAFECHANNEL_PEPPER = _generated_secret("SAFECHANNEL_PEPPER", "safechannel_pepper", 32)
+# Argon2id for receipts: RFC 9106's second recommended option (t=3, 64 MiB) with one lane, ~0.15 s on one core.
+SAFECHANNEL_ARGON2 = {
+    "time_cost": env.int("SAFECHANNEL_ARGON2_TIME_COST", default=3),
+    "memory_kib": env.int("SAFECHANNEL_ARGON2_MEMORY_KIB", default=64 * 1024),
+    "parallelism": 1,
+}
+if SAFECHANNEL_ARGON2["time_cost"] < 2 or SAFECHANNEL_ARGON2["memory_kib"] < 19 * 1024:
+    raise ImproperlyConfigured("SAFECHANNEL_ARGON2_* must be at least t=2 and 19 MiB (OWASP's minimum)")
+SAFECHANNEL_RETENTION_DAYS = env.int("SAFECHANNEL_RETENTION_DAYS", default=90)
+SAFECHANNEL_STORAGE_DIR = Path(env.str("SAFECHANNEL_STORAGE_DIR", default=str(VAR_DIR / "safechannel")))
+SAFECHANNEL_MAX_FILE_BYTES = env.int("SAFECHANNEL_MAX_FILE_BYTES", default=10 * 1024 * 1024)
+SAFECHANNEL_MAX_FILES = 3
+# A survivor's receipt session: idle minutes before it ends.
+SAFECHANNEL_SESSION_SECONDS = env.int("SAFECHANNEL_SESSION_SECONDS", default=15 * 60)
+# Rate limits, counted in the cache for short windows and never keyed by a stored address (docs/safechannel.md).
+SAFECHANNEL_RATE_LIMITS = {
+    # name: (requests allowed, per seconds)
+    "report_global": (env.int("SAFECHANNEL_REPORTS_PER_MINUTE", default=30), 60),
+    "report_client": (5, 600),
+    "receipt_global": (env.int("SAFECHANNEL_RECEIPTS_PER_MINUTE", default=120), 60),
+    "receipt_client": (10, 600),
+}

@@ -16,11 +16,13 @@ urlpatterns = [
     path("staff/", include("amparo.accounts.urls")),
     path("staff/audit/", include("amparo.audit.urls")),
     path("staff/directory/", include("amparo.directory.staff_urls")),
+    path("staff/channel/", include("amparo.safechannel.staff_urls")),
     path("healthz", core_views.healthz, name="healthz"),
 ]
 urlpatterns += i18n_patterns(
     path("", include("amparo.pathways.urls")),
     path("", include("amparo.directory.urls")),
+    path("", include("amparo.safechannel.urls")),
     path("", include("amparo.core.urls")),
     prefix_default_language=True,
 )

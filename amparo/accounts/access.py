@@ -18,9 +18,10 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 
 from amparo.directory.models import FocalPoint, Service
+from amparo.safechannel.models import Report
 
 from .models import Invitation, Membership, Organization, User
-from .roles import PLATFORM_ADMIN, Role
+from .roles import PLATFORM_ADMIN, REPORT_RECIPIENT_ROLES, Role
 
 ANY_STAFF = frozenset({*Role.values, PLATFORM_ADMIN})
 View = TypeVar("View", bound=Callable[..., HttpResponse])
@@ -160,3 +161,20 @@ def verification_organization(user: Any, service: Service) -> Organization | Non
         .order_by("pk")
         .first()
     )
+
+
+# --- Safe channel: reports -------------------------------------------------------------------------------------
+
+
+def reports_for_user(user: Any) -> QuerySet[Report]:
+    """Reports of the organisations in which the user is a recipient. Platform administrators get none: they run
+    the platform, they do not accompany survivors (need to know)."""
+    return Report.objects.filter(organization__in=organizations_for_user(user, REPORT_RECIPIENT_ROLES))
+
+
+def get_report_for_user(user: Any, report_uuid: UUID | str) -> Report:
+    report = reports_for_user(user).select_related("organization", "place").filter(uuid=_uuid_or_404(report_uuid))
+    found = report.first()
+    if found is None:
+        raise Http404
+    return found

@@ -22,3 +22,6 @@ ROLES_REQUIRING_2FA = frozenset({Role.COORDINATOR, Role.CASEWORKER, Role.LEGAL_A
 
 # The pseudo-role of platform administrators (Django superusers), used in access rules and the role matrix.
 PLATFORM_ADMIN = "platform_admin"
+
+# Roles that receive an organisation's safe-channel reports (DESIGN.md rule 1: those who accompany survivors).
+REPORT_RECIPIENT_ROLES = frozenset({Role.COORDINATOR, Role.CASEWORKER, Role.LEGAL_ADVISOR})

@@ -25,6 +25,7 @@ from .access import ANY_STAFF, get_invitation_for_user, get_organization_for_use
 from .forms import AcceptInvitationForm, InvitationForm, LoginForm, TokenForm
 from .models import Membership, User
 from .roles import PLATFORM_ADMIN, Role
+from .signals import password_verified
 
 
 def _next_url(request: HttpRequest) -> str:
@@ -45,6 +46,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
             form.add_error(None, _("Wrong e-mail address or password."))
         else:
             login(request, user)
+            password_verified.send(sender=User, request=request, user=user, password=form.cleaned_data["password"])
             if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
                 return redirect(f"{reverse('accounts:verify')}?next={_next_url(request)}")
             if user.requires_2fa:
@@ -184,5 +186,6 @@ def accept_invitation(request: HttpRequest) -> HttpResponse:
         else:
             request.session.pop(INVITATION_SESSION_KEY, None)
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            password_verified.send(sender=User, request=request, user=user, password=form.cleaned_data["password1"])
             return redirect("accounts:setup_2fa" if user.requires_2fa else "accounts:home")
     return render(request, "accounts/accept_invitation.html", {"form": form, "invitation": invitation})

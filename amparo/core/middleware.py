@@ -3,16 +3,22 @@
 Public pages are every URL outside the staff areas (/admin/, /staff/). On them this middleware removes any cookie
 the response would set, stops browsers and proxies from keeping a copy, and asks the browser not to send a referrer.
 It never reads or logs the client's address.
+
+One exception: after a survivor signs in to the safe channel with her receipt, the channel's pages (and only
+those) keep one cookie, `CHANNEL_COOKIE`, which holds her short-lived session token (see amparo/safechannel).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
 STAFF_PREFIXES = ("/admin/", "/staff/")
+CHANNEL_COOKIE = "amparo_channel"
+CHANNEL_PATH = re.compile(r"^/[a-z]{2}/channel/")
 
 
 def is_public_path(path: str) -> bool:
@@ -26,12 +32,16 @@ class PublicPageMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         public = is_public_path(request.path)
         request.is_public_page = public  # type: ignore[attr-defined]
+        channel = public and bool(CHANNEL_PATH.match(request.path))
         if public:
             # Nothing downstream may read or write a session or a CSRF cookie for a public page.
-            request.COOKIES = {}
+            kept = request.COOKIES.get(CHANNEL_COOKIE) if channel else None
+            request.COOKIES = {CHANNEL_COOKIE: kept} if kept else {}
         response = self.get_response(request)
         if public:
-            response.cookies.clear()
+            for name in list(response.cookies):
+                if not (channel and name == CHANNEL_COOKIE):
+                    del response.cookies[name]
             if not request.path.startswith(settings.STATIC_URL):
                 response["Cache-Control"] = "no-store"
             response["Referrer-Policy"] = "no-referrer"

@@ -7,6 +7,7 @@ import re
 import urllib.error
 import urllib.parse
 import urllib.request
+import uuid
 from dataclasses import dataclass
 
 
@@ -33,17 +34,38 @@ class Browser:
         self.cookies = http.cookiejar.CookieJar()
         self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.cookies), _NoRedirect())
 
-    def request(self, path: str, data: dict[str, str] | None = None, *, referer: bool = True) -> Response:
+    def request(
+        self,
+        path: str,
+        data: dict[str, str] | list[tuple[str, str]] | None = None,
+        *,
+        referer: bool = True,
+        files: list[tuple[str, str, bytes]] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Response:
+        """GET, or POST `data` (form-encoded; multipart with `files`: (field, file name, content) triples)."""
         url = path if path.startswith("http") else self.base_url + path
-        body = urllib.parse.urlencode(data).encode() if data is not None else None
+        body: bytes | None = None
+        content_type = ""
+        if files is not None:
+            body, content_type = _multipart(list(data.items()) if isinstance(data, dict) else data or [], files)
+        elif data is not None:
+            body = urllib.parse.urlencode(data).encode()
         req = urllib.request.Request(url, data=body)  # noqa: S310 - the live test server on localhost
-        if data is not None and referer:
+        if content_type:
+            req.add_header("Content-Type", content_type)
+        if body is not None and referer:
             req.add_header("Referer", url)
+        for name, value in (headers or {}).items():
+            req.add_header(name, value)
         try:
             with self.opener.open(req, timeout=30) as resp:
                 return Response(resp.status, url, dict(resp.headers), resp.read().decode())
         except urllib.error.HTTPError as err:
             return Response(err.code, url, dict(err.headers), err.read().decode())
+
+    def cookie_names(self) -> set[str]:
+        return {cookie.name for cookie in self.cookies}
 
     def get(self, path: str) -> Response:
         return self.request(path)
@@ -60,3 +82,18 @@ class Browser:
         match = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)
         assert match, f"no CSRF token on {path} ({page.status})"
         return self.request(path, {"csrfmiddlewaretoken": match.group(1), **fields})
+
+
+def _multipart(fields: list[tuple[str, str]], files: list[tuple[str, str, bytes]]) -> tuple[bytes, str]:
+    boundary = f"----amparo{uuid.uuid4().hex}"
+    parts: list[bytes] = []
+    for name, value in fields:
+        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode())
+    for name, filename, content in files:
+        head = (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
+            "Content-Type: application/octet-stream\r\n\r\n"
+        )
+        parts.append(head.encode() + content + b"\r\n")
+    parts.append(f"--{boundary}--\r\n".encode())
+    return b"".join(parts), f"multipart/form-data; boundary={boundary}"

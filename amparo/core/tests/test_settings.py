@@ -15,11 +15,16 @@ PROD = {
     "SECRET_KEY": "x" * 20 + "-production-secret-key-for-the-check-only-0123456789",
     "ALLOWED_HOSTS": "amparo.example.org",
     "DATABASE_URL": "postgres://amparo:secret@db.example.org:5432/amparo",
+    "SAFECHANNEL_PEPPER": "y" * 20 + "-production-pepper-for-the-check-only",
 }
 
 
 def run_manage(tmp_path: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "SECRET_KEY", "DEBUG", "AMPARO_ENV"}}
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DATABASE_URL", "SECRET_KEY", "DEBUG", "AMPARO_ENV", "SAFECHANNEL_PEPPER"}
+    }
     clean |= {"AMPARO_VAR_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "amparo.settings"} | env
     return subprocess.run(
         [sys.executable, "manage.py", *args], cwd=ROOT, env=clean, capture_output=True, text=True, timeout=120
@@ -36,6 +41,9 @@ def test_check_deploy_is_clean_in_production(tmp_path: Path) -> None:
     [
         ({"AMPARO_ENV": "production", "ALLOWED_HOSTS": "a.org"}, "SECRET_KEY is required"),
         ({**PROD, "SECRET_KEY": "short"}, "at least 50 characters"),
+        ({k: v for k, v in PROD.items() if k != "SAFECHANNEL_PEPPER"}, "SAFECHANNEL_PEPPER is required"),
+        ({**PROD, "SAFECHANNEL_PEPPER": "short"}, "SAFECHANNEL_PEPPER must be at least 32"),
+        ({"SAFECHANNEL_ARGON2_MEMORY_KIB": "1024"}, "OWASP's minimum"),
         ({**PROD, "ALLOWED_HOSTS": ""}, "ALLOWED_HOSTS is required"),
         ({**PROD, "DEBUG": "true"}, "DEBUG must be off"),
         ({"DEBUG": "maybe"}, "DEBUG must be true or false"),
@@ -57,3 +65,5 @@ def test_development_generates_a_secret_key_once(tmp_path: Path) -> None:
     assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
     assert run_manage(tmp_path, {}, "check").returncode == 0
     assert (tmp_path / "secret_key").read_text() == key
+    pepper = (tmp_path / "safechannel_pepper").read_text()
+    assert len(pepper) >= 32 and pepper != key

@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from amparo.accounts.demo import DEMO_PASSWORD, load_demo_staff
 from amparo.directory.demo import build_directory, focal_points_link_demo_staff
 from amparo.directory.models import FocalPoint, Organization, Service
+from amparo.safechannel.demo import DEMO_RECEIVER, load_demo_channel
 
 
 class Command(BaseCommand):
@@ -25,6 +26,7 @@ class Command(BaseCommand):
         call_command("load_pathways", stdout=self.stdout)
         accounts = load_demo_staff()
         focal_points_link_demo_staff()
+        recovery_key = load_demo_channel()
         self.stdout.write(f"\nDemo staff accounts (password for all: {DEMO_PASSWORD}) at /staff/login/:")
         self.stdout.write("  admin@demo.example.org                 platform administrator")
         for account in accounts:
@@ -32,3 +34,8 @@ class Command(BaseCommand):
         self.stdout.write(
             "Roles that see cases or reports set up two-step verification (an authenticator app) at first sign-in."
         )
+        if recovery_key:
+            self.stdout.write(
+                f"\nSafe channel: {DEMO_RECEIVER} receives reports from Colombia. Its recovery key (demo only; shown "
+                f"once, keep it offline in real use):\n  {recovery_key}"
+            )

@@ -1,0 +1,323 @@
+"""The survivor's side of the safe channel (public, no account): report, receipt, and the receipt inbox.
+
+These pages set no cookie until she signs in with her receipt; then one short-lived cookie (`CHANNEL_COOKIE`,
+HttpOnly, SameSite=Strict) holds her session token. There is no CSRF cookie on public pages, so POSTs are checked
+by origin (`same_origin`) and, for the report form, by a signed one-time form token that also stops replays.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import time
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+
+from amparo.core.middleware import CHANNEL_COOKIE
+from amparo.directory.models import Place
+
+from . import crypto, ratelimit, services
+from .attachments import AttachmentRejected, CleanFile, LimitedMemoryUploadHandler, clean_upload
+from .forms import ReceiptForm, ReportForm, SurvivorMessageForm, form_token_expiry
+from .models import Report
+
+CONFIRM_MAX_AGE = 60 * 60
+
+
+def same_origin(request: HttpRequest) -> bool:
+    """Cross-site POSTs are refused. Browsers send Origin on POST; without it, fall back to Referer (we ask
+    browsers not to send one, so a missing Referer is accepted: a cross-site forgery cannot suppress Origin)."""
+    origin = request.META.get("HTTP_ORIGIN")
+    if origin is None or origin == "null":
+        return origin is None
+    host = request.get_host()
+    return origin in {f"http://{host}", f"https://{host}"}
+
+
+def channel_post(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """csrf_exempt (there is no CSRF cookie on public pages) plus the origin check, and uploads kept in memory."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.method == "POST":
+            if not same_origin(request):
+                return _refusal(request, _("This form was sent from another site and was refused."), 403)
+            request.upload_handlers = [LimitedMemoryUploadHandler(request)]
+        return view(request, *args, **kwargs)
+
+    return csrf_exempt(wrapper)
+
+
+def _refusal(request: HttpRequest, message: str, status: int) -> HttpResponse:
+    return render(request, "safechannel/refusal.html", {"message": message}, status=status)
+
+
+def _context(request: HttpRequest, **extra: Any) -> dict[str, Any]:
+    # On channel pages the quick exit also ends her receipt session and clears what the browser kept.
+    return {
+        "QUICK_EXIT_URL": reverse("safechannel:exit"),
+        "max_mb": settings.SAFECHANNEL_MAX_FILE_BYTES // (1024 * 1024),
+        "max_files": settings.SAFECHANNEL_MAX_FILES,
+        **extra,
+    }
+
+
+def _skipped_files(request: HttpRequest) -> list[str]:
+    return [name for handler in request.upload_handlers for name in getattr(handler, "skipped", []) if name is not None]
+
+
+def _clean_files(request: HttpRequest, form: Any) -> list[CleanFile]:
+    """Check every attachment; each refusal becomes an error on the form's file field."""
+    messages = {
+        "too_big": _("“%(name)s” is larger than %(mb)d MB or one file too many (at most %(count)d)."),
+        "empty": _("“%(name)s” is empty."),
+        "unknown_type": _("“%(name)s” is not a photo (JPEG, PNG, WebP), a PDF or an audio file."),
+        "disguised": _("The contents of “%(name)s” do not match its name."),
+        "broken_image": _("“%(name)s” could not be read as an image."),
+    }
+    params = {"mb": settings.SAFECHANNEL_MAX_FILE_BYTES // (1024 * 1024), "count": settings.SAFECHANNEL_MAX_FILES}
+    errors = [messages["too_big"] % {"name": name, **params} for name in _skipped_files(request)]
+    # After a skipped file Django has closed the others: the form goes back with the error, nothing is read.
+    uploads = [] if errors else request.FILES.getlist("files")
+    if len(uploads) > settings.SAFECHANNEL_MAX_FILES:
+        errors.append(messages["too_big"] % {"name": uploads[-1].name, **params})
+        uploads = []
+    cleaned = []
+    for upload in uploads:
+        try:
+            cleaned.append(clean_upload(upload))
+        except AttachmentRejected as exc:
+            errors.append(messages[exc.code] % {"name": exc.name, **params})
+    for error in errors:
+        form.add_error("files", error)
+    if errors:
+        form.add_error("files", _("Your text is kept; choose the files again."))
+    return cleaned
+
+
+# --- Pages ---------------------------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET"])
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "safechannel/home.html", _context(request))
+
+
+def reporting_places() -> list[Place]:
+    """Municipalities from which at least one organisation receives reports."""
+    from amparo.accounts.models import Organization
+
+    covered = set(Organization.objects.filter(channel_settings__receives_reports=True).values_list("areas", flat=True))
+    covered.discard(None)
+    municipalities = Place.objects.filter(level=Place.Level.ADMIN2).select_related("parent", "parent__parent")
+    return [
+        p
+        for p in municipalities.order_by("name")
+        if covered & {p.pk, p.parent_id, p.parent.parent_id if p.parent else None}
+    ]
+
+
+@channel_post
+@require_http_methods(["GET", "POST"])
+def report(request: HttpRequest) -> HttpResponse:
+    code = (request.POST.get("place") or request.GET.get("place") or "").strip()
+    place = Place.objects.filter(pcode=code, level=Place.Level.ADMIN2).first() if 0 < len(code) <= 16 else None
+    if place is None:
+        status = 400 if code else 200
+        error = _("Choose your municipality from the list.") if code else ""
+        return render(
+            request,
+            "safechannel/choose_place.html",
+            _context(request, places=reporting_places(), error=error),
+            status=status,
+        )
+    organizations = list(services.receiving_organizations(place))
+    form = ReportForm(request.POST or None, organizations=organizations)
+    context = _context(request, form=form, place=place, no_organization=not organizations)
+    if request.method != "POST":
+        return render(request, "safechannel/report_form.html", context)
+    files = _clean_files(request, form) if form.is_valid() else []
+    if not form.is_valid() or not organizations:
+        form.refreshed_token()
+        return render(request, "safechannel/report_form.html", context, status=400)
+    # Counted once the form is valid: correcting a mistake never uses up her attempts.
+    if not ratelimit.allow(request, "report"):
+        form.add_error(
+            None, _("Many reports are arriving right now. Wait one minute and send again: your text is kept.")
+        )
+        form.refreshed_token()
+        return render(request, "safechannel/report_form.html", context, status=429)
+    if not services.spend_form_token(form.cleaned_data["form_token"], form_token_expiry()):
+        return _refusal(
+            request,
+            _("This report was already sent. If you did not see your receipt, please write your report again."),
+            409,
+        )
+    data = services.NewReport(
+        place=place,
+        what_happened=form.cleaned_data["what_happened"],
+        happened=form.cleaned_data["happened"],
+        persecuted=form.cleaned_data["persecuted"],
+        state_agent=form.cleaned_data["state_agent"],
+        wants=form.cleaned_data["wants"],
+        contact_how=form.cleaned_data["contact_how"],
+        contact_details=form.cleaned_data["contact_details"],
+        safe_times=form.cleaned_data["safe_times"],
+        language=get_language() or settings.LANGUAGE_CODE,
+        files=files,
+    )
+    try:
+        new_report, receipt = services.report_create(organization=form.chosen_organization(), data=data)
+    except services.ChannelError:
+        form.add_error("organization", _("This organisation does not receive reports from your municipality."))
+        form.refreshed_token()
+        return render(request, "safechannel/report_form.html", context, status=400)
+    return _receipt_page(request, new_report.pk, receipt)
+
+
+def _confirm_key() -> bytes:
+    return hashlib.blake2b(settings.SECRET_KEY.encode(), person=b"amparo-rcpt-conf", digest_size=32).digest()
+
+
+def _receipt_page(request: HttpRequest, report_id: int, receipt: str, *, error: str = "") -> HttpResponse:
+    """The receipt, shown once. The confirmation form carries it back encrypted under a server key (not stored),
+    so it can be shown again if she copied it wrongly."""
+    sealed = crypto.encrypt(_confirm_key(), json.dumps({"r": receipt, "id": report_id, "t": int(time.time())}).encode())
+    return render(
+        request,
+        "safechannel/receipt.html",
+        _context(
+            request,
+            receipt=crypto.format_receipt(receipt),
+            sealed=base64.urlsafe_b64encode(sealed).decode(),
+            form=ReceiptForm(),
+            error=error,
+        ),
+        status=400 if error else 200,
+    )
+
+
+@channel_post
+@require_http_methods(["POST"])
+def receipt_confirm(request: HttpRequest) -> HttpResponse:
+    try:
+        data = json.loads(crypto.decrypt(_confirm_key(), base64.urlsafe_b64decode(request.POST.get("sealed", ""))))
+    except (crypto.CryptoError, ValueError):
+        return _refusal(request, _("This confirmation is not valid. Sign in with your receipt to check it."), 400)
+    if time.time() - data["t"] > CONFIRM_MAX_AGE:
+        return _refusal(request, _("This confirmation is too old. Sign in with your receipt to check it."), 400)
+    form = ReceiptForm(request.POST)
+    if form.is_valid() and form.cleaned_data["receipt"] == data["r"]:
+        services.receipt_confirm(data["id"], data["r"])
+        return render(request, "safechannel/receipt_saved.html", _context(request))
+    return _receipt_page(
+        request, data["id"], data["r"], error=_("That is not the same number. Copy it again, digit by digit.")
+    )
+
+
+@channel_post
+@require_http_methods(["GET", "POST"])
+def login(request: HttpRequest) -> HttpResponse:
+    form = ReceiptForm(request.POST or None)
+    if request.method == "POST":
+        if not ratelimit.allow(request, "receipt"):
+            form.is_valid()
+            form.add_error(None, _("Too many attempts. Wait a few minutes and try again."))
+            return render(request, "safechannel/login.html", _context(request, form=form), status=429)
+        if form.is_valid():
+            opened = services.receipt_login(form.cleaned_data["receipt"])
+            if opened is not None:
+                response = redirect("safechannel:inbox")
+                _set_session_cookie(response, opened[1])
+                return response
+            form.add_error("receipt", _("We found no report with this receipt. Check the digits."))
+        return render(request, "safechannel/login.html", _context(request, form=form), status=400)
+    return render(request, "safechannel/login.html", _context(request, form=form))
+
+
+def _set_session_cookie(response: HttpResponse, token: str) -> None:
+    response.set_cookie(
+        CHANNEL_COOKIE,
+        token,
+        path="/",
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+        samesite="Strict",
+    )
+
+
+def with_receipt_session(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        opened = services.receipt_session(request.COOKIES.get(CHANNEL_COOKIE, ""))
+        if opened is None:
+            response: HttpResponse = redirect("safechannel:login")
+            response.delete_cookie(CHANNEL_COOKIE, path="/", samesite="Strict")
+            return response
+        return view(request, opened[0], opened[1], *args, **kwargs)
+
+    return wrapper
+
+
+@channel_post
+@require_http_methods(["GET", "POST"])
+@with_receipt_session
+def inbox(request: HttpRequest, report: Report, key: bytes) -> HttpResponse:
+    form = SurvivorMessageForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        files = _clean_files(request, form) if form.is_valid() else []
+        if form.is_valid() and not form.cleaned_data["text"] and not files:
+            form.add_error("text", _("Write something or choose a file."))
+        if form.is_valid():
+            services.survivor_message(report, key, text=form.cleaned_data["text"], files=files)
+            return redirect(f"{reverse('safechannel:inbox')}#messages")
+        status = 400
+    return render(
+        request,
+        "safechannel/inbox.html",
+        _context(
+            request,
+            report=report,
+            content=services.report_content(report, key),
+            thread=services.messages_of(report, key),
+            attachments=services.attachments_of(report, key),
+            form=form,
+        ),
+        status=status,
+    )
+
+
+@channel_post
+@require_http_methods(["POST"])
+@with_receipt_session
+def case_consent(request: HttpRequest, report: Report, key: bytes) -> HttpResponse:
+    if request.POST.get("consent") == "give":
+        services.survivor_case_consent(report)
+    elif request.POST.get("consent") == "withdraw":
+        services.survivor_case_consent_withdraw(report)
+    return redirect(f"{reverse('safechannel:inbox')}#case")
+
+
+@channel_post
+@require_http_methods(["GET", "POST"])
+def exit_channel(request: HttpRequest) -> HttpResponse:
+    """End the receipt session and ask the browser to forget this site, then leave for the neutral site."""
+    token = request.COOKIES.get(CHANNEL_COOKIE, "")
+    if token:
+        services.receipt_logout(token)
+    response = HttpResponseRedirect(settings.QUICK_EXIT_URL)
+    response.delete_cookie(CHANNEL_COOKIE, path="/", samesite="Strict")
+    response["Clear-Site-Data"] = '"cache", "cookies", "storage"'
+    return response
