@@ -230,7 +230,10 @@ CSRF_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Strict"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
-SECURE_REFERRER_POLICY = "no-referrer"
+# Staff pages: same-origin, so browsers send a real Origin on our own POSTs (with no-referrer they send
+# "Origin: null" and Django's CSRF check refuses every staff form). Public pages get no-referrer from
+# PublicPageMiddleware: nothing about a survivor's visit leaves the site.
+SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 if PRODUCTION:
     SECURE_SSL_REDIRECT = _bool("SECURE_SSL_REDIRECT", default=True)

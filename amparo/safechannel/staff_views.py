@@ -100,9 +100,14 @@ def report_detail(request: HttpRequest, report_uuid: str) -> HttpResponse:
 def attachment(request: HttpRequest, report_uuid: str, attachment_uuid: str) -> HttpResponse:
     user = cast(User, request.user)
     report = get_report_for_user(user, report_uuid)
-    key = services.report_key_for(report, user, keyring.private_key(request))
-    if key is None or not report.attachments.filter(uuid=attachment_uuid).exists():
+    if not report.attachments.filter(uuid=attachment_uuid).exists():
         return render(request, "core/error.html", {"status": 404}, status=404)
+    private = keyring.private_key(request)
+    key = services.report_key_for(report, user, private)
+    if key is None:
+        return render(
+            request, "safechannel/staff/locked.html", {"report": report, "signed_in_again": private is not None}
+        )
     info, data = services.staff_attachment_read(actor=user, report=report, key=key, attachment_uuid=attachment_uuid)
     response = HttpResponse(data, content_type=info.content_type)
     response["Content-Disposition"] = f'attachment; filename="{info.name}"'

@@ -36,11 +36,15 @@ CONFIRM_MAX_AGE = 60 * 60
 
 
 def same_origin(request: HttpRequest) -> bool:
-    """Cross-site POSTs are refused. Browsers send Origin on POST; without it, fall back to Referer (we ask
-    browsers not to send one, so a missing Referer is accepted: a cross-site forgery cannot suppress Origin)."""
+    """Cross-site POSTs are refused, without a cookie: browsers say where a request comes from in Sec-Fetch-Site
+    (Fetch Metadata). Our pages send no referrer, so browsers send `Origin: null` on our own forms and Origin
+    cannot tell. A browser too old for Fetch Metadata falls back to Origin when it names a site."""
+    site = request.META.get("HTTP_SEC_FETCH_SITE")
+    if site is not None:
+        return site in {"same-origin", "none"}
     origin = request.META.get("HTTP_ORIGIN")
     if origin is None or origin == "null":
-        return origin is None
+        return True
     host = request.get_host()
     return origin in {f"http://{host}", f"https://{host}"}
 
@@ -64,9 +68,7 @@ def _refusal(request: HttpRequest, message: str, status: int) -> HttpResponse:
 
 
 def _context(request: HttpRequest, **extra: Any) -> dict[str, Any]:
-    # On channel pages the quick exit also ends her receipt session and clears what the browser kept.
     return {
-        "QUICK_EXIT_URL": reverse("safechannel:exit"),
         "max_mb": settings.SAFECHANNEL_MAX_FILE_BYTES // (1024 * 1024),
         "max_files": settings.SAFECHANNEL_MAX_FILES,
         **extra,
@@ -289,6 +291,8 @@ def inbox(request: HttpRequest, report: Report, key: bytes) -> HttpResponse:
         "safechannel/inbox.html",
         _context(
             request,
+            # Signed in: the quick exit also ends her receipt session and clears what the browser kept.
+            QUICK_EXIT_URL=reverse("safechannel:exit"),
             report=report,
             content=services.report_content(report, key),
             thread=services.messages_of(report, key),

@@ -17,8 +17,9 @@ from django.utils import timezone
 
 from amparo.accounts.access import STAFF_RULES
 from amparo.accounts.models import Invitation, Membership, Organization, User
-from amparo.accounts.roles import PLATFORM_ADMIN, Role
-from amparo.directory.models import FocalPoint, Sensitisation, Service
+from amparo.accounts.roles import PLATFORM_ADMIN, REPORT_RECIPIENT_ROLES, Role
+from amparo.directory.models import FocalPoint, Place, Sensitisation, Service
+from amparo.safechannel.models import Report
 
 pytestmark = pytest.mark.django_db
 
@@ -55,6 +56,13 @@ EXPECTED: dict[str, Case] = {
         frozenset({Role.FOCAL_POINT, Role.COORDINATOR, PLATFORM_ADMIN}),
         lambda w: [w["service"].uuid],  # type: ignore[attr-defined]
     ),
+    "safechannel_staff:inbox": Case(REPORT_RECIPIENT_ROLES),
+    "safechannel_staff:report": Case(REPORT_RECIPIENT_ROLES, lambda w: [w["report"].uuid]),  # type: ignore[attr-defined]
+    "safechannel_staff:attachment": Case(
+        REPORT_RECIPIENT_ROLES,
+        lambda w: [w["report"].uuid, w["attachment"].uuid],  # type: ignore[attr-defined]
+    ),
+    "safechannel_staff:settings": Case(frozenset({Role.COORDINATOR, PLATFORM_ADMIN}), _org),
     # Sign-in, enrolment, invitations and password reset: open pages (they check their own state).
     "accounts:login": Case(OPEN),
     "accounts:verify": Case(OPEN),
@@ -147,7 +155,36 @@ def world(demo_directory: None, verified_client_for: Callable[..., Client]) -> d
     )
     for role, user in users.items():
         clients[role] = verified_client_for(user)
-    return {"org": org, "service": service, "clients": clients, "users": users}
+    report = channel_report(org, users[Role.COORDINATOR])
+    return {
+        "org": org,
+        "service": service,
+        "clients": clients,
+        "users": users,
+        "report": report,
+        "attachment": report.attachments.get(),
+    }
+
+
+def channel_report(org: Organization, coordinator: User) -> Report:
+    """A safe-channel report with one attachment, received by the organisation."""
+    from amparo.safechannel import services
+    from amparo.safechannel.attachments import CleanFile
+
+    place = Place.objects.get(pcode="CO54001")
+    org.areas.add(place)
+    services.channel_setup(actor=coordinator, organization=org)
+    data = services.NewReport(
+        place=place,
+        what_happened="texto",
+        happened=[],
+        persecuted="no",
+        state_agent="no",
+        wants=[],
+        contact_how="channel",
+        files=[CleanFile("a.pdf", "application/pdf", b"%PDF-1.4 test")],
+    )
+    return services.report_create(organization=org, data=data)[0]
 
 
 def fresh_invitation(world: dict[str, object]) -> Invitation:
@@ -198,6 +235,14 @@ def test_cross_organisation_objects_are_404(
     assert client.get(reverse("accounts:members", args=[org_uuid])).status_code == 404
     assert client.get(reverse("audit:trail", args=[org_uuid])).status_code == 404
     assert client.post(reverse("accounts:revoke_invitation", args=[invitation.pk])).status_code == 404
+    assert client.get(reverse("safechannel_staff:settings", args=[org_uuid])).status_code == 404
+    report = world["report"]
+    assert client.get(reverse("safechannel_staff:report", args=[report.uuid])).status_code == 404  # type: ignore[attr-defined]
+    attachment_url = reverse(
+        "safechannel_staff:attachment",
+        args=[report.uuid, world["attachment"].uuid],  # type: ignore[attr-defined]
+    )
+    assert client.get(attachment_url).status_code == 404
     invitation.refresh_from_db()
     assert invitation.revoked_at is None
     service_uuid = world["service"].uuid  # type: ignore[attr-defined]

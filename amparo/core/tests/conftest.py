@@ -59,6 +59,13 @@ def _catalogue() -> dict[str, tuple[str, int, str, bool | None]]:
             "pathway-no-place": ("/es/routes/sexual-violence-72h/", 200, "es", None),
             "pathway-print": (f"/es/routes/sexual-violence-72h/print/?place={CUCUTA}", 200, "es", None),
             "pathway-card": (f"/es/routes/sexual-violence-72h/card/?place={CUCUTA}", 200, "es", None),
+            "channel-home": ("/es/channel/", 200, "es", None),
+            "channel-home-pt": ("/pt/channel/", 200, "pt", None),
+            "channel-choose-place": ("/es/channel/report/", 200, "es", None),
+            "channel-report-form": (f"/es/channel/report/?place={CUCUTA}", 200, "es", None),
+            "channel-report-form-en": (f"/en/channel/report/?place={CUCUTA}", 200, "en", None),
+            "channel-login": ("/es/channel/login/", 200, "es", None),
+            "bad-request-channel": ("/es/channel/report/?place=ZZ999", 400, "es", None),
             "safety-es": ("/es/safety/", 200, "es", None),
             "safety-en": ("/en/safety/", 200, "en", None),
             "bad-request-pathway": ("/es/routes/sexual-violence-72h/?place=ZZ999", 400, "es", None),
@@ -94,15 +101,30 @@ def _resolve(key: str) -> PublicPage:
     return PublicPage(key, path, status, lang, results)
 
 
+def _channel_receiver() -> None:
+    """An organisation that receives safe-channel reports from Colombia, so the report form is complete."""
+    from amparo.accounts.models import Membership, Organization, User
+    from amparo.directory.models import Place
+    from amparo.safechannel.services import channel_setup
+
+    organization = Organization.objects.create(name="Casa Receptora (test)")
+    organization.areas.add(Place.objects.get(pcode="CO"))
+    user = User.objects.create_user(username="receptora@example.org", email="receptora@example.org")
+    Membership.objects.create(user=user, organization=organization, role="caseworker")
+    channel_setup(actor=user, organization=organization)
+
+
 @pytest.fixture(params=list(PAGES))
 def public_page(request: pytest.FixtureRequest, demo_directory: None) -> PublicPage:
     """One public page (the test runs once per page), with the demo directory loaded."""
+    _channel_receiver()
     return _resolve(request.param)
 
 
 @pytest.fixture
 def public_pages(demo_directory: None) -> list[PublicPage]:
     """Every public page, with the demo directory loaded."""
+    _channel_receiver()
     return [_resolve(key) for key in PAGES]
 
 

@@ -15,7 +15,7 @@ from PIL import Image
 from amparo.accounts.tests.http import Browser
 from amparo.audit.models import AuditEntry
 from amparo.safechannel import services
-from amparo.safechannel.models import KeyGrant, Message, RecipientKey, ReceiptSession, Report, UsedFormToken
+from amparo.safechannel.models import KeyGrant, Message, ReceiptSession, RecipientKey, Report, UsedFormToken
 
 from .conftest import (
     CUCUTA,
@@ -38,7 +38,9 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def test_report_receipt_reply_and_read_back(live_server: Any, world: World) -> None:
     survivor = Browser(live_server.url)
     assert survivor.get("/es/channel/").status == 200
-    sent = file_report(survivor, files=[("files", "foto.jpg", jpeg_with_metadata()), ("files", "acta.pdf", small_pdf())])
+    sent = file_report(
+        survivor, files=[("files", "foto.jpg", jpeg_with_metadata()), ("files", "acta.pdf", small_pdf())]
+    )
     assert sent.status == 200, sent.text[:3000]
     receipt = receipt_of(sent)
     assert survivor.cookie_names() == set()  # no cookie until she signs in with the receipt
@@ -86,9 +88,7 @@ def test_report_receipt_reply_and_read_back(live_server: Any, world: World) -> N
     assert page.status == 200 and "medidas de protección" in page.text and "Esperando tu respuesta" in page.text
     # The cookie goes nowhere else: other public pages neither read nor set it.
     assert "Set-Cookie" not in survivor.get("/es/").headers
-    answer = survivor.request(
-        "/es/channel/inbox/", [("text", "Gracias, prefiero el martes.")], files=[], referer=False
-    )
+    answer = survivor.request("/es/channel/inbox/", [("text", "Gracias, prefiero el martes.")], files=[], referer=False)
     assert answer.status == 302
     report.refresh_from_db()
     assert report.awaiting_staff and report.status == Report.Status.IN_PROGRESS
@@ -157,10 +157,9 @@ def test_replayed_and_forged_forms_are_refused(live_server: Any, world: World) -
     assert replay.status == 409 and Report.objects.count() == 1
     forged = survivor.request("/es/channel/report/", report_fields("forged"), files=[], referer=False)
     assert forged.status == 400 and "Marfil-4471" in forged.text
-    cross_site = survivor.request(
-        "/es/channel/report/", report_fields(form_token(page)), files=[], headers={"Origin": "https://evil.example"}
-    )
-    assert cross_site.status == 403
+    for headers in ({"Origin": "https://evil.example"}, {"Sec-Fetch-Site": "cross-site", "Origin": "null"}):
+        cross_site = survivor.request("/es/channel/report/", report_fields(form_token(page)), files=[], headers=headers)
+        assert cross_site.status == 403, headers
     assert Report.objects.count() == 1 and UsedFormToken.objects.count() == 1
 
 
@@ -182,7 +181,7 @@ def test_receipt_login_refuses_malformed_and_unknown_receipts(live_server: Any, 
     survivor = Browser(live_server.url)
     for bad in ["123", "abcd" * 4, "1" * 17, "١٢٣٤٥٦٧٨٩٠١٢٣٤٥٦", "\x00" * 16, "9" * 5000]:
         response = survivor.request("/es/channel/login/", {"receipt": bad}, referer=False)
-        assert response.status == 400 and 'role="alert"' in response.text or "errorlist" in response.text, bad
+        assert response.status == 400 and "errorlist" in response.text, bad
     unknown = survivor.request("/es/channel/login/", {"receipt": "1234567812345678"}, referer=False)
     assert unknown.status == 400 and survivor.cookie_names() == set()
     assert not ReceiptSession.objects.exists()
@@ -290,5 +289,7 @@ def test_staff_settings_set_up_and_retention(live_server: Any, world: World) -> 
     shown = staff.submit(url, {"action": "setup"})
     assert shown.status == 200 and re.search(r"([0-9a-f]{8}-){7}[0-9a-f]{8}", shown.text)
     assert staff.submit(url, {"action": "settings", "settings-retention_days": "3"}).status == 400
-    saved = staff.submit(url, {"action": "settings", "settings-retention_days": "30", "settings-receives_reports": "on"})
+    saved = staff.submit(
+        url, {"action": "settings", "settings-retention_days": "30", "settings-receives_reports": "on"}
+    )
     assert saved.status == 302 and ChannelSettings.objects.get(organization=new_org).retention_days == 30

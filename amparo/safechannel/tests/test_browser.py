@@ -1,0 +1,102 @@
+"""The safe channel in a real Chromium (make test-browser): a survivor files a report with JavaScript off on a
+phone, keeps her receipt, a recipient answers after signing in with password and TOTP, and the survivor reads the
+answer with her receipt, then leaves."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from playwright.sync_api import Browser
+
+from amparo.accounts.tests.test_auth_http import code_for
+from amparo.core.tests.browser import PHONE, NeutralSite, chromium, neutral_site, watch
+from amparo.safechannel.models import Report
+
+from .conftest import CUCUTA, PASSWORD, World
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with chromium() as launched:
+        yield launched
+
+
+def test_report_with_js_off_then_reply_then_read_with_the_receipt(
+    browser: Browser, live_server: Any, world: World, settings: Any
+) -> None:
+    base = live_server.url
+    with neutral_site() as neutral:
+        settings.QUICK_EXIT_URL = neutral.url
+        walk(browser, base, world, neutral)
+
+
+def walk(browser: Browser, base: str, world: World, neutral: NeutralSite) -> None:
+    # The survivor, on a phone with JavaScript off.
+    phone = browser.new_context(java_script_enabled=False, locale="es-CO", **PHONE)
+    seen = watch(phone)
+    page = phone.new_page()
+    page.goto(f"{base}/es/channel/")
+    page.locator("main a[href='/es/channel/report/']").click()
+    page.select_option("select[name=place]", CUCUTA)
+    page.locator("form button[type=submit]").click()
+    page.fill("textarea[name=what_happened]", "Un cliente me golpeó en la calle Ámbar y me sigue desde entonces.")
+    page.check("input[name=happened][value=physical_assault]")
+    page.check("input[name=persecuted][value=yes]")
+    page.check("input[name=state_agent][value=no]")
+    page.check("input[name=wants][value=protection]")
+    page.locator("form.report button[type=submit]").click()
+    assert page.locator("p.receipt").count() == 1, page.content()[-6000:]
+    receipt = page.locator("p.receipt strong").inner_text().replace(" ", "")
+    assert re.fullmatch(r"\d{16}", receipt)
+    page.fill("input[name=receipt]", receipt)
+    page.locator("form button[type=submit]").click()
+    assert page.locator("h1").inner_text()  # the "receipt saved" page
+    assert phone.cookies() == []  # no cookie before signing in with the receipt
+    assert not seen.foreign_requests(base)
+    phone.close()
+
+    report = Report.objects.get()
+    assert report.receipt_confirmed and report.persecuted
+
+    # A recipient signs in with password and TOTP, and answers.
+    office = browser.new_context(locale="es-CO")
+    staff = office.new_page()
+    user = world.staff["casa"]
+    staff.goto(f"{base}/staff/login/")
+    staff.fill("input[name=email]", user.email)
+    staff.fill("input[name=password]", PASSWORD)
+    staff.locator("main form button[type=submit]").click()
+    staff.fill("input[name=token]", code_for(TOTPDevice.objects.get(user=user)))
+    staff.locator("main form button[type=submit]").click()
+    staff.goto(f"{base}/staff/channel/")
+    staff.locator(f"a[href='/staff/channel/reports/{report.uuid}/']").click()
+    assert "calle Ámbar" in staff.content()
+    staff.fill("textarea[name=text]", "Te acompañamos a pedir medidas de protección el martes.")
+    staff.select_option("select[name=status]", "waiting")
+    staff.locator("main form button[type=submit]").click()
+    office.close()
+
+    # Later, on another browser profile, with JavaScript still off, she reads the answer with her receipt.
+    later = browser.new_context(java_script_enabled=False, locale="es-CO", **PHONE)
+    page = later.new_page()
+    page.goto(f"{base}/es/channel/login/")
+    page.fill("input[name=receipt]", f"{receipt[:4]} {receipt[4:8]} {receipt[8:12]} {receipt[12:]}")
+    page.locator("form button[type=submit]").click()
+    assert page.url.endswith("/es/channel/inbox/")
+    assert "medidas de protección el martes" in page.content()
+    assert [c["name"] for c in later.cookies()] == ["amparo_channel"]
+    cookie = later.cookies()[0]
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Strict" and cookie["expires"] == -1
+    # Leaving ends the session: the cookie is gone and Back does not reopen her report.
+    page.locator("main a[href='/es/channel/exit/']").click()
+    page.wait_for_url(neutral.url)
+    assert later.cookies() == []
+    page.goto(f"{base}/es/channel/inbox/")
+    assert page.url.endswith("/es/channel/login/")
+    later.close()
