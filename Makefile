@@ -43,6 +43,7 @@ lint: $(VENV)/.installed
 
 bench: messages
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/channel.py
 
 makemessages: $(VENV)/.installed system-deps
 	$(MANAGE) makemessages -l es -l en -l pt --ignore '.venv/*' --ignore 'var/*' --ignore 'bench/*' --no-obsolete

@@ -304,7 +304,7 @@ SAFECHANNEL_SESSION_SECONDS = env.int("SAFECHANNEL_SESSION_SECONDS", default=15 
 SAFECHANNEL_RATE_LIMITS = {
     # name: (requests allowed, per seconds)
     "report_global": (env.int("SAFECHANNEL_REPORTS_PER_MINUTE", default=30), 60),
-    "report_client": (5, 600),
+    "report_client": (env.int("SAFECHANNEL_REPORTS_PER_CLIENT", default=5), 600),
     "receipt_global": (env.int("SAFECHANNEL_RECEIPTS_PER_MINUTE", default=120), 60),
-    "receipt_client": (10, 600),
+    "receipt_client": (env.int("SAFECHANNEL_RECEIPTS_PER_CLIENT", default=10), 600),
 }

@@ -92,8 +92,9 @@ def strip_image(data: bytes, fmt: str, name: str) -> bytes:
                 image.load()
                 upright = ImageOps.exif_transpose(image)
                 pixels = Image.frombytes(upright.mode, upright.size, upright.tobytes())
-                if upright.mode == "P" and upright.getpalette():
-                    pixels.putpalette(upright.getpalette())
+                palette = upright.getpalette() if upright.mode == "P" else None
+                if palette:
+                    pixels.putpalette(palette)
     except (OSError, ValueError, Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         if isinstance(exc, AttachmentRejected):
             raise

@@ -27,6 +27,7 @@ from argon2.low_level import Type, hash_secret_raw
 from django.conf import settings
 from nacl.public import PrivateKey, PublicKey, SealedBox
 
+Blob = bytes | memoryview  # what a BinaryField gives back
 RECEIPT_DIGITS = 16
 KEY_SIZE = nacl.secret.SecretBox.KEY_SIZE
 
@@ -100,7 +101,7 @@ def encrypt(key: bytes, plaintext: bytes) -> bytes:
     return bytes(nacl.secret.SecretBox(key).encrypt(plaintext))
 
 
-def decrypt(key: bytes, ciphertext: bytes) -> bytes:
+def decrypt(key: bytes, ciphertext: Blob) -> bytes:
     try:
         return nacl.secret.SecretBox(key).decrypt(bytes(ciphertext))
     except (nacl.exceptions.CryptoError, ValueError, TypeError) as exc:
@@ -121,11 +122,11 @@ def new_keypair() -> KeyPair:
     return KeyPair(public=bytes(private.public_key), private=bytes(private))
 
 
-def seal(public_key: bytes, plaintext: bytes) -> bytes:
+def seal(public_key: Blob, plaintext: bytes) -> bytes:
     return bytes(SealedBox(PublicKey(bytes(public_key))).encrypt(plaintext))
 
 
-def unseal(private_key: bytes, ciphertext: bytes) -> bytes:
+def unseal(private_key: bytes, ciphertext: Blob) -> bytes:
     try:
         return SealedBox(PrivateKey(bytes(private_key))).decrypt(bytes(ciphertext))
     except (nacl.exceptions.CryptoError, ValueError, TypeError) as exc:
@@ -141,7 +142,7 @@ def public_key_of(private_key: bytes) -> bytes:
 PASSWORD_SALT_SIZE = nacl.pwhash.argon2id.SALTBYTES
 
 
-def password_key(password: str, salt: bytes) -> bytes:
+def password_key(password: str, salt: Blob) -> bytes:
     return nacl.pwhash.argon2id.kdf(
         KEY_SIZE,
         password.encode(),
@@ -157,7 +158,7 @@ def lock_private_key(private_key: bytes, password: str) -> tuple[bytes, bytes]:
     return salt, encrypt(password_key(password, salt), private_key)
 
 
-def unlock_private_key(salt: bytes, locked: bytes, password: str) -> bytes:
+def unlock_private_key(salt: Blob, locked: Blob, password: str) -> bytes:
     return decrypt(password_key(password, salt), locked)
 
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import secrets
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.core import signing
+from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -105,7 +106,7 @@ class ReportForm(forms.Form):
         label=_("Number (only if you chose a call or WhatsApp)"), max_length=40, required=False
     )
     safe_times = forms.CharField(label=_("When is it safe to contact you? (optional)"), max_length=200, required=False)
-    files = forms.FileField(
+    attachments = forms.FileField(
         label=_("Photos, documents or voice notes (optional)"),
         required=False,
         widget=MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/webp,application/pdf,audio/*"}),
@@ -115,7 +116,7 @@ class ReportForm(forms.Form):
     def __init__(self, *args: Any, organizations: list[Organization], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.organizations = {str(org.uuid): org for org in organizations}
-        self.fields["organization"].choices = [
+        cast(forms.ChoiceField, self.fields["organization"]).choices = [
             (ROUTE_AUTOMATICALLY, _("Let Amparo choose the organisation that serves my municipality")),
             *[(key, org.name) for key, org in self.organizations.items()],
         ]
@@ -147,7 +148,7 @@ class ReportForm(forms.Form):
 
     def refreshed_token(self) -> None:
         """A form that comes back with errors gets a fresh token (the old one may already be spent)."""
-        data = self.data.copy()
+        data = self.data.copy() if isinstance(self.data, QueryDict) else dict(self.data)
         data["form_token"] = new_form_token()
         self.data = data
 
@@ -173,7 +174,7 @@ class SurvivorMessageForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 5}),
     )
-    files = forms.FileField(
+    attachments = forms.FileField(
         label=_("Add photos, documents or voice notes (optional)"),
         required=False,
         widget=MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/webp,application/pdf,audio/*"}),

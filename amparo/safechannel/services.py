@@ -202,7 +202,7 @@ def _seal_json(key: bytes, data: dict[str, Any]) -> bytes:
     return crypto.encrypt(key, json.dumps(data, ensure_ascii=False).encode())
 
 
-def _open_json(key: bytes, blob: bytes) -> dict[str, Any]:
+def _open_json(key: bytes, blob: crypto.Blob) -> dict[str, Any]:
     result: dict[str, Any] = json.loads(crypto.decrypt(key, blob))
     return result
 

@@ -29,7 +29,7 @@ from .models import ChannelSettings
 SETTINGS_ROLES = frozenset({Role.COORDINATOR, PLATFORM_ADMIN})
 
 
-class ChannelSettingsForm(forms.ModelForm):  # type: ignore[type-arg]
+class ChannelSettingsForm(forms.ModelForm):
     class Meta:
         model = ChannelSettings
         fields = ["receives_reports", "retention_days"]

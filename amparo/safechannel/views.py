@@ -91,7 +91,7 @@ def _clean_files(request: HttpRequest, form: Any) -> list[CleanFile]:
     params = {"mb": settings.SAFECHANNEL_MAX_FILE_BYTES // (1024 * 1024), "count": settings.SAFECHANNEL_MAX_FILES}
     errors = [messages["too_big"] % {"name": name, **params} for name in _skipped_files(request)]
     # After a skipped file Django has closed the others: the form goes back with the error, nothing is read.
-    uploads = [] if errors else request.FILES.getlist("files")
+    uploads = [] if errors else request.FILES.getlist("attachments")
     if len(uploads) > settings.SAFECHANNEL_MAX_FILES:
         errors.append(messages["too_big"] % {"name": uploads[-1].name, **params})
         uploads = []
@@ -102,9 +102,9 @@ def _clean_files(request: HttpRequest, form: Any) -> list[CleanFile]:
         except AttachmentRejected as exc:
             errors.append(messages[exc.code] % {"name": exc.name, **params})
     for error in errors:
-        form.add_error("files", error)
+        form.add_error("attachments", error)
     if errors:
-        form.add_error("files", _("Your text is kept; choose the files again."))
+        form.add_error("attachments", _("Your text is kept; choose the files again."))
     return cleaned
 
 

@@ -39,7 +39,7 @@ def test_report_receipt_reply_and_read_back(live_server: Any, world: World) -> N
     survivor = Browser(live_server.url)
     assert survivor.get("/es/channel/").status == 200
     sent = file_report(
-        survivor, files=[("files", "foto.jpg", jpeg_with_metadata()), ("files", "acta.pdf", small_pdf())]
+        survivor, files=[("attachments", "foto.jpg", jpeg_with_metadata()), ("attachments", "acta.pdf", small_pdf())]
     )
     assert sent.status == 200, sent.text[:3000]
     receipt = receipt_of(sent)
@@ -120,12 +120,12 @@ def test_bad_attachments_keep_her_text_and_store_nothing(live_server: Any, world
     settings.SAFECHANNEL_MAX_FILE_BYTES = 50_000
     survivor = Browser(live_server.url)
     cases = {
-        "too big": [("files", "grande.pdf", small_pdf() + b"0" * 60_000)],
-        "disguised": [("files", "foto.jpg", small_pdf())],
-        "unknown type": [("files", "programa.pdf", b"MZ\x90\x00" + b"\x00" * 200)],
-        "empty": [("files", "vacio.pdf", b"")],
-        "too many": [("files", f"f{i}.pdf", small_pdf()) for i in range(4)],
-        "broken image": [("files", "rota.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 50)],
+        "too big": [("attachments", "grande.pdf", small_pdf() + b"0" * 60_000)],
+        "disguised": [("attachments", "foto.jpg", small_pdf())],
+        "unknown type": [("attachments", "programa.pdf", b"MZ\x90\x00" + b"\x00" * 200)],
+        "empty": [("attachments", "vacio.pdf", b"")],
+        "too many": [("attachments", f"f{i}.pdf", small_pdf()) for i in range(4)],
+        "broken image": [("attachments", "rota.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 50)],
     }
     for name, files in cases.items():
         sent = file_report(survivor, files=files)
@@ -264,7 +264,7 @@ def test_a_new_member_gets_the_key_when_a_colleague_opens_the_report(live_server
 
 def test_purge_deletes_expired_reports_and_files(live_server: Any, world: World, settings: Any) -> None:
     survivor = Browser(live_server.url)
-    file_report(survivor, files=[("files", "acta.pdf", small_pdf())])
+    file_report(survivor, files=[("attachments", "acta.pdf", small_pdf())])
     file_report(survivor)
     old, recent = Report.objects.order_by("pk")
     Report.objects.filter(pk=old.pk).update(expires_at=timezone.now() - timedelta(minutes=1))

@@ -69,7 +69,10 @@ def test_a_stolen_database_and_storage_reveal_nothing(live_server: Any, world: W
     survivor = Browser(live_server.url)
     sent = file_report(
         survivor,
-        files=[("files", "acta-secreta.pdf", small_pdf()), ("files", "foto-golpe.jpg", jpeg_with_metadata())],
+        files=[
+            ("attachments", "acta-secreta.pdf", small_pdf()),
+            ("attachments", "foto-golpe.jpg", jpeg_with_metadata()),
+        ],
     )
     receipt = receipt_of(sent)
     sealed = re.search(r'name="sealed" value="([^"]+)"', sent.text).group(1)  # type: ignore[union-attr]
@@ -84,7 +87,7 @@ def test_a_stolen_database_and_storage_reveal_nothing(live_server: Any, world: W
     survivor.request(
         "/es/channel/inbox/",
         [("text", "Mensaje-Cobalto-5530")],
-        files=[("files", "nota-de-voz.pdf", small_pdf())],
+        files=[("attachments", "nota-de-voz.pdf", small_pdf())],
         referer=False,
     )
     survivor.request("/es/channel/inbox/case-consent/", {"consent": "give"}, referer=False)
