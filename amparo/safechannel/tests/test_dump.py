@@ -126,3 +126,16 @@ def test_a_stolen_database_and_storage_reveal_nothing(live_server: Any, world: W
     }
     found = {name: where for name, secret in secrets.items() if (where := leaks(secret, dump, files))}
     assert not found, f"plaintext at rest: {found}"
+
+
+def test_no_address_is_stored_for_the_channel(live_server: Any, world: World) -> None:
+    """Rule 8: the survivor's requests (report, receipt sign-in, message, leaving) leave no IP address behind."""
+    survivor = Browser(live_server.url)
+    receipt = receipt_of(file_report(survivor))
+    survivor.request("/es/channel/login/", {"receipt": receipt}, referer=False)
+    survivor.request("/es/channel/inbox/", [("text", "hola")], files=[], referer=False)
+    survivor.request("/es/channel/login/", {"receipt": "0" * 16}, referer=False)  # a failed attempt too
+    survivor.get("/es/channel/exit/")
+    dump = database_dump()
+    assert "safechannel_report" in dump
+    assert "127.0.0.1" not in dump and "::1" not in dump
