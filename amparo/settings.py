@@ -54,6 +54,29 @@ def _generated_secret(name: str, file_name: str, min_length: int) -> str:
 
 
 SECRET_KEY = _generated_secret("SECRET_KEY", "secret_key", 50)
+
+
+def _field_encryption_keys() -> list[str]:
+    """Fernet keys for identifying data at rest (DESIGN rule 3); the first encrypts, all decrypt (rotation)."""
+    keys = env.list("FIELD_ENCRYPTION_KEYS", default=[])
+    if keys:
+        return keys
+    if PRODUCTION:
+        raise ImproperlyConfigured(
+            "FIELD_ENCRYPTION_KEYS is required when AMPARO_ENV=production "
+            "(generate one with: python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key())')"
+        )
+    key_file = VAR_DIR / "field_encryption_key"
+    if not key_file.exists():
+        import base64
+
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        key_file.write_text(base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())
+        key_file.chmod(0o600)
+    return [key_file.read_text().strip()]
+
+
+FIELD_ENCRYPTION_KEYS = _field_encryption_keys()
 DEBUG = _bool("DEBUG", default=False)
 if PRODUCTION and DEBUG:
     raise ImproperlyConfigured("DEBUG must be off when AMPARO_ENV=production")
@@ -82,6 +105,8 @@ INSTALLED_APPS = [
     "amparo.directory",
     "amparo.pathways",
     "amparo.safechannel",
+    "amparo.cases",
+    "amparo.referrals",
 ]
 
 MIDDLEWARE = [

@@ -17,11 +17,12 @@ from django.contrib.auth.views import redirect_to_login
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 
+from amparo.cases.models import Case
 from amparo.directory.models import FocalPoint, Service
 from amparo.safechannel.models import Report
 
 from .models import Invitation, Membership, Organization, User
-from .roles import PLATFORM_ADMIN, REPORT_RECIPIENT_ROLES, Role
+from .roles import CASE_ROLES, PLATFORM_ADMIN, REPORT_RECIPIENT_ROLES, Role
 
 ANY_STAFF = frozenset({*Role.values, PLATFORM_ADMIN})
 View = TypeVar("View", bound=Callable[..., HttpResponse])
@@ -178,3 +179,27 @@ def get_report_for_user(user: Any, report_uuid: UUID | str) -> Report:
     if found is None:
         raise Http404
     return found
+
+
+# --- Cases (DESIGN.md rule 1: need to know) ----------------------------------------------------------------------
+
+
+def cases_for_user(user: Any) -> QuerySet[Case]:
+    """Cases a user may see: those assigned to them, those they supervise, and, for a coordinator, every case of
+    their organisation. Platform administrators, focal points, monitors and analysts see none."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return Case.objects.none()
+    coordinated = organizations_for_user(user, {Role.COORDINATOR}).values("pk")
+    member_of = Organization.objects.filter(
+        memberships__user=user, memberships__active=True, memberships__role__in=CASE_ROLES
+    ).values("pk")
+    return Case.objects.filter(
+        Q(organization__in=coordinated) | (Q(organization__in=member_of) & (Q(caseworkers=user) | Q(supervisor=user)))
+    ).distinct()
+
+
+def get_case_for_user(user: Any, case_uuid: UUID | str) -> Case:
+    case = cases_for_user(user).select_related("organization", "place").filter(uuid=_uuid_or_404(case_uuid)).first()
+    if case is None:
+        raise Http404
+    return case

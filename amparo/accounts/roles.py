@@ -25,3 +25,6 @@ PLATFORM_ADMIN = "platform_admin"
 
 # Roles that receive an organisation's safe-channel reports (DESIGN.md rule 1: those who accompany survivors).
 REPORT_RECIPIENT_ROLES = frozenset({Role.COORDINATOR, Role.CASEWORKER, Role.LEGAL_ADVISOR})
+
+# Roles that work on cases (assigned caseworkers and lawyers; coordinators supervise their organisation's cases).
+CASE_ROLES = frozenset({Role.COORDINATOR, Role.CASEWORKER, Role.LEGAL_ADVISOR})

@@ -16,6 +16,7 @@ PROD = {
     "ALLOWED_HOSTS": "amparo.example.org",
     "DATABASE_URL": "postgres://amparo:secret@db.example.org:5432/amparo",
     "SAFECHANNEL_PEPPER": "y" * 20 + "-production-pepper-for-the-check-only",
+    "FIELD_ENCRYPTION_KEYS": "Sq2HV6cZ0y0qZ6HV3sHAtyd1iVJ3RRl_FXSuU7ITmJE=",
 }
 
 
@@ -23,7 +24,7 @@ def run_manage(tmp_path: Path, env: dict[str, str], *args: str) -> subprocess.Co
     clean = {
         k: v
         for k, v in os.environ.items()
-        if k not in {"DATABASE_URL", "SECRET_KEY", "DEBUG", "AMPARO_ENV", "SAFECHANNEL_PEPPER"}
+        if k not in {"DATABASE_URL", "SECRET_KEY", "DEBUG", "AMPARO_ENV", "SAFECHANNEL_PEPPER", "FIELD_ENCRYPTION_KEYS"}
     }
     clean |= {"AMPARO_VAR_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "amparo.settings"} | env
     return subprocess.run(
@@ -44,6 +45,7 @@ def test_check_deploy_is_clean_in_production(tmp_path: Path) -> None:
         ({k: v for k, v in PROD.items() if k != "SAFECHANNEL_PEPPER"}, "SAFECHANNEL_PEPPER is required"),
         ({**PROD, "SAFECHANNEL_PEPPER": "short"}, "SAFECHANNEL_PEPPER must be at least 32"),
         ({"SAFECHANNEL_ARGON2_MEMORY_KIB": "1024"}, "OWASP's minimum"),
+        ({k: v for k, v in PROD.items() if k != "FIELD_ENCRYPTION_KEYS"}, "FIELD_ENCRYPTION_KEYS is required"),
         ({**PROD, "ALLOWED_HOSTS": ""}, "ALLOWED_HOSTS is required"),
         ({**PROD, "DEBUG": "true"}, "DEBUG must be off"),
         ({"DEBUG": "maybe"}, "DEBUG must be true or false"),

@@ -1,0 +1,321 @@
+"""Cases (GBVIMS-aligned). Identifying data (names, contact, documents, addresses, narratives) is encrypted at rest
+(core.encryption, DESIGN.md rule 3); a case is known by a pseudonymous code. Demographics stay in clear, in bands,
+for statistics counted only with the survivor's consent."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from amparo.core.encryption import EncryptedTextField
+
+from .vocab import (
+    AgeBand,
+    CareArrangement,
+    ConsentKind,
+    ConsentMethod,
+    GBVType,
+    GenderIdentity,
+    MigratoryStatus,
+    YesNoUnknown,
+)
+
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and written by hand
+
+
+def new_case_code() -> str:
+    body = "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
+    return f"C-{body[:4]}-{body[4:]}"
+
+
+def new_child_code() -> str:
+    body = "".join(secrets.choice(CODE_ALPHABET) for _ in range(6))
+    return f"N-{body}"
+
+
+class Case(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        CLOSURE_REQUESTED = "closure_requested", _("Closure requested")
+        CLOSED = "closed", _("Closed")
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    code = models.CharField(_("case code"), max_length=16, unique=True, default=new_case_code, editable=False)
+    organization = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="cases")
+    caseworkers = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="assigned_cases", blank=True)
+    supervisor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="supervised_cases"
+    )
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN, db_index=True)
+    opened_at = models.DateTimeField(default=timezone.now, db_index=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closure_requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    closure_approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    closure_checklist = models.JSONField(default=dict, blank=True)  # item code -> bool; no identifying data
+    trafficking_alerted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    source_report = models.OneToOneField(
+        "safechannel.Report", null=True, blank=True, on_delete=models.SET_NULL, related_name="case"
+    )
+
+    # Identifying data: encrypted at rest.
+    full_name = EncryptedTextField(_("name she uses"), blank=True)
+    contact = EncryptedTextField(_("safe contact (phone, how and when)"), blank=True)
+    document = EncryptedTextField(_("identity document"), blank=True)
+    address = EncryptedTextField(_("address"), blank=True)
+    narrative = EncryptedTextField(_("her account, in her words"), blank=True)
+
+    # Demographics for statistics: bands and categories only.
+    age_band = models.CharField(_("age"), max_length=8, choices=AgeBand.choices, default=AgeBand.UNKNOWN)
+    gender_identity = models.CharField(
+        _("gender identity"), max_length=12, choices=GenderIdentity.choices, default=GenderIdentity.NOT_SAID
+    )
+    nationality = models.CharField(_("nationality (country code)"), max_length=2, blank=True)
+    migratory_status = models.CharField(
+        _("migratory status"), max_length=16, choices=MigratoryStatus.choices, default=MigratoryStatus.UNKNOWN
+    )
+    disability = models.CharField(
+        _("disability"), max_length=8, choices=YesNoUnknown.choices, default=YesNoUnknown.UNKNOWN
+    )
+    place = models.ForeignKey(
+        "directory.Place",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("municipality where she lives"),
+    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        indexes = [models.Index(fields=["organization", "status", "-opened_at"], name="case_list")]
+
+    def __str__(self) -> str:
+        return self.code
+
+    @property
+    def zone_type(self) -> str:
+        return self.place.zone if self.place is not None else ""
+
+
+class Consent(models.Model):
+    """DESIGN.md rule 2: consent is data. One row per grant; withdrawal is a date on it, effective at once."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="consents")
+    kind = models.CharField(max_length=20, choices=ConsentKind.choices)
+    method = models.CharField(max_length=16, choices=ConsentMethod.choices)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "kind"], condition=Q(withdrawn_at__isnull=True), name="one_active_consent_per_kind"
+            )
+        ]
+        ordering = ["recorded_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}:{self.kind}"
+
+
+class Incident(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="incidents")
+    occurred_at = models.DateTimeField(_("when it happened"))
+    time_known = models.BooleanField(_("the time of day is known"), default=True)
+    first_reported_at = models.DateTimeField(_("first told to anyone (us or another service)"), default=timezone.now)
+    place = models.ForeignKey(
+        "directory.Place", on_delete=models.PROTECT, related_name="+", verbose_name=_("municipality")
+    )
+    elimination_answers = models.JSONField(default=dict)  # question key -> bool (vocab.ELIMINATION_QUESTIONS)
+    gbv_type = models.CharField(max_length=48, choices=GBVType.choices)
+    context_tags = models.JSONField(default=list, blank=True)
+    perpetrator_types = models.JSONField(default=list, blank=True)
+    perpetrator_count = models.PositiveSmallIntegerField(default=1)
+    description = EncryptedTextField(_("what happened (her words)"), blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-occurred_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}:{self.gbv_type}"
+
+    @property
+    def reporting_delay(self) -> timedelta:
+        return max(self.first_reported_at - self.occurred_at, timedelta(0))
+
+    @property
+    def reporting_delay_band(self) -> str:
+        """GBVIMS bands (non-overlapping: day 4 is 4–5 days)."""
+        days = self.reporting_delay.total_seconds() / 86400
+        if days < 4:
+            return "0_3_days"
+        if days < 6:
+            return "4_5_days"
+        if days < 15:
+            return "6_14_days"
+        if days <= 31:
+            return "2_weeks_1_month"
+        return "over_1_month"
+
+
+class RiskAssessment(models.Model):
+    class Level(models.TextChoices):
+        LOW = "low", _("Low")
+        MEDIUM = "medium", _("Medium")
+        HIGH = "high", _("High")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="risk_assessments")
+    assessed_at = models.DateTimeField(default=timezone.now)
+    assessed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    persecution = models.CharField(
+        _("the aggressor is persecuting her"), max_length=8, choices=YesNoUnknown.choices, default=YesNoUnknown.UNKNOWN
+    )
+    trafficking_indicators = models.JSONField(default=list, blank=True)
+    level = models.CharField(_("risk level"), max_length=8, choices=Level.choices)
+    safety_plan = EncryptedTextField(_("safety plan"), blank=True)
+
+    class Meta:
+        ordering = ["-assessed_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}:{self.level}"
+
+
+class ActionItem(models.Model):
+    """The action plan and its follow-ups."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="actions")
+    description = EncryptedTextField(_("action"))
+    due_on = models.DateField(_("due"))
+    assigned_to = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    done_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["done_at", "due_on", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}:action {self.pk}"
+
+
+class Child(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="children")
+    code = models.CharField(max_length=12, unique=True, default=new_child_code, editable=False)
+    age_band = models.CharField(_("age"), max_length=8, choices=AgeBand.choices, default=AgeBand.UNKNOWN)
+    risks = models.JSONField(default=list, blank=True)
+    care_arrangement = models.CharField(
+        _("alternative care"), max_length=16, choices=CareArrangement.choices, default=CareArrangement.WITH_SURVIVOR
+    )
+    care_notes = EncryptedTextField(_("care notes (who, where)"), blank=True)
+    next_follow_up = models.DateField(_("next follow-up"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class TraffickingAlert(models.Model):
+    """Raised for the Ombudsman monitors of the area when a case shows trafficking indicators. It holds no identity
+    and no link to the case (DESIGN.md rule 1: monitors see trends, not cases), unless the survivor consented to
+    more (`detail_consented`, and then `case_code` only)."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    place = models.ForeignKey("directory.Place", on_delete=models.PROTECT, related_name="+")
+    gbv_type = models.CharField(max_length=48, choices=GBVType.choices, blank=True)
+    indicators = models.JSONField(default=list)
+    raised_on = models.DateField(default=timezone.localdate)
+    detail_consented = models.BooleanField(default=False)
+    case_code = models.CharField(max_length=16, blank=True)
+    reporting_organization = models.ForeignKey(
+        "accounts.Organization", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-raised_on", "-pk"]
+
+    def __str__(self) -> str:
+        return f"alert {self.uuid}"
+
+
+class LegalMatter(models.Model):
+    """A legal proceeding on a case (legal aid): complaints, custody, eviction mediation."""
+
+    class Kind(models.TextChoices):
+        CRIMINAL_COMPLAINT = "criminal_complaint", _("Criminal complaint for sexual violence")
+        INTRAFAMILY_COMPLAINT = "intrafamily_complaint", _("Complaint of intrafamily violence")
+        STATE_AGENT_COMPLAINT = "state_agent_complaint", _("Complaint against a state agent")
+        CUSTODY = "custody", _("Custody of children")
+        EVICTION = "eviction", _("Eviction mediation")
+        OTHER = "other", _("Other legal matter")
+
+    class Status(models.TextChoices):
+        PREPARING = "preparing", _("Preparing")
+        FILED = "filed", _("Filed")
+        IN_PROGRESS = "in_progress", _("In progress")
+        DECIDED = "decided", _("Decided")
+        CLOSED = "closed", _("Closed")
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="legal_matters")
+    kind = models.CharField(_("kind"), max_length=24, choices=Kind.choices)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.PREPARING)
+    entity = models.ForeignKey(
+        "directory.Organization",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("entity where it is filed"),
+    )
+    filing_reference = EncryptedTextField(_("filing number"), blank=True)
+    parties = EncryptedTextField(_("parties (names and roles)"), blank=True)
+    outcome = EncryptedTextField(_("outcome"), blank=True)
+    opened_at = models.DateTimeField(default=timezone.now)
+    lawyer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="legal_matters"
+    )
+
+    class Meta:
+        ordering = ["-opened_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}:{self.kind}"
+
+
+class LegalEvent(models.Model):
+    """A deadline, hearing or document of a legal matter."""
+
+    class Kind(models.TextChoices):
+        DEADLINE = "deadline", _("Legal deadline")
+        HEARING = "hearing", _("Hearing")
+        DOCUMENT = "document", _("Document")
+
+    matter = models.ForeignKey(LegalMatter, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    due_at = models.DateTimeField(_("date"), db_index=True)
+    description = EncryptedTextField(_("description"), blank=True)
+    done = models.BooleanField(_("done"), default=False)
+
+    class Meta:
+        ordering = ["due_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.matter_id}:{self.kind}"

@@ -1,0 +1,167 @@
+"""Value lists of case management, GBVIMS-aligned (shared/reference/gbvims-trafficking-reference.md), with the
+additions DESIGN.md asks for: trans women and non-binary people, client / exploiter / organised crime / state-agent
+perpetrators, sex work as a context (never an automatic "exploitation" label). Codes are stable: they are stored
+and exported; labels are translated."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class AgeBand(models.TextChoices):
+    AGE_0_11 = "0-11", "0–11"
+    AGE_12_17 = "12-17", "12–17"
+    AGE_18_25 = "18-25", "18–25"
+    AGE_26_40 = "26-40", "26–40"
+    AGE_41_60 = "41-60", "41–60"
+    AGE_61 = "61+", "61+"
+    UNKNOWN = "unknown", _("Unknown")
+
+
+MINOR_BANDS = frozenset({AgeBand.AGE_0_11, AgeBand.AGE_12_17})
+
+
+class GenderIdentity(models.TextChoices):
+    TRANS_WOMAN = "trans_woman", _("Trans woman")
+    CIS_WOMAN = "cis_woman", _("Cis woman")
+    NON_BINARY = "non_binary", _("Non-binary")
+    TRANS_MAN = "trans_man", _("Trans man")
+    CIS_MAN = "cis_man", _("Cis man")
+    OTHER = "other", _("Another identity")
+    NOT_SAID = "not_said", _("Prefers not to say")
+
+
+class MigratoryStatus(models.TextChoices):
+    NATIONAL = "national", _("National of the country")
+    REGULAR = "regular", _("Migrant, regular status")
+    IRREGULAR = "irregular", _("Migrant, irregular status")
+    IN_PROCESS = "in_process", _("Migrant, regularisation in process")
+    ASYLUM_SEEKER = "asylum_seeker", _("Asylum seeker")
+    REFUGEE = "refugee", _("Refugee")
+    UNKNOWN = "unknown", _("Unknown")
+
+
+class YesNoUnknown(models.TextChoices):
+    YES = "yes", _("Yes")
+    NO = "no", _("No")
+    UNKNOWN = "unknown", _("Unknown")
+
+
+class GBVType(models.TextChoices):
+    """The six GBVIMS core types and non-GBV, in the elimination order."""
+
+    RAPE = "rape", _("Rape")
+    SEXUAL_ASSAULT = "sexual_assault", _("Sexual assault")
+    PHYSICAL_ASSAULT = "physical_assault", _("Physical assault")
+    FORCED_MARRIAGE = "forced_marriage", _("Forced marriage")
+    DENIAL = "denial_of_resources_opportunities_or_services", _("Denial of resources, opportunities or services")
+    PSYCHOLOGICAL = "psychological_emotional_abuse", _("Psychological / emotional abuse")
+    NON_GBV = "non-gbv", _("Non-GBV")
+
+
+# The elimination questions, asked in this order; the first "yes" decides the type.
+ELIMINATION_QUESTIONS: list[tuple[str, str, object]] = [
+    ("penetration", GBVType.RAPE, _("Was there penetration (however slight, by any body part or object)?")),
+    ("sexual_contact", GBVType.SEXUAL_ASSAULT, _("Was there unwanted sexual contact, or an attempted rape?")),
+    ("physical", GBVType.PHYSICAL_ASSAULT, _("Was there a physical assault?")),
+    ("forced_marriage", GBVType.FORCED_MARRIAGE, _("Was it an act of forced marriage or union?")),
+    ("denial", GBVType.DENIAL, _("Was there denial of resources, opportunities or services (e.g. earnings taken)?")),
+    ("psychological", GBVType.PSYCHOLOGICAL, _("Was there psychological or emotional abuse (threats, stalking)?")),
+]
+
+
+def classify(answers: dict[str, bool]) -> str:
+    """GBVIMS type by the elimination order; non-GBV when every answer is no."""
+    for key, gbv_type, _question in ELIMINATION_QUESTIONS:
+        if answers.get(key):
+            return str(gbv_type)
+    return str(GBVType.NON_GBV)
+
+
+class ContextTag(models.TextChoices):
+    """Case contexts, kept apart from the type. Sex work is a context, not exploitation."""
+
+    SEX_WORK = "sex_work", _("During or because of sex work")
+    INTIMATE_PARTNER = "intimate_partner", _("Intimate partner violence")
+    MIGRATION = "migration", _("During migration or transit")
+    ARMED_CONFLICT = "armed_conflict", _("Armed conflict or armed groups")
+    TRANSPHOBIA = "transphobia", _("Motivated by gender identity (transphobia)")
+    TRAFFICKING_SUSPECTED = "trafficking_suspected", _("Possible trafficking (see risk assessment)")
+    STATE_VIOLENCE = "state_violence", _("Violence by state agents")
+
+
+class PerpetratorType(models.TextChoices):
+    CLIENT = "client", _("Client")
+    EXPLOITER = "exploiter", _("Exploiter / pimp")
+    INTIMATE_PARTNER = "intimate_partner", _("Intimate partner or former partner")
+    FAMILY = "family", _("Family member")
+    ACQUAINTANCE = "acquaintance", _("Acquaintance, neighbour or housemate")
+    EMPLOYER = "employer", _("Employer or venue owner")
+    ORGANISED_CRIME = "organised_crime", _("Organised crime or armed group")
+    POLICE = "police", _("Police")
+    MILITARY = "military", _("Military")
+    MIGRATION_OFFICIAL = "migration_official", _("Migration official")
+    OTHER_STATE_AGENT = "other_state_agent", _("Other state agent")
+    STRANGER = "stranger", _("Stranger")
+    UNKNOWN = "unknown", _("Unknown")
+
+
+STATE_AGENTS = frozenset(
+    {
+        PerpetratorType.POLICE,
+        PerpetratorType.MILITARY,
+        PerpetratorType.MIGRATION_OFFICIAL,
+        PerpetratorType.OTHER_STATE_AGENT,
+    }
+)
+
+
+class TraffickingIndicator(models.TextChoices):
+    """Indicator families (ILO–EC operational indicators; IOM CTDC means of control)."""
+
+    DECEPTION = "deception", _("Deceived about the work, place or conditions")
+    COERCION = "coercion", _("Coercion: threats, violence, forced clients or tasks")
+    DEBT_BONDAGE = "debt_bondage", _("Debt bondage")
+    RETAINED_DOCUMENTS = "retained_documents", _("Identity documents retained by someone else")
+    MINORS_INVOLVED = "minors_involved", _("Minors involved")
+    RESTRICTED_MOVEMENT = "restricted_movement", _("Movement restricted, isolated or watched")
+    EARNINGS_WITHHELD = "earnings_withheld", _("Earnings taken or withheld")
+
+
+class ConsentKind(models.TextChoices):
+    """DESIGN.md rule 2: separate consents. Referral service types map to the share_* kinds."""
+
+    SERVICES = "services", _("To receive services from this organisation")
+    SHARE_HEALTH = "share_health", _("To share information for health referrals")
+    SHARE_PSYCHOSOCIAL = "share_psychosocial", _("To share information for psychosocial referrals")
+    SHARE_LEGAL = "share_legal", _("To share information for legal referrals")
+    SHARE_PROTECTION = "share_protection", _("To share information for protection referrals")
+    SHARE_SHELTER = "share_shelter", _("To share information for shelter referrals")
+    SHARE_CHILDREN = "share_children", _("To share information for child-protection referrals")
+    SHARE_OTHER = "share_other", _("To share information for other referrals")
+    STATISTICS = "statistics", _("To count non-identifiable data in statistics")
+    MONITOR_DETAILS = "monitor_details", _("To give the Ombudsman more than the anonymous trafficking alert")
+
+
+class ConsentMethod(models.TextChoices):
+    VERBAL = "verbal", _("Verbal, recorded by the caseworker")
+    WRITTEN = "written", _("Written and signed")
+    SAFE_CHANNEL = "safe_channel", _("Through the safe channel")
+
+
+class CareArrangement(models.TextChoices):
+    WITH_SURVIVOR = "with_survivor", _("Lives with the survivor")
+    KINSHIP = "kinship", _("Kinship care (other family)")
+    FOSTER = "foster", _("Foster family")
+    INSTITUTIONAL = "institutional", _("Institution (e.g. ICBF)")
+    OTHER = "other", _("Other arrangement")
+    NONE = "none", _("No safe arrangement yet")
+
+
+class ChildRisk(models.TextChoices):
+    RECRUITMENT = "recruitment", _("Recruitment or use by armed or criminal groups")
+    SEXUAL_VIOLENCE = "sexual_violence", _("Sexual violence")
+    TRAFFICKING = "trafficking", _("Trafficking")
+    NEGLECT = "neglect", _("Left without care")
+    SCHOOL = "school", _("Out of school")

@@ -1,0 +1,122 @@
+"""Referrals from a case to a directory service or its focal point, sharing only what the survivor consented to
+for that service type (DESIGN.md rules 1 and 2). The shared values are never copied: the focal point's page reads
+them from the case at the moment it is opened, and only while the matching consent is active, so a withdrawal
+hides them at once."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from amparo.cases.vocab import ConsentKind
+from amparo.core.encryption import EncryptedTextField
+
+
+class ServiceType(models.TextChoices):
+    """Referral types, each tied to one consent (ConsentKind.SHARE_*)."""
+
+    HEALTH = "health", _("Health (incl. PEP, emergency contraception, STI/HIV, COVID-19 vaccination)")
+    PSYCHOSOCIAL = "psychosocial", _("Mental health and psychosocial support")
+    LEGAL = "legal", _("Legal aid and justice")
+    PROTECTION = "protection", _("Protection")
+    SHELTER = "shelter", _("Safe shelter")
+    CHILDREN = "children", _("Child protection and alternative care")
+    OTHER = "other", _("Other")
+
+
+CONSENT_FOR = {
+    ServiceType.HEALTH: ConsentKind.SHARE_HEALTH,
+    ServiceType.PSYCHOSOCIAL: ConsentKind.SHARE_PSYCHOSOCIAL,
+    ServiceType.LEGAL: ConsentKind.SHARE_LEGAL,
+    ServiceType.PROTECTION: ConsentKind.SHARE_PROTECTION,
+    ServiceType.SHELTER: ConsentKind.SHARE_SHELTER,
+    ServiceType.CHILDREN: ConsentKind.SHARE_CHILDREN,
+    ServiceType.OTHER: ConsentKind.SHARE_OTHER,
+}
+
+
+class SharedField(models.TextChoices):
+    """What a referral may share (each chosen per referral, and shown only under the matching consent)."""
+
+    FULL_NAME = "full_name", _("Name she uses")
+    CONTACT = "contact", _("Safe contact")
+    DOCUMENT = "document", _("Identity document")
+    AGE_BAND = "age_band", _("Age band")
+    GENDER_IDENTITY = "gender_identity", _("Gender identity")
+    NATIONALITY = "nationality", _("Nationality")
+    MIGRATORY_STATUS = "migratory_status", _("Migratory status")
+    INCIDENT_SUMMARY = "incident_summary", _("Type and date of the incident")
+    HEALTH_CLOCK = "health_clock", _("Hours since the incident (PEP and emergency contraception windows)")
+
+
+class Priority(models.TextChoices):
+    EMERGENCY = "emergency", _("Emergency (within 24 hours)")
+    URGENT = "urgent", _("Urgent (within 72 hours)")
+    NORMAL = "normal", _("Normal (within 2 weeks)")
+
+
+class Referral(models.Model):
+    class Status(models.TextChoices):
+        SENT = "sent", _("Sent")
+        RECEIVED = "received", _("Received")
+        ACCEPTED = "accepted", _("Accepted")
+        DECLINED = "declined", _("Declined")
+        ATTENDED = "attended", _("Attended")
+        CLOSED = "closed", _("Closed")
+
+    class DeclineReason(models.TextChoices):
+        SERVICE_UNAVAILABLE = "service_unavailable", _("Service unavailable")
+        NOT_ELIGIBLE = "not_eligible", _("Not eligible for this service")
+        SURVIVOR_DECLINED = "survivor_declined", _("The survivor declined")
+        OTHER = "other", _("Other reason")
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="referrals")
+    service = models.ForeignKey("directory.Service", on_delete=models.PROTECT, related_name="referrals")
+    focal_point = models.ForeignKey(
+        "directory.FocalPoint", null=True, blank=True, on_delete=models.SET_NULL, related_name="referrals"
+    )
+    service_type = models.CharField(_("referral type"), max_length=16, choices=ServiceType.choices)
+    shared_fields = models.JSONField(default=list)
+    priority = models.CharField(_("priority"), max_length=10, choices=Priority.choices, default=Priority.NORMAL)
+    respond_by = models.DateTimeField(db_index=True)
+    reason = EncryptedTextField(_("reason and specific need (no names)"), blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.SENT, db_index=True)
+    decline_reason = models.CharField(max_length=20, choices=DeclineReason.choices, blank=True)
+    feedback = EncryptedTextField(_("actions taken by the receiving service"), blank=True)
+    sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    sent_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["respond_by", "pk"]
+
+    def __str__(self) -> str:
+        return f"referral {self.uuid}"
+
+    @property
+    def consent_kind(self) -> str:
+        return str(CONSENT_FOR[ServiceType(self.service_type)])
+
+    @property
+    def is_open(self) -> bool:
+        return self.status not in {self.Status.DECLINED, self.Status.CLOSED, self.Status.ATTENDED}
+
+
+class ReferralEvent(models.Model):
+    """The referral's lifecycle, one row per change (who, when, from, to)."""
+
+    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="events")
+    status = models.CharField(max_length=10, choices=Referral.Status.choices)
+    at = models.DateTimeField(default=timezone.now)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.referral_id}:{self.status}"
