@@ -17,6 +17,10 @@ urlpatterns = [
     path("staff/audit/", include("amparo.audit.urls")),
     path("staff/directory/", include("amparo.directory.staff_urls")),
     path("staff/channel/", include("amparo.safechannel.staff_urls")),
+    path("staff/cases/", include("amparo.cases.urls")),
+    path("staff/cases/", include("amparo.cases.legal_urls")),
+    path("staff/referrals/", include("amparo.referrals.urls")),
+    path("staff/monitoring/", include("amparo.cases.monitoring_urls")),
     path("healthz", core_views.healthz, name="healthz"),
 ]
 urlpatterns += i18n_patterns(
