@@ -1,4 +1,16 @@
-from django.urls import URLPattern
+from django.urls import path
+
+from . import views
 
 app_name = "cases"
-urlpatterns: list[URLPattern] = []
+urlpatterns = [
+    path("", views.case_list, name="list"),
+    path("new/", views.case_new, name="new"),
+    path("<uuid:case_uuid>/", views.case_detail, name="detail"),
+    path("<uuid:case_uuid>/consent/", views.consent, name="consent"),
+    path("<uuid:case_uuid>/incidents/new/", views.incident_new, name="incident_new"),
+    path("<uuid:case_uuid>/risk/", views.risk, name="risk"),
+    path("<uuid:case_uuid>/actions/", views.action, name="action"),
+    path("<uuid:case_uuid>/children/", views.child, name="child"),
+    path("<uuid:case_uuid>/closure/", views.closure, name="closure"),
+]

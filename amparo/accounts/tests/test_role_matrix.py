@@ -17,7 +17,8 @@ from django.utils import timezone
 
 from amparo.accounts.access import STAFF_RULES
 from amparo.accounts.models import Invitation, Membership, Organization, User
-from amparo.accounts.roles import PLATFORM_ADMIN, REPORT_RECIPIENT_ROLES, Role
+from amparo.accounts.roles import CASE_ROLES, PLATFORM_ADMIN, REPORT_RECIPIENT_ROLES, Role
+from amparo.cases.models import Case as CaseModel
 from amparo.directory.models import FocalPoint, Place, Sensitisation, Service
 from amparo.safechannel.models import Report
 
@@ -38,6 +39,10 @@ class Case:
 
 def _org(world: dict[str, object]) -> list[object]:
     return [world["org"].uuid]  # type: ignore[attr-defined]
+
+
+def _case(world: dict[str, object]) -> list[object]:
+    return [world["case"].uuid]  # type: ignore[attr-defined]
 
 
 EXPECTED: dict[str, Case] = {
@@ -63,6 +68,17 @@ EXPECTED: dict[str, Case] = {
         lambda w: [w["report"].uuid, w["attachment"].uuid],  # type: ignore[attr-defined]
     ),
     "safechannel_staff:settings": Case(frozenset({Role.COORDINATOR, PLATFORM_ADMIN}), _org),
+    # Cases: need to know (assigned caseworker and lawyer, coordinator of the organisation); POSTs without a valid
+    # form answer 400 to those allowed.
+    "cases:list": Case(CASE_ROLES),
+    "cases:new": Case(CASE_ROLES),
+    "cases:detail": Case(CASE_ROLES, _case),
+    "cases:incident_new": Case(CASE_ROLES, _case),
+    "cases:risk": Case(CASE_ROLES, _case),
+    "cases:consent": Case(CASE_ROLES, _case, "post", 400),
+    "cases:action": Case(CASE_ROLES, _case, "post", 400),
+    "cases:child": Case(CASE_ROLES, _case, "post", 400),
+    "cases:closure": Case(CASE_ROLES, _case, "post", 400),
     # Sign-in, enrolment, invitations and password reset: open pages (they check their own state).
     "accounts:login": Case(OPEN),
     "accounts:verify": Case(OPEN),
@@ -163,7 +179,18 @@ def world(demo_directory: None, verified_client_for: Callable[..., Client]) -> d
         "users": users,
         "report": report,
         "attachment": report.attachments.get(),
+        "case": matrix_case(org, users),
     }
+
+
+def matrix_case(org: Organization, users: dict[str, User]) -> CaseModel:
+    """A case of the organisation, assigned to its caseworker and its legal advisor."""
+    from amparo.cases import services as case_services
+
+    intake = case_services.Intake(full_name="Nombre", consents=["services"])
+    case = case_services.case_open(actor=users[Role.CASEWORKER], organization=org, intake=intake)
+    case.caseworkers.add(users[Role.LEGAL_ADVISOR])
+    return case
 
 
 def channel_report(org: Organization, coordinator: User) -> Report:

@@ -1,0 +1,176 @@
+"""Forms of case management. Errors come back in the form; nothing is lost."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from amparo.directory.models import Place
+
+from .services import CLOSURE_CHECKLIST
+from .vocab import (
+    ELIMINATION_QUESTIONS,
+    AgeBand,
+    CareArrangement,
+    ChildRisk,
+    ConsentKind,
+    ConsentMethod,
+    ContextTag,
+    GenderIdentity,
+    MigratoryStatus,
+    PerpetratorType,
+    TraffickingIndicator,
+    YesNoUnknown,
+)
+
+TEXT = forms.Textarea(attrs={"rows": 4})
+MAX_TEXT = 20_000
+
+
+def municipality_field(label: Any, required: bool = True) -> forms.ModelChoiceField:  # type: ignore[type-arg]
+    return forms.ModelChoiceField(
+        label=label,
+        queryset=Place.objects.filter(level=Place.Level.ADMIN2).select_related("parent").order_by("name"),
+        required=required,
+        to_field_name="pcode",
+    )
+
+
+class IntakeForm(forms.Form):
+    full_name = forms.CharField(label=_("Name she uses"), max_length=200, required=False)
+    contact = forms.CharField(label=_("Safe contact (phone, how and when)"), max_length=500, required=False)
+    document = forms.CharField(label=_("Identity document"), max_length=100, required=False)
+    address = forms.CharField(label=_("Address"), max_length=500, required=False)
+    narrative = forms.CharField(label=_("Her account, in her words"), max_length=MAX_TEXT, required=False, widget=TEXT)
+    age_band = forms.ChoiceField(label=_("Age"), choices=AgeBand.choices, initial=AgeBand.UNKNOWN)
+    gender_identity = forms.ChoiceField(
+        label=_("Gender identity"), choices=GenderIdentity.choices, initial=GenderIdentity.NOT_SAID
+    )
+    nationality = forms.RegexField(
+        label=_("Nationality (two-letter country code, e.g. VE, CO)"),
+        regex=r"^[A-Za-z]{2}$",
+        required=False,
+        max_length=2,
+    )
+    migratory_status = forms.ChoiceField(
+        label=_("Migratory status"), choices=MigratoryStatus.choices, initial=MigratoryStatus.UNKNOWN
+    )
+    disability = forms.ChoiceField(label=_("Disability"), choices=YesNoUnknown.choices, initial=YesNoUnknown.UNKNOWN)
+    place = municipality_field(_("Municipality where she lives"), required=False)
+    consents = forms.MultipleChoiceField(
+        label=_("She consents (ask each one separately)"),
+        choices=ConsentKind.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    consent_method = forms.ChoiceField(label=_("How she gave consent"), choices=ConsentMethod.choices)
+
+    def clean_consents(self) -> list[str]:
+        consents: list[str] = self.cleaned_data["consents"]
+        if ConsentKind.SERVICES not in consents:
+            raise forms.ValidationError(_("A case needs her consent to receive services."))
+        return consents
+
+
+class ConsentForm(forms.Form):
+    kind = forms.ChoiceField(choices=ConsentKind.choices)
+    method = forms.ChoiceField(choices=ConsentMethod.choices, required=False)
+    action = forms.ChoiceField(choices=[("give", "give"), ("withdraw", "withdraw")])
+
+
+class IncidentForm(forms.Form):
+    occurred_at = forms.DateTimeField(
+        label=_("When it happened"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    time_known = forms.BooleanField(label=_("The time of day is known"), required=False, initial=True)
+    first_reported_at = forms.DateTimeField(
+        label=_("When she first told anyone (us or another service)"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    )
+    place = municipality_field(_("Municipality where it happened"))
+    context_tags = forms.MultipleChoiceField(
+        label=_("Context"), choices=ContextTag.choices, widget=forms.CheckboxSelectMultiple, required=False
+    )
+    perpetrator_types = forms.MultipleChoiceField(
+        label=_("Who did it"), choices=PerpetratorType.choices, widget=forms.CheckboxSelectMultiple
+    )
+    perpetrator_count = forms.IntegerField(label=_("Number of aggressors"), min_value=1, max_value=99, initial=1)
+    description = forms.CharField(
+        label=_("What happened (her words)"), max_length=MAX_TEXT, required=False, widget=TEXT
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The GBVIMS elimination questions, asked in order (vocab.ELIMINATION_QUESTIONS).
+        for key, _type, question in ELIMINATION_QUESTIONS:
+            self.fields[f"q_{key}"] = forms.BooleanField(label=question, required=False)
+        if not self.is_bound:
+            now = timezone.localtime().replace(second=0, microsecond=0)
+            self.fields["first_reported_at"].initial = now.strftime("%Y-%m-%dT%H:%M")
+
+    def question_fields(self) -> list[forms.BoundField]:
+        return [self[f"q_{key}"] for key, _type, _q in ELIMINATION_QUESTIONS]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        occurred, reported = data.get("occurred_at"), data.get("first_reported_at")
+        if occurred and occurred > timezone.now():
+            self.add_error("occurred_at", _("This date is in the future."))
+        if occurred and reported and reported < occurred:
+            self.add_error("first_reported_at", _("She cannot have told anyone before it happened."))
+        return data
+
+    def answers(self) -> dict[str, bool]:
+        return {key: bool(self.cleaned_data.get(f"q_{key}")) for key, _type, _q in ELIMINATION_QUESTIONS}
+
+
+class RiskForm(forms.Form):
+    persecution = forms.ChoiceField(
+        label=_("Is the aggressor persecuting her?"), choices=YesNoUnknown.choices, widget=forms.RadioSelect
+    )
+    indicators = forms.MultipleChoiceField(
+        label=_("Trafficking indicators observed"),
+        choices=TraffickingIndicator.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    safety_plan = forms.CharField(label=_("Safety plan"), max_length=MAX_TEXT, required=False, widget=TEXT)
+
+
+class ActionForm(forms.Form):
+    description = forms.CharField(label=_("Action"), max_length=2000)
+    due_on = forms.DateField(label=_("Due"), widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class ChildForm(forms.Form):
+    age_band = forms.ChoiceField(label=_("Age"), choices=AgeBand.choices)
+    risks = forms.MultipleChoiceField(
+        label=_("Risks"), choices=ChildRisk.choices, widget=forms.CheckboxSelectMultiple, required=False
+    )
+    care_arrangement = forms.ChoiceField(label=_("Alternative care"), choices=CareArrangement.choices)
+    care_notes = forms.CharField(label=_("Care notes (who, where)"), max_length=2000, required=False, widget=TEXT)
+    next_follow_up = forms.DateField(
+        label=_("Next follow-up"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+
+CLOSURE_LABELS = {
+    "needs_met": _("Her needs were met, or she chose to stop"),
+    "safety_plan_reviewed": _("The safety plan was reviewed with her"),
+    "referrals_closed": _("Every referral is closed or handed over"),
+    "survivor_informed": _("She knows how to come back"),
+    "children_safe": _("Her children have a safe care arrangement (or there are none)"),
+}
+
+
+class ClosureForm(forms.Form):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for item in CLOSURE_CHECKLIST:
+            self.fields[item] = forms.BooleanField(label=CLOSURE_LABELS[item], required=False)
+
+    def checklist(self) -> dict[str, bool]:
+        return {item: bool(self.cleaned_data.get(item)) for item in CLOSURE_CHECKLIST}

@@ -1,0 +1,195 @@
+"""Case management through real HTTP: intake with consents, the audited case page, consent withdrawal, GBVIMS
+classification, risk and the anonymous trafficking alert, closure approval, need to know (404 for others), and a
+database dump without identifying text."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from django.urls import reverse
+
+from amparo.accounts.tests.http import Browser
+from amparo.audit.models import AuditEntry
+from amparo.cases import services
+from amparo.cases.models import Case, Consent, TraffickingAlert
+from amparo.safechannel.tests.conftest import staff_login
+from amparo.safechannel.tests.test_dump import database_dump
+
+from .conftest import CaseWorld, open_case
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_intake_needs_consent_and_opens_an_encrypted_case(live_server: Any, case_world: CaseWorld) -> None:
+    browser = Browser(live_server.url)
+    staff_login(browser, case_world.staff["caseworker"])
+    fields = {
+        "full_name": "Luna Nombre-Privado",
+        "contact": "+57 300 555 0177",
+        "narrative": "Relato-Ámbar-5521",
+        "age_band": "18-25",
+        "gender_identity": "trans_woman",
+        "nationality": "VE",
+        "migratory_status": "irregular",
+        "disability": "no",
+        "place": "CO54001",
+        "consent_method": "verbal",
+    }
+    refused = browser.submit("/staff/cases/new/", fields)  # no consent to receive services
+    assert refused.status == 400 and "Relato-Ámbar-5521" in refused.text and not Case.objects.exists()
+    bad = browser.submit("/staff/cases/new/", {**fields, "consents": "services", "nationality": "Venezuela"})
+    assert bad.status == 400 and not Case.objects.exists()
+    opened = browser.request(
+        "/staff/cases/new/",
+        [
+            *fields.items(),
+            ("consents", "services"),
+            ("consents", "share_health"),
+            ("csrfmiddlewaretoken", _csrf(browser)),
+        ],
+    )
+    assert opened.status == 302
+    case = Case.objects.get()
+    assert re.fullmatch(r"C-[A-Z2-9]{4}-[A-Z2-9]{4}", case.code)
+    assert services.active_consents(case) == {"services", "share_health"}
+    page = browser.get(opened.location)
+    assert page.status == 200 and "Luna Nombre-Privado" in page.text and case.code in page.text
+    assert AuditEntry.objects.filter(action="case.read", object_id=str(case.uuid)).count() == 1
+
+
+def _csrf(browser: Browser) -> str:
+    page = browser.get("/staff/cases/new/")
+    match = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)
+    assert match
+    return match.group(1)
+
+
+def test_consent_withdrawal_takes_effect_at_once(live_server: Any, case_world: CaseWorld) -> None:
+    case = open_case(case_world, consents=("services", "share_legal"))
+    browser = Browser(live_server.url)
+    staff_login(browser, case_world.staff["caseworker"])
+    url = f"/staff/cases/{case.uuid}/"
+    withdrawn = browser.request(
+        f"{url}consent/", {"kind": "share_legal", "action": "withdraw", "csrfmiddlewaretoken": _page_csrf(browser, url)}
+    )
+    assert withdrawn.status == 302
+    assert not services.has_consent(case, "share_legal")
+    consent = Consent.objects.get(case=case, kind="share_legal")
+    assert consent.withdrawn_at is not None and consent.withdrawn_by == case_world.staff["caseworker"]
+    assert AuditEntry.objects.filter(action="case.consent.withdraw").count() == 1
+
+
+def _page_csrf(browser: Browser, url: str) -> str:
+    page = browser.get(url)
+    match = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)
+    assert match, page.status
+    return match.group(1)
+
+
+def test_incident_is_classified_by_the_elimination_order(live_server: Any, case_world: CaseWorld) -> None:
+    case = open_case(case_world)
+    browser = Browser(live_server.url)
+    staff_login(browser, case_world.staff["caseworker"])
+    url = f"/staff/cases/{case.uuid}/incidents/new/"
+    fields = [
+        ("occurred_at", "2026-11-20T22:30"),
+        ("time_known", "on"),
+        ("first_reported_at", "2026-11-27T10:00"),
+        ("place", "CO54001"),
+        ("q_physical", "on"),
+        ("q_psychological", "on"),
+        ("context_tags", "sex_work"),
+        ("perpetrator_types", "client"),
+        ("perpetrator_types", "police"),
+        ("perpetrator_count", "2"),
+        ("description", "Descripción-Jade-3301"),
+    ]
+    future = browser.request(
+        url, [*fields[1:], ("occurred_at", "2099-01-01T00:00"), ("csrfmiddlewaretoken", _page_csrf(browser, url))]
+    )
+    assert future.status == 400 and not case.incidents.exists()
+    saved = browser.request(url, [*fields, ("csrfmiddlewaretoken", _page_csrf(browser, url))])
+    assert saved.status == 302
+    incident = case.incidents.get()
+    assert incident.gbv_type == "physical_assault"  # physical comes before psychological
+    assert incident.context_tags == ["sex_work"]  # a context, not "exploitation"
+    assert incident.reporting_delay.days == 6 and incident.reporting_delay_band == "6_14_days"
+
+
+def test_trafficking_indicators_raise_an_alert_without_identity(live_server: Any, case_world: CaseWorld) -> None:
+    case = open_case(case_world)
+    browser = Browser(live_server.url)
+    staff_login(browser, case_world.staff["caseworker"])
+    url = f"/staff/cases/{case.uuid}/risk/"
+    form = [("persecution", "yes"), ("indicators", "debt_bondage"), ("indicators", "retained_documents")]
+    sent = browser.request(
+        url, [*form, ("safety_plan", "Plan-Ónix-4410"), ("csrfmiddlewaretoken", _page_csrf(browser, url))]
+    )
+    assert sent.status == 302
+    alert = TraffickingAlert.objects.get()
+    assert alert.place.pcode == "CO54001" and alert.indicators == ["debt_bondage", "retained_documents"]
+    assert alert.case_code == "" and not alert.detail_consented  # no identity, no link to the case
+    assert case.risk_assessments.get().level == "high"
+    # A second assessment does not raise a second alert for the same case.
+    browser.request(url, [*form, ("csrfmiddlewaretoken", _page_csrf(browser, url))])
+    assert TraffickingAlert.objects.count() == 1
+
+
+def test_closure_needs_checklist_and_another_persons_approval(live_server: Any, case_world: CaseWorld) -> None:
+    case = open_case(case_world)
+    case.supervisor = case_world.staff["caseworker2"]
+    case.save()
+    case.caseworkers.add(case_world.staff["caseworker2"])
+    worker = Browser(live_server.url)
+    staff_login(worker, case_world.staff["caseworker"])
+    url = f"/staff/cases/{case.uuid}/"
+    half = worker.request(
+        f"{url}closure/", {"step": "request", "needs_met": "on", "csrfmiddlewaretoken": _page_csrf(worker, url)}
+    )
+    assert half.status == 400
+    checklist = dict.fromkeys(services.CLOSURE_CHECKLIST, "on")
+    asked = worker.request(
+        f"{url}closure/", {"step": "request", **checklist, "csrfmiddlewaretoken": _page_csrf(worker, url)}
+    )
+    assert asked.status == 302 and Case.objects.get().status == "closure_requested"
+    own = worker.request(f"{url}closure/", {"step": "approve", "csrfmiddlewaretoken": _page_csrf(worker, url)})
+    assert own.status == 400 and Case.objects.get().status == "closure_requested"  # not the person who asked
+    supervisor = Browser(live_server.url)
+    staff_login(supervisor, case_world.staff["caseworker2"])
+    ok = supervisor.request(f"{url}closure/", {"step": "approve", "csrfmiddlewaretoken": _page_csrf(supervisor, url)})
+    assert ok.status == 302
+    closed = Case.objects.get()
+    assert closed.status == "closed" and closed.closure_approved_by == case_world.staff["caseworker2"]
+
+
+CASE_URLS = ["detail", "consent", "incident_new", "risk", "action", "child", "closure"]
+
+
+def test_need_to_know_every_case_url_is_404_for_others(live_server: Any, case_world: CaseWorld) -> None:
+    case = open_case(case_world)
+    for who in ("outsider", "outsider_coord", "caseworker2", "focal", "monitor"):
+        browser = Browser(live_server.url)
+        staff_login(browser, case_world.staff[who])
+        for name in CASE_URLS:
+            path = reverse(f"cases:{name}", args=[case.uuid])
+            assert browser.get(path).status == 404, (who, name)
+    # A coordinator of the organisation supervises every case of it; the assigned caseworker sees hers.
+    for who in ("coordinator", "caseworker"):
+        browser = Browser(live_server.url)
+        staff_login(browser, case_world.staff[who])
+        assert browser.get(reverse("cases:detail", args=[case.uuid])).status == 200, who
+        assert case.code in browser.get("/staff/cases/").text
+
+
+def test_a_database_dump_shows_no_identifying_text(live_server: Any, case_world: CaseWorld) -> None:
+    case = open_case(case_world)
+    services.risk_assess(
+        actor=case_world.staff["caseworker"], case=case, persecution="yes", indicators=[], safety_plan="Plan-Coral-8890"
+    )
+    dump = database_dump()
+    assert "safety_plan" in dump or "cases_riskassessment" in dump
+    assert case.code in dump  # the pseudonymous code is in clear, by design
+    for secret in ["Secreta-Rubí", "555 0142", "99887766", "Calle Oculta", "Turquesa-7731", "Coral-8890"]:
+        assert secret not in dump, secret

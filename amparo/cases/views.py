@@ -1,0 +1,287 @@
+"""Case pages (/staff/cases/): the list, intake (also from a safe-channel report with her consent), the case page
+and its sections. Thin views: authorise with accounts.access (the one permission module), call services, render.
+Every view that shows case data records the read in the audit log."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from amparo.accounts.access import (
+    cases_for_user,
+    get_case_for_user,
+    get_report_for_user,
+    organizations_for_user,
+    staff_view,
+)
+from amparo.accounts.models import User
+from amparo.accounts.roles import CASE_ROLES, REPORT_RECIPIENT_ROLES, Role
+
+from . import services
+from .forms import ActionForm, ChildForm, ClosureForm, ConsentForm, IncidentForm, IntakeForm, RiskForm
+from .models import Case
+from .vocab import ConsentKind
+
+CASES_PER_PAGE = 50
+
+
+@staff_view(CASE_ROLES)
+@require_GET
+def case_list(request: HttpRequest) -> HttpResponse:
+    user = cast(User, request.user)
+    status = request.GET.get("status", "open")
+    cases = cases_for_user(user).select_related("place")
+    if status in Case.Status.values:
+        cases = cases.filter(status=status)
+    page = Paginator(cases.order_by("-opened_at", "-pk"), CASES_PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "cases/list.html",
+        {"page": page, "status": status, "statuses": Case.Status.choices, "today": timezone.localdate()},
+    )
+
+
+@staff_view(CASE_ROLES)
+@require_http_methods(["GET", "POST"])
+def case_new(request: HttpRequest) -> HttpResponse:
+    """Intake. With ?report=<uuid>, from a safe-channel report whose author agreed to a case through the channel."""
+    user = cast(User, request.user)
+    organizations = list(organizations_for_user(user, {Role.COORDINATOR, Role.CASEWORKER, Role.LEGAL_ADVISOR}))
+    report, initial = _source_report(request, user)
+    form = IntakeForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        organization = report.organization if report is not None else organizations[0]
+        data = form.cleaned_data
+        intake = services.Intake(
+            full_name=data["full_name"],
+            contact=data["contact"],
+            document=data["document"],
+            address=data["address"],
+            narrative=data["narrative"],
+            age_band=data["age_band"],
+            gender_identity=data["gender_identity"],
+            nationality=data["nationality"] or "",
+            migratory_status=data["migratory_status"],
+            disability=data["disability"],
+            place=data["place"],
+            consents=data["consents"],
+            consent_method=data["consent_method"],
+        )
+        try:
+            case = services.case_open(actor=user, organization=organization, intake=intake, source_report=report)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Case %(code)s opened.") % {"code": case.code})
+            return redirect("cases:detail", case_uuid=case.uuid)
+    return render(
+        request,
+        "cases/new.html",
+        {"form": form, "report": report},
+        status=400 if form.errors else 200,
+    )
+
+
+def _source_report(request: HttpRequest, user: User) -> tuple[Any, dict[str, Any]]:
+    report_uuid = request.GET.get("report") or request.POST.get("report")
+    if not report_uuid:
+        return None, {}
+    from amparo.accounts.access import user_roles
+    from amparo.safechannel import keyring
+    from amparo.safechannel import services as channel
+
+    if not user_roles(user) & REPORT_RECIPIENT_ROLES:
+        raise Http404
+    report = get_report_for_user(user, report_uuid)
+    if report.case_consent_at is None or hasattr(report, "case"):
+        raise Http404  # only with her consent given through the channel, and only once
+    key = channel.report_key_for(report, user, keyring.private_key(request))
+    content = channel.report_content(report, key) if key is not None else {}
+    initial = {
+        "narrative": content.get("what_happened", ""),
+        "contact": content.get("contact_details", ""),
+        "place": report.place.pcode,
+        "consents": [ConsentKind.SERVICES],
+        "consent_method": "safe_channel",
+    }
+    return report, initial
+
+
+@staff_view(CASE_ROLES)
+@require_GET
+def case_detail(request: HttpRequest, case_uuid: str) -> HttpResponse:
+    user = cast(User, request.user)
+    case = get_case_for_user(user, case_uuid)
+    services.case_read(actor=user, case=case)
+    return render(request, "cases/detail.html", _detail_context(user, case))
+
+
+def _detail_context(user: User, case: Case, **forms: Any) -> dict[str, Any]:
+    consents = list(case.consents.select_related("recorded_by", "withdrawn_by"))
+    active = {c.kind for c in consents if c.withdrawn_at is None}
+    context: dict[str, Any] = {
+        "case": case,
+        "consents": consents,
+        "consent_kinds": [(kind, label, kind in active) for kind, label in ConsentKind.choices],
+        "incidents": case.incidents.select_related("place"),
+        "risk": case.risk_assessments.first(),
+        "actions": case.actions.select_related("assigned_to"),
+        "children": case.children.all(),
+        "today": timezone.localdate(),
+        "can_approve": services.can_approve_closure(user, case),
+        "action_form": forms.get("action_form") or ActionForm(),
+        "child_form": forms.get("child_form") or ChildForm(),
+        "closure_form": forms.get("closure_form") or ClosureForm(),
+    }
+    context.update(_related_sections(case))
+    return context
+
+
+def _related_sections(case: Case) -> dict[str, Any]:
+    """Referrals and legal matters of the case (their apps own the selectors and templates)."""
+    from amparo.cases.legal_services import legal_matters_of_case
+    from amparo.referrals.selectors import referrals_of_case
+
+    return {"referrals": referrals_of_case(case), "matters": legal_matters_of_case(case)}
+
+
+def _section_post(
+    request: HttpRequest, case_uuid: str, handle: Any, *, part: str
+) -> HttpResponse:  # a POST on one section of the case page
+    user = cast(User, request.user)
+    case = get_case_for_user(user, case_uuid)
+    result = handle(user, case)
+    if isinstance(result, HttpResponse):
+        return result
+    return redirect(f"{request.path.rsplit('/', 2)[0]}/#{part}")
+
+
+@staff_view(CASE_ROLES)
+@require_POST
+def consent(request: HttpRequest, case_uuid: str) -> HttpResponse:
+    def handle(user: User, case: Case) -> HttpResponse | None:
+        form = ConsentForm(request.POST)
+        if not form.is_valid():
+            return render(request, "core/error.html", {"status": 400}, status=400)
+        data = form.cleaned_data
+        if data["action"] == "give":
+            services.consent_record(actor=user, case=case, kind=data["kind"], method=data["method"] or "verbal")
+        else:
+            services.consent_withdraw(actor=user, case=case, kind=data["kind"])
+        return None
+
+    return _section_post(request, case_uuid, handle, part="consents")
+
+
+@staff_view(CASE_ROLES)
+@require_http_methods(["GET", "POST"])
+def incident_new(request: HttpRequest, case_uuid: str) -> HttpResponse:
+    user = cast(User, request.user)
+    case = get_case_for_user(user, case_uuid)
+    form = IncidentForm(request.POST or None, initial={"place": case.place.pcode if case.place else None})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        services.incident_record(
+            actor=user,
+            case=case,
+            occurred_at=data["occurred_at"],
+            time_known=data["time_known"],
+            first_reported_at=data["first_reported_at"],
+            place=data["place"],
+            answers=form.answers(),
+            context_tags=data["context_tags"],
+            perpetrator_types=data["perpetrator_types"],
+            perpetrator_count=data["perpetrator_count"],
+            description=data["description"],
+        )
+        return redirect("cases:detail", case_uuid=case.uuid)
+    return render(request, "cases/incident_form.html", {"case": case, "form": form}, status=400 if form.errors else 200)
+
+
+@staff_view(CASE_ROLES)
+@require_http_methods(["GET", "POST"])
+def risk(request: HttpRequest, case_uuid: str) -> HttpResponse:
+    user = cast(User, request.user)
+    case = get_case_for_user(user, case_uuid)
+    latest = case.risk_assessments.first()
+    initial = {"safety_plan": latest.safety_plan, "persecution": latest.persecution} if latest else {}
+    form = RiskForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        services.risk_assess(
+            actor=user,
+            case=case,
+            persecution=data["persecution"],
+            indicators=data["indicators"],
+            safety_plan=data["safety_plan"],
+        )
+        return redirect("cases:detail", case_uuid=case.uuid)
+    services.case_read(actor=user, case=case, what="risk")
+    return render(request, "cases/risk_form.html", {"case": case, "form": form}, status=400 if form.errors else 200)
+
+
+@staff_view(CASE_ROLES)
+@require_POST
+def action(request: HttpRequest, case_uuid: str) -> HttpResponse:
+    def handle(user: User, case: Case) -> HttpResponse | None:
+        done = request.POST.get("done")
+        if done:
+            item = case.actions.filter(pk=done if done.isdigit() else 0, done_at__isnull=True).first()
+            if item is None:
+                raise Http404
+            services.action_done(actor=user, item=item)
+            return None
+        form = ActionForm(request.POST)
+        if not form.is_valid():
+            return render(request, "cases/detail.html", _detail_context(user, case, action_form=form), status=400)
+        services.action_add(
+            actor=user, case=case, description=form.cleaned_data["description"],
+            due_on=form.cleaned_data["due_on"], assigned_to=user,
+        )  # fmt: skip
+        return None
+
+    return _section_post(request, case_uuid, handle, part="actions")
+
+
+@staff_view(CASE_ROLES)
+@require_POST
+def child(request: HttpRequest, case_uuid: str) -> HttpResponse:
+    def handle(user: User, case: Case) -> HttpResponse | None:
+        form = ChildForm(request.POST)
+        if not form.is_valid():
+            return render(request, "cases/detail.html", _detail_context(user, case, child_form=form), status=400)
+        services.child_add(actor=user, case=case, **form.cleaned_data)
+        return None
+
+    return _section_post(request, case_uuid, handle, part="children")
+
+
+@staff_view(CASE_ROLES)
+@require_POST
+def closure(request: HttpRequest, case_uuid: str) -> HttpResponse:
+    def handle(user: User, case: Case) -> HttpResponse | None:
+        step = request.POST.get("step")
+        form = ClosureForm(request.POST)
+        try:
+            if step == "request" and form.is_valid():
+                services.closure_request(actor=user, case=case, checklist=form.checklist())
+            elif step == "approve":
+                services.closure_approve(actor=user, case=case)
+            elif step == "reopen" and case.status != Case.Status.OPEN:
+                services.case_reopen(actor=user, case=case)
+            else:
+                raise ValidationError(_("Unknown step."))
+        except ValidationError as exc:
+            form.add_error(None, exc)
+            return render(request, "cases/detail.html", _detail_context(user, case, closure_form=form), status=400)
+        return None
+
+    return _section_post(request, case_uuid, handle, part="closure")
