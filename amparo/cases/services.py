@@ -272,6 +272,28 @@ def child_add(
     return child
 
 
+# --- Health priority (clocks from the incident) ---------------------------------------------------------------
+
+# PEP must start within 72 hours. DESIGN.md gives 120 hours for emergency contraception; the reference sheet marks
+# that window UNCONFIRMED, so pages say "up to 120 h: confirm with the health service".
+HEALTH_WINDOWS = (("pep", 72), ("emergency_contraception", 120))
+
+
+@dataclass(frozen=True)
+class HealthWindow:
+    code: str
+    hours: int
+    hours_left: float
+
+
+def health_windows(incident: Incident, now: datetime | None = None) -> list[HealthWindow]:
+    """The clinical windows still open for an incident of sexual violence (rape or sexual assault)."""
+    if incident.gbv_type not in {"rape", "sexual_assault"}:
+        return []
+    elapsed = ((now or timezone.now()) - incident.occurred_at).total_seconds() / 3600
+    return [HealthWindow(code, hours, hours - elapsed) for code, hours in HEALTH_WINDOWS if elapsed < hours]
+
+
 # --- Closure -----------------------------------------------------------------------------------------------------
 
 

@@ -127,11 +127,13 @@ def case_detail(request: HttpRequest, case_uuid: str) -> HttpResponse:
 def _detail_context(user: User, case: Case, **forms: Any) -> dict[str, Any]:
     consents = list(case.consents.select_related("recorded_by", "withdrawn_by"))
     active = {c.kind for c in consents if c.withdrawn_at is None}
+    incidents = list(case.incidents.select_related("place"))
     context: dict[str, Any] = {
         "case": case,
         "consents": consents,
         "consent_kinds": [(kind, label, kind in active) for kind, label in ConsentKind.choices],
-        "incidents": case.incidents.select_related("place"),
+        "incidents": incidents,
+        "health_windows": [w for i in incidents for w in services.health_windows(i)],
         "risk": case.risk_assessments.first(),
         "actions": case.actions.select_related("assigned_to"),
         "children": case.children.all(),

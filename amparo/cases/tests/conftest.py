@@ -11,7 +11,7 @@ from amparo.accounts.roles import Role
 from amparo.cases import services
 from amparo.cases.models import Case
 from amparo.directory.models import Place
-from amparo.safechannel.tests.conftest import make_staff, place
+from amparo.safechannel.tests.conftest import _isolated, make_staff, place, world  # noqa: F401 - fixtures
 
 
 @dataclass
@@ -46,7 +46,7 @@ def case_world(db: None) -> CaseWorld:
     return CaseWorld({p.pcode: p for p in (co, ns, cucuta)}, org, other, staff)
 
 
-def open_case(world: CaseWorld, *, consents: tuple[str, ...] = ("services",), by: str = "caseworker") -> Case:
+def open_case(cw: CaseWorld, *, consents: tuple[str, ...] = ("services",), by: str = "caseworker") -> Case:
     intake = services.Intake(
         full_name="Valentina Secreta-Rubí",
         contact="+57 300 555 0142, martes por la tarde",
@@ -57,7 +57,7 @@ def open_case(world: CaseWorld, *, consents: tuple[str, ...] = ("services",), by
         gender_identity="trans_woman",
         nationality="VE",
         migratory_status="irregular",
-        place=world.places["CO54001"],
+        place=cw.places["CO54001"],
         consents=list(consents),
     )
-    return services.case_open(actor=world.staff[by], organization=world.org, intake=intake)
+    return services.case_open(actor=cw.staff[by], organization=cw.org, intake=intake)

@@ -165,6 +165,7 @@ def test_closure_needs_checklist_and_another_persons_approval(live_server: Any, 
 
 
 CASE_URLS = ["detail", "consent", "incident_new", "risk", "action", "child", "closure"]
+POST_ONLY = {"consent", "action", "child", "closure"}  # (a GET answers 405 for any id: it reveals nothing)
 
 
 def test_need_to_know_every_case_url_is_404_for_others(live_server: Any, case_world: CaseWorld) -> None:
@@ -172,9 +173,13 @@ def test_need_to_know_every_case_url_is_404_for_others(live_server: Any, case_wo
     for who in ("outsider", "outsider_coord", "caseworker2", "focal", "monitor"):
         browser = Browser(live_server.url)
         staff_login(browser, case_world.staff[who])
+        token = _page_csrf(browser, "/staff/")
         for name in CASE_URLS:
             path = reverse(f"cases:{name}", args=[case.uuid])
-            assert browser.get(path).status == 404, (who, name)
+            if name not in POST_ONLY:
+                assert browser.get(path).status == 404, (who, name)
+            if name != "detail":
+                assert browser.request(path, {"csrfmiddlewaretoken": token}).status == 404, (who, name)
     # A coordinator of the organisation supervises every case of it; the assigned caseworker sees hers.
     for who in ("coordinator", "caseworker"):
         browser = Browser(live_server.url)
@@ -193,3 +198,56 @@ def test_a_database_dump_shows_no_identifying_text(live_server: Any, case_world:
     assert case.code in dump  # the pseudonymous code is in clear, by design
     for secret in ["Secreta-Rubí", "555 0142", "99887766", "Calle Oculta", "Turquesa-7731", "Coral-8890"]:
         assert secret not in dump, secret
+
+
+def test_a_consented_safe_channel_report_becomes_a_case(live_server: Any, world: Any) -> None:
+    """The channel's consent opens the way: the recipient's intake form comes prefilled from the decrypted report,
+    and the case remembers its source (once only)."""
+    from amparo.safechannel.models import Report
+    from amparo.safechannel.tests.conftest import file_report, receipt_of
+
+    survivor = Browser(live_server.url)
+    receipt = receipt_of(file_report(survivor, organization=str(world.red.uuid)))
+    staff = Browser(live_server.url)
+    staff_login(staff, world.staff["caseworker"])
+    report = Report.objects.get()
+    assert staff.get(f"/staff/cases/new/?report={report.uuid}").status == 404  # no consent through the channel yet
+    survivor.request("/es/channel/login/", {"receipt": receipt}, referer=False)
+    survivor.request("/es/channel/inbox/case-consent/", {"consent": "give"}, referer=False)
+    form = staff.get(f"/staff/cases/new/?report={report.uuid}")
+    assert form.status == 200 and "Marfil-4471" in form.text
+    fields = {
+        "report": str(report.uuid),
+        "narrative": "Marfil-4471",
+        "age_band": "unknown",
+        "gender_identity": "not_said",
+        "migratory_status": "unknown",
+        "disability": "unknown",
+        "consents": "services",
+        "consent_method": "safe_channel",
+    }
+    opened = staff.submit(f"/staff/cases/new/?report={report.uuid}", fields)
+    assert opened.status == 302
+    case = Case.objects.get()
+    assert case.source_report == report and case.organization == world.red and case.narrative == "Marfil-4471"
+    assert staff.get(f"/staff/cases/new/?report={report.uuid}").status == 404  # only once
+
+
+def test_health_priority_clock_on_the_case_page(live_server: Any, case_world: CaseWorld) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    case = open_case(case_world)
+    services.incident_record(
+        actor=case_world.staff["caseworker"], case=case, occurred_at=timezone.now() - timedelta(hours=30),
+        time_known=True, first_reported_at=timezone.now(), place=case_world.places["CO54001"],
+        answers={"penetration": True}, context_tags=[], perpetrator_types=["client"], perpetrator_count=1,
+        description="",
+    )  # fmt: skip
+    windows = services.health_windows(case.incidents.get())
+    assert [(w.code, round(w.hours_left)) for w in windows] == [("pep", 42), ("emergency_contraception", 90)]
+    browser = Browser(live_server.url)
+    staff_login(browser, case_world.staff["caseworker"])
+    page = browser.get(f"/staff/cases/{case.uuid}/")
+    assert page.text.count('class="notice" role="alert"') == 2
