@@ -17,8 +17,8 @@ from django.contrib.auth.views import redirect_to_login
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 
-from amparo.cases.models import Case
-from amparo.directory.models import FocalPoint, Service
+from amparo.cases.models import Case, LegalMatter, TraffickingAlert
+from amparo.directory.models import FocalPoint, Place, Service
 from amparo.safechannel.models import Report
 
 from .models import Invitation, Membership, Organization, User
@@ -203,3 +203,39 @@ def get_case_for_user(user: Any, case_uuid: UUID | str) -> Case:
     if case is None:
         raise Http404
     return case
+
+
+# --- Legal aid and Ombudsman monitoring (cases app) ----------------------------------------------------------------
+
+
+def get_legal_matter_for_user(user: Any, matter_uuid: UUID | str) -> LegalMatter:
+    """A legal matter of a case the user may see (`cases_for_user`: assigned caseworkers and lawyers, the
+    supervisor, coordinators of the case's organisation); 404 for anyone else and for a matter that does not exist."""
+    matter = (
+        LegalMatter.objects.filter(case__in=cases_for_user(user).values("pk"), uuid=_uuid_or_404(matter_uuid))
+        .select_related("case__organization", "case__place__parent", "lawyer", "entity")
+        .first()
+    )
+    if matter is None:
+        raise Http404
+    return matter
+
+
+def monitored_places(user: Any) -> QuerySet[Place]:
+    """The places within the areas of the organisations where the user is an active monitor. An area may be a
+    country, a department or a municipality: its descendants (down to municipalities) are included."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return Place.objects.none()
+    areas = Place.objects.filter(
+        member_organizations__memberships__user=user,
+        member_organizations__memberships__active=True,
+        member_organizations__memberships__role=Role.MONITOR,
+    ).values("pk")
+    return Place.objects.filter(Q(pk__in=areas) | Q(parent__in=areas) | Q(parent__parent__in=areas))
+
+
+def alerts_for_monitor(user: Any) -> QuerySet[TraffickingAlert]:
+    """Trafficking alerts raised in the monitor's areas (DESIGN.md rule 1: monitors see alerts and trends, never
+    cases; an alert carries no identity, and a case code only when the survivor consented to it)."""
+    places = monitored_places(user).values("pk")
+    return TraffickingAlert.objects.filter(place__in=places).select_related("place__parent")

@@ -1,4 +1,10 @@
-from django.urls import URLPattern
+from django.urls import path
+
+from . import legal_views
 
 app_name = "legal"
-urlpatterns: list[URLPattern] = []
+urlpatterns = [
+    path("<uuid:case_uuid>/legal/new/", legal_views.matter_new, name="matter_new"),
+    path("legal/upcoming/", legal_views.upcoming, name="upcoming"),
+    path("legal/<uuid:matter_uuid>/", legal_views.matter_detail, name="matter"),
+]

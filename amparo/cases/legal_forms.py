@@ -1,0 +1,66 @@
+"""Forms of the legal-aid pages. Parsing only: the rules live in legal_services."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from amparo.accounts.models import User
+
+from .models import Case, LegalEvent, LegalMatter
+
+
+class LawyerField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return str(obj)
+
+
+class MatterOpenForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind of legal matter"), choices=LegalMatter.Kind.choices)
+    lawyer = LawyerField(label=_("Lawyer"), queryset=User.objects.none(), required=False)
+    parties = forms.CharField(
+        label=_("Parties (names and roles)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Stored encrypted. For a custody matter in irregular migratory status, note who has the children."),
+    )
+    filing_reference = forms.CharField(label=_("Filing number"), required=False, max_length=200)
+
+    def __init__(self, *args: Any, case: Case, lawyers: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ModelChoiceField, self.fields["lawyer"]).queryset = lawyers
+
+
+class MatterUpdateForm(forms.Form):
+    status = forms.ChoiceField(label=_("Status"), choices=LegalMatter.Status.choices)
+    lawyer = LawyerField(label=_("Lawyer"), queryset=User.objects.none(), required=False)
+    filing_reference = forms.CharField(label=_("Filing number"), required=False, max_length=200)
+    parties = forms.CharField(
+        label=_("Parties (names and roles)"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    outcome = forms.CharField(label=_("Outcome"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args: Any, lawyers: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ModelChoiceField, self.fields["lawyer"]).queryset = lawyers
+
+
+class EventForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=LegalEvent.Kind.choices)
+    due_at = forms.DateTimeField(
+        label=_("Date and time"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"],
+    )
+    description = forms.CharField(
+        label=_("Description"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Stored encrypted; never sent in reminders."),
+    )
+
+
+class UpcomingForm(forms.Form):
+    days = forms.IntegerField(label=_("Days ahead"), min_value=1, max_value=365, required=False)

@@ -1,0 +1,312 @@
+"""Legal aid on a case: matters (complaints, custody, eviction mediation), their deadlines, hearings and documents,
+reminders, and where a complaint against a state agent can go.
+
+Writes are `legal_<entity>_<verb>(*, actor, ...)`, one transaction each, with the audit row in the same transaction
+(DESIGN.md rule 5); reads of a matter's protected content go through `legal_matter_read`. Audit details hold ids,
+codes and field names only, never parties, outcomes or descriptions.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Min, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from amparo.accounts.models import User
+from amparo.audit.services import audit_record
+from amparo.directory.models import Place
+from amparo.directory.selectors import Hit, SearchCriteria, search_services
+
+from .legal_facts import PATHWAYS, Entity, Pathway
+from .models import Case, LegalEvent, LegalMatter
+from .vocab import STATE_AGENTS, PerpetratorType
+
+# Fields a lawyer may change on a matter; the encrypted ones are parties, outcome and filing_reference.
+UPDATABLE_FIELDS = frozenset({"status", "outcome", "parties", "filing_reference", "lawyer"})
+# Event kinds that have a date to keep (documents are dated too, but nobody is reminded of them).
+REMINDED_KINDS = (LegalEvent.Kind.DEADLINE, LegalEvent.Kind.HEARING)
+OPEN_STATUSES = (LegalMatter.Status.PREPARING, LegalMatter.Status.FILED, LegalMatter.Status.IN_PROGRESS)
+
+
+# --- Selectors ---------------------------------------------------------------------------------------------------
+
+
+def legal_matters_of_case(case: Case) -> QuerySet[LegalMatter]:
+    """The case's legal matters, for the case page's legal block: kind, status, lawyer and the next open deadline or
+    hearing (`next_due_at`). It reads no encrypted field; the case page's own read is audited by case_read."""
+    return (
+        LegalMatter.objects.filter(case=case)
+        .select_related("lawyer")
+        .annotate(next_due_at=Min("events__due_at", filter=Q(events__done=False, events__kind__in=REMINDED_KINDS)))
+    )
+
+
+def lawyer_choices(case: Case) -> QuerySet[User]:
+    """Who may be the lawyer of a matter: someone who already sees the case (an assigned caseworker or lawyer, or
+    the supervisor) with an active case role in its organisation. Choosing a lawyer never widens access."""
+    from amparo.accounts.roles import CASE_ROLES
+
+    return (
+        User.objects.filter(Q(assigned_cases=case) | Q(supervised_cases=case), is_active=True)
+        .filter(
+            memberships__organization=case.organization_id,
+            memberships__active=True,
+            memberships__role__in=CASE_ROLES,
+        )
+        .distinct()
+        .order_by("display_name", "email")
+    )
+
+
+def upcoming_legal_events(cases: QuerySet[Case], *, days: int, now: datetime | None = None) -> QuerySet[LegalEvent]:
+    """Open deadlines and hearings of open matters of these cases due within `days` days, overdue ones included (a
+    missed legal deadline is the one to see first)."""
+    now = now or timezone.now()
+    return (
+        LegalEvent.objects.filter(
+            matter__case__in=cases.values("pk"),
+            matter__status__in=OPEN_STATUSES,
+            kind__in=REMINDED_KINDS,
+            done=False,
+            due_at__lte=now + timedelta(days=days),
+        )
+        .select_related("matter__case__organization", "matter__lawyer")
+        .order_by("due_at", "pk")
+    )
+
+
+# --- Matters and events ------------------------------------------------------------------------------------------
+
+
+def _audit(actor: User | None, action: str, matter: LegalMatter, **detail: Any) -> None:
+    audit_record(
+        actor=actor,
+        action=action,
+        obj=matter,
+        organization=matter.case.organization,
+        detail={"case": matter.case.code, "kind": matter.kind, **detail},
+    )
+
+
+def _check_lawyer(case: Case, lawyer: User | None) -> None:
+    if lawyer is not None and not lawyer_choices(case).filter(pk=lawyer.pk).exists():
+        raise ValidationError(_("The lawyer must be someone assigned to this case."))
+
+
+@transaction.atomic
+def legal_matter_open(
+    *,
+    actor: User,
+    case: Case,
+    kind: str,
+    lawyer: User | None = None,
+    parties: str = "",
+    filing_reference: str = "",
+) -> LegalMatter:
+    if kind not in LegalMatter.Kind.values:
+        raise ValidationError(_("Unknown kind of legal matter."))
+    _check_lawyer(case, lawyer)
+    matter = LegalMatter.objects.create(
+        case=case, kind=kind, lawyer=lawyer, parties=parties, filing_reference=filing_reference
+    )
+    _audit(actor, "legal.matter.open", matter, lawyer=lawyer.pk if lawyer else None)
+    return matter
+
+
+@transaction.atomic
+def legal_matter_read(*, actor: User, matter: LegalMatter) -> None:
+    """Record that someone opened the matter (its parties, outcome, events)."""
+    _audit(actor, "legal.matter.read", matter)
+
+
+@transaction.atomic
+def legal_matter_update(*, actor: User, matter: LegalMatter, changes: dict[str, Any]) -> list[str]:
+    """Change status, outcome, parties, filing number or lawyer; returns the names of the fields that changed."""
+    unknown = set(changes) - UPDATABLE_FIELDS
+    if unknown:
+        raise ValidationError(_("These fields cannot be changed here: %(fields)s") % {"fields": sorted(unknown)})
+    if "status" in changes and changes["status"] not in LegalMatter.Status.values:
+        raise ValidationError(_("Unknown status."))
+    if "lawyer" in changes:
+        _check_lawyer(matter.case, changes["lawyer"])
+    changed = sorted(name for name, value in changes.items() if getattr(matter, name) != value)
+    if not changed:
+        return []
+    for name in changed:
+        setattr(matter, name, changes[name])
+    matter.save(update_fields=changed)
+    _audit(actor, "legal.matter.update", matter, fields=changed, status=matter.status)
+    return changed
+
+
+@transaction.atomic
+def legal_event_add(
+    *, actor: User, matter: LegalMatter, kind: str, due_at: datetime, description: str = ""
+) -> LegalEvent:
+    if kind not in LegalEvent.Kind.values:
+        raise ValidationError(_("Unknown kind of event."))
+    event = LegalEvent.objects.create(matter=matter, kind=kind, due_at=due_at, description=description)
+    _audit(actor, "legal.event.add", matter, event=event.pk, event_kind=kind)
+    return event
+
+
+@transaction.atomic
+def legal_event_done(*, actor: User, matter: LegalMatter, event_id: int) -> LegalEvent:
+    """Mark a deadline met, a hearing held or a document delivered. The event must belong to the matter."""
+    event = matter.events.select_for_update().filter(pk=event_id).first()
+    if event is None:
+        raise LegalEvent.DoesNotExist
+    if not event.done:
+        event.done = True
+        event.save(update_fields=["done"])
+        _audit(actor, "legal.event.done", matter, event=event.pk, event_kind=event.kind)
+    return event
+
+
+@transaction.atomic
+def legal_upcoming_read(*, actor: User, events: list[LegalEvent]) -> None:
+    """Record that someone listed upcoming legal dates: one audit row per organisation whose cases were shown."""
+    by_org: dict[Any, list[LegalEvent]] = defaultdict(list)
+    for event in events:
+        by_org[event.matter.case.organization].append(event)
+    for organization, shown in by_org.items():
+        audit_record(
+            actor=actor,
+            action="legal.upcoming.read",
+            organization=organization,
+            object_type="cases.legalevent",
+            detail={"events": len(shown), "cases": sorted({e.matter.case.code for e in shown})},
+        )
+
+
+# --- Reminders ---------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Reminder:
+    user: User
+    events: list[LegalEvent] = field(default_factory=list)
+    as_lawyer: bool = True
+
+
+def legal_reminder_plan(*, days: int, now: datetime | None = None) -> list[Reminder]:
+    """Who is reminded of which open deadlines and hearings due within `days` days (overdue included): the matter's
+    lawyer while they can still see the case; otherwise the case's active caseworkers."""
+    from amparo.accounts.access import cases_for_user
+
+    all_cases = Case.objects.exclude(status=Case.Status.CLOSED)
+    events = list(upcoming_legal_events(all_cases, days=days, now=now).prefetch_related("matter__case__caseworkers"))
+    plan: dict[int, Reminder] = {}
+    can_see: dict[tuple[int, int], bool] = {}
+
+    def sees(user: User, case: Case) -> bool:
+        key = (user.pk, case.pk)
+        if key not in can_see:
+            can_see[key] = cases_for_user(user).filter(pk=case.pk).exists()
+        return can_see[key]
+
+    for event in events:
+        case = event.matter.case
+        lawyer = event.matter.lawyer
+        if lawyer is not None and lawyer.is_active and lawyer.email and sees(lawyer, case):
+            recipients, as_lawyer = [lawyer], True
+        else:
+            recipients = [u for u in case.caseworkers.all() if u.is_active and u.email and sees(u, case)]
+            as_lawyer = False
+        for user in recipients:
+            reminder = plan.setdefault(user.pk, Reminder(user=user, as_lawyer=as_lawyer))
+            reminder.as_lawyer = reminder.as_lawyer and as_lawyer
+            reminder.events.append(event)
+    return sorted(plan.values(), key=lambda r: r.user.email)
+
+
+@transaction.atomic
+def legal_reminders_sent(*, reminders: list[Reminder], sent: int) -> None:
+    """Audit the reminder run (counts only)."""
+    audit_record(
+        action="legal.reminders.send",
+        object_type="cases.legalevent",
+        detail={
+            "recipients": len(reminders),
+            "events": len({e.pk for r in reminders for e in r.events}),
+            "emails_sent": sent,
+        },
+    )
+
+
+# --- Complaints against state agents -----------------------------------------------------------------------------
+
+
+@dataclass
+class EntityNearby:
+    entity: Entity
+    hits: list[Hit]
+
+
+@dataclass
+class StateAgentGuide:
+    """What the matter page shows for a complaint against a state agent."""
+
+    perpetrators: list[str]  # state-agent perpetrator types recorded in the case's incidents
+    recorded: bool  # False: no incident names a state agent, the guide is the general one
+    pathways: list[Pathway]
+    entities: list[EntityNearby]
+    place: Place | None
+
+
+def state_agent_perpetrators(case: Case) -> list[str]:
+    found: set[str] = set()
+    for types in case.incidents.values_list("perpetrator_types", flat=True):
+        found.update(t for t in types or [] if t in STATE_AGENTS)
+    order = list(PerpetratorType.values)
+    return sorted(found, key=order.index)
+
+
+def shows_state_agent_guide(matter: LegalMatter) -> bool:
+    """A complaint against a state agent, or a criminal complaint on a case whose incidents name one."""
+    if matter.kind == LegalMatter.Kind.STATE_AGENT_COMPLAINT:
+        return True
+    complaint = matter.kind in {LegalMatter.Kind.CRIMINAL_COMPLAINT, LegalMatter.Kind.INTRAFAMILY_COMPLAINT}
+    return complaint and bool(state_agent_perpetrators(matter.case))
+
+
+def case_place(case: Case) -> Place | None:
+    """Where to look for entities: the municipality where she lives, else that of her latest incident."""
+    if case.place is not None:
+        return case.place
+    incident = case.incidents.select_related("place").first()
+    return incident.place if incident is not None else None
+
+
+def state_agent_guide(matter: LegalMatter, *, per_entity: int = 3) -> StateAgentGuide:
+    """The entities that do not answer to the aggressor's institution (legal_facts), with the nearest matching
+    directory services around the case's municipality; services of the aggressor's own institution are left out."""
+    perpetrators = state_agent_perpetrators(matter.case)
+    recorded = bool(perpetrators)
+    pathways = [PATHWAYS[p] for p in perpetrators] or [PATHWAYS[PerpetratorType.OTHER_STATE_AGENT]]
+    excluded = frozenset().union(*(p.excluded_kinds for p in pathways))
+    entities: list[Entity] = []
+    for pathway in pathways:
+        entities += [e for e in pathway.entities if e not in entities]
+    place = case_place(matter.case)
+    nearby = []
+    for entity in entities:
+        hits: list[Hit] = []
+        if place is not None:
+            result = search_services(SearchCriteria(needs=entity.service_types, place=place, page_size=per_entity * 3))
+            hits = [h for h in result.hits if _fits(entity, h.sal.service.organization.kind, excluded)][:per_entity]
+        nearby.append(EntityNearby(entity, hits))
+    return StateAgentGuide(perpetrators, recorded, pathways, nearby, place)
+
+
+def _fits(entity: Entity, kind: str, excluded: frozenset[str]) -> bool:
+    if kind in excluded or kind in entity.not_kinds:
+        return False
+    return not entity.kinds or kind in entity.kinds

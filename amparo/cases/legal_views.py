@@ -1,0 +1,123 @@
+"""Legal-aid pages (/staff/cases/…/legal/): open a matter on a case, work on it (status, parties, outcome,
+deadlines, hearings, documents), and the list of upcoming legal dates.
+
+Thin views: authorise with accounts.access (get_case_for_user, get_legal_matter_for_user: 404 for anyone who may not
+see the case), parse with legal_forms, call legal_services (audited), render.
+"""
+
+from __future__ import annotations
+
+from typing import cast
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from amparo.accounts.access import cases_for_user, get_case_for_user, get_legal_matter_for_user, staff_view
+from amparo.accounts.models import User
+from amparo.accounts.roles import CASE_ROLES
+
+from . import legal_services as services
+from .legal_forms import EventForm, MatterOpenForm, MatterUpdateForm, UpcomingForm
+from .models import LegalEvent, LegalMatter
+
+DEFAULT_UPCOMING_DAYS = 30
+
+
+@staff_view(CASE_ROLES)
+@require_http_methods(["GET", "POST"])
+def matter_new(request: HttpRequest, case_uuid: str) -> HttpResponse:
+    user = cast(User, request.user)
+    case = get_case_for_user(user, case_uuid)
+    lawyers = services.lawyer_choices(case)
+    initial = {"lawyer": user.pk} if lawyers.filter(pk=user.pk).exists() else {}
+    form = MatterOpenForm(request.POST or None, case=case, lawyers=lawyers, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            matter = services.legal_matter_open(actor=user, case=case, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Legal matter opened."))
+            return redirect("legal:matter", matter_uuid=matter.uuid)
+    return render(request, "legal/matter_new.html", {"case": case, "form": form}, status=400 if form.errors else 200)
+
+
+@staff_view(CASE_ROLES)
+@require_http_methods(["GET", "POST"])
+def matter_detail(request: HttpRequest, matter_uuid: str) -> HttpResponse:
+    user = cast(User, request.user)
+    matter = get_legal_matter_for_user(user, matter_uuid)
+    lawyers = services.lawyer_choices(matter.case)
+    action = request.POST.get("action") if request.method == "POST" else None
+    update_form = MatterUpdateForm(
+        request.POST if action == "update" else None,
+        lawyers=lawyers,
+        prefix="matter",
+        initial={
+            "status": matter.status,
+            "lawyer": matter.lawyer_id,
+            "filing_reference": matter.filing_reference,
+            "parties": matter.parties,
+            "outcome": matter.outcome,
+        },
+    )
+    event_form = EventForm(request.POST if action == "event" else None, prefix="event")
+    if action == "update" and update_form.is_valid():
+        try:
+            changed = services.legal_matter_update(actor=user, matter=matter, changes=update_form.cleaned_data)
+        except ValidationError as exc:
+            update_form.add_error(None, exc)
+        else:
+            messages.success(request, _("Saved.") if changed else _("Nothing changed."))
+            return redirect("legal:matter", matter_uuid=matter.uuid)
+    elif action == "event" and event_form.is_valid():
+        services.legal_event_add(actor=user, matter=matter, **event_form.cleaned_data)
+        messages.success(request, _("Added."))
+        return redirect("legal:matter", matter_uuid=matter.uuid)
+    elif action == "done":
+        try:
+            services.legal_event_done(actor=user, matter=matter, event_id=int(request.POST.get("event", "")))
+        except (ValueError, LegalEvent.DoesNotExist) as exc:
+            raise Http404 from exc
+        messages.success(request, _("Marked as done."))
+        return redirect("legal:matter", matter_uuid=matter.uuid)
+    elif request.method == "POST" and action not in {"update", "event"}:
+        return redirect("legal:matter", matter_uuid=matter.uuid)
+
+    services.legal_matter_read(actor=user, matter=matter)
+    guide = services.state_agent_guide(matter) if services.shows_state_agent_guide(matter) else None
+    return render(
+        request,
+        "legal/matter.html",
+        {
+            "matter": matter,
+            "case": matter.case,
+            "events": matter.events.all(),
+            "update_form": update_form,
+            "event_form": event_form,
+            "guide": guide,
+            "now": timezone.now(),
+            "is_custody": matter.kind == LegalMatter.Kind.CUSTODY,
+        },
+        status=400 if update_form.errors or event_form.errors else 200,
+    )
+
+
+@staff_view(CASE_ROLES)
+@require_GET
+def upcoming(request: HttpRequest) -> HttpResponse:
+    user = cast(User, request.user)
+    form = UpcomingForm(request.GET or None)
+    days = (form.cleaned_data.get("days") if form.is_valid() else None) or DEFAULT_UPCOMING_DAYS
+    events = list(services.upcoming_legal_events(cases_for_user(user), days=days)[:500])
+    services.legal_upcoming_read(actor=user, events=events)
+    return render(
+        request,
+        "legal/upcoming.html",
+        {"events": events, "days": days, "form": form, "now": timezone.now()},
+    )

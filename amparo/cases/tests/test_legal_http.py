@@ -1,0 +1,294 @@
+"""Legal aid through real HTTP against a live server: a caseworker opens a complaint against a police officer, sees
+the entities that do not answer to the police (with directory services near the case), adds a hearing and marks it
+done; every read and write is audited; anyone who may not see the case gets 404 on every legal URL; the reminder
+command e-mails the lawyer without identifying data."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.core import mail
+from django.core.management import CommandError, call_command
+from django.db import connection
+from django.utils import timezone
+
+from amparo.accounts.models import Organization, User
+from amparo.accounts.roles import Role
+from amparo.accounts.tests.http import Browser
+from amparo.audit.models import AuditEntry
+from amparo.cases import legal_services, services
+from amparo.cases.models import Case, LegalEvent, LegalMatter
+from amparo.directory.models import Location, Place, Service, ServiceAtLocation
+from amparo.directory.models import Organization as DirectoryOrganization
+from amparo.directory.services import location_sync
+from amparo.safechannel.tests.conftest import make_staff, staff_login
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+PARTIES = "Agente-Ficticio-Ocre-5521 (denunciado)"
+EVENT_TEXT = "Audiencia-Secreta-Lila-884"
+POLICE_STATION = "Estación de Policía Ficticia Cúcuta (test)"
+
+
+@dataclass
+class LegalWorld:
+    org: Organization
+    case: Case
+    staff: dict[str, User]
+
+
+def legal_world_objects(org: Organization, caseworker: User, lawyer: User, *, perpetrator: str = "police") -> Case:
+    """A case of `org` in Cúcuta, assigned to the caseworker and the lawyer, with one incident whose aggressor is
+    `perpetrator` (also used by the role matrix through its own helper)."""
+    cucuta = Place.objects.get(pcode="CO54001")
+    intake = services.Intake(full_name="Nombre-Secreto-Añil", place=cucuta, consents=["services"], age_band="26-40")
+    case = services.case_open(actor=caseworker, organization=org, intake=intake)
+    services.case_assign(actor=caseworker, case=case, caseworkers=[caseworker, lawyer], supervisor=None)
+    now = timezone.now()
+    services.incident_record(
+        actor=caseworker, case=case, occurred_at=now - timedelta(days=10), time_known=True,
+        first_reported_at=now - timedelta(days=2), place=cucuta, answers={"sexual_contact": True},
+        context_tags=["sex_work", "state_violence"], perpetrator_types=[perpetrator], perpetrator_count=2,
+        description="Relato-Secreto",
+    )  # fmt: skip
+    return case
+
+
+def police_station_near(place: Place) -> None:
+    """A police station that takes complaints, in the directory: it must never be suggested against the police."""
+    org = DirectoryOrganization.objects.create(name=POLICE_STATION, kind=DirectoryOrganization.Kind.POLICE)
+    service = Service.objects.create(organization=org, name="Recepción de denuncias (test)")
+    service.types.add("criminal-complaint")
+    location = Location.objects.create(
+        organization=org, name="Sede", place=place, latitude=place.latitude, longitude=place.longitude
+    )
+    ServiceAtLocation.objects.create(
+        service=service, location=location, place=place, latitude=place.latitude, longitude=place.longitude
+    )
+    location_sync(location)
+
+
+@pytest.fixture
+def lw(demo_directory: None) -> LegalWorld:
+    org = Organization.objects.create(name="Red Violeta (legal test)")
+    other = Organization.objects.create(name="Otra (legal test)")
+    staff = {
+        "caseworker": make_staff("gestora@legal.example.org", org, Role.CASEWORKER, with_key=False),
+        "caseworker2": make_staff("gestora2@legal.example.org", org, Role.CASEWORKER, with_key=False),
+        "lawyer": make_staff("abogada@legal.example.org", org, Role.LEGAL_ADVISOR, with_key=False),
+        "coordinator": make_staff("coord@legal.example.org", org, Role.COORDINATOR, with_key=False),
+        "monitor": make_staff("monitora@legal.example.org", org, Role.MONITOR, with_key=False),
+        "outsider": make_staff("gestora@otra-legal.example.org", other, Role.CASEWORKER, with_key=False),
+        "outsider_coord": make_staff("coord@otra-legal.example.org", other, Role.COORDINATOR, with_key=False),
+    }
+    case = legal_world_objects(org, staff["caseworker"], staff["lawyer"])
+    police_station_near(Place.objects.get(pcode="CO54001"))
+    return LegalWorld(org, case, staff)
+
+
+def signed_in(live_server: Any, user: User) -> Browser:
+    browser = Browser(live_server.url)
+    staff_login(browser, user)
+    return browser
+
+
+def test_complaint_against_police_from_opening_to_hearing_done(live_server: Any, lw: LegalWorld) -> None:
+    browser = signed_in(live_server, lw.staff["caseworker"])
+    opened = browser.submit(
+        f"/staff/cases/{lw.case.uuid}/legal/new/",
+        {"kind": "state_agent_complaint", "lawyer": str(lw.staff["lawyer"].pk), "parties": PARTIES},
+    )
+    assert opened.status == 302, opened.text[:2000]
+    matter = LegalMatter.objects.get()
+    assert opened.location.endswith(f"/staff/cases/legal/{matter.uuid}/")
+    assert matter.lawyer == lw.staff["lawyer"] and matter.parties == PARTIES
+
+    page = browser.get(f"/staff/cases/legal/{matter.uuid}/")
+    assert page.status == 200 and PARTIES in page.text
+    # The entities that do not answer to the police, and nothing of the police itself.
+    for entity in ("fiscalia", "procuraduria", "defensoria", "personeria"):
+        assert f'data-entity="{entity}"' in page.text, entity
+    assert "Personería Municipal de Cúcuta" in page.text  # the directory's own entity near the case
+    assert "Defensoría del Pueblo" in page.text
+    assert POLICE_STATION not in page.text
+    assert "155" in page.text  # the women's line is answered by police agents: said on the page
+    # An UNCONFIRMED fact is presented as something to confirm, never as certain.
+    assert "confirm with the Fiscalía" in page.text
+    # Without the exclusion the police station would be the nearest place to file a complaint: proof it exists.
+    assert any(h.sal.service.organization.name == POLICE_STATION for h in _complaint_hits(lw.case))
+
+    due = timezone.localtime() + timedelta(days=3)
+    added = browser.submit(
+        f"/staff/cases/legal/{matter.uuid}/",
+        {"action": "event", "event-kind": "hearing", "event-due_at": due.strftime("%Y-%m-%dT%H:%M"),
+         "event-description": EVENT_TEXT},
+    )  # fmt: skip
+    assert added.status == 302, added.text[:2000]
+    event = LegalEvent.objects.get()
+    assert event.kind == "hearing" and not event.done
+    page = browser.get(f"/staff/cases/legal/{matter.uuid}/")
+    assert EVENT_TEXT in page.text
+    done = browser.submit(f"/staff/cases/legal/{matter.uuid}/", {"action": "done", "event": str(event.pk)})
+    assert done.status == 302
+    event.refresh_from_db()
+    assert event.done
+    updated = browser.submit(
+        f"/staff/cases/legal/{matter.uuid}/",
+        {"action": "update", "matter-status": "filed", "matter-lawyer": str(lw.staff["lawyer"].pk),
+         "matter-filing_reference": "NUNC-0001-SECRETO", "matter-parties": PARTIES, "matter-outcome": ""},
+    )  # fmt: skip
+    assert updated.status == 302, updated.text[:2000]
+    matter.refresh_from_db()
+    assert matter.status == "filed" and matter.filing_reference == "NUNC-0001-SECRETO"
+
+    actions = list(AuditEntry.objects.filter(object_id=str(matter.uuid)).values_list("action", flat=True))
+    for action in ("legal.matter.open", "legal.matter.read", "legal.event.add", "legal.event.done"):
+        assert action in actions, action
+    assert actions.count("legal.matter.read") >= 3 and "legal.matter.update" in actions
+    update = AuditEntry.objects.get(action="legal.matter.update")
+    assert update.detail["fields"] == ["filing_reference", "status"]
+    # Nothing identifying in the audit trail, and the protected fields are ciphertext in the database.
+    trail = " ".join(str(e.detail) for e in AuditEntry.objects.all())
+    for secret in ("Agente-Ficticio", EVENT_TEXT, "NUNC-0001"):
+        assert secret not in trail
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT parties, filing_reference FROM cases_legalmatter")
+        raw = " ".join(str(v) for v in cursor.fetchone())
+        cursor.execute("SELECT description FROM cases_legalevent")
+        raw += str(cursor.fetchone()[0])
+    assert "Agente-Ficticio" not in raw and "NUNC-0001" not in raw and EVENT_TEXT not in raw
+
+    # The case page's include lists the matter (its selector reads no encrypted field).
+    listed = legal_services.legal_matters_of_case(lw.case).get()
+    assert listed.pk == matter.pk and listed.next_due_at is None  # the only hearing is done
+
+
+def _complaint_hits(case: Case) -> list[Any]:
+    from amparo.directory.selectors import SearchCriteria, search_services
+
+    return search_services(SearchCriteria(needs=("criminal-complaint",), place=case.place, page_size=3)).hits
+
+
+def test_no_state_agent_recorded_gives_the_general_guide(live_server: Any, lw: LegalWorld) -> None:
+    case = legal_world_objects(lw.org, lw.staff["caseworker"], lw.staff["lawyer"], perpetrator="client")
+    matter = legal_services.legal_matter_open(actor=lw.staff["caseworker"], case=case, kind="state_agent_complaint")
+    page = signed_in(live_server, lw.staff["lawyer"]).get(f"/staff/cases/legal/{matter.uuid}/")
+    assert page.status == 200 and "No incident of this case records a state agent" in page.text
+    assert 'data-entity="fiscalia"' in page.text
+    # A custody matter shows no state-agent guide.
+    custody = legal_services.legal_matter_open(actor=lw.staff["caseworker"], case=case, kind="custody")
+    page = signed_in(live_server, lw.staff["caseworker"]).get(f"/staff/cases/legal/{custody.uuid}/")
+    assert page.status == 200 and 'data-entity="fiscalia"' not in page.text
+
+
+def test_everyone_who_may_not_see_the_case_gets_404(live_server: Any, lw: LegalWorld) -> None:
+    matter = legal_services.legal_matter_open(
+        actor=lw.staff["caseworker"], case=lw.case, kind="criminal_complaint", parties=PARTIES
+    )
+    event = legal_services.legal_event_add(
+        actor=lw.staff["caseworker"], matter=matter, kind="deadline", due_at=timezone.now() + timedelta(days=2)
+    )
+    reads_before = AuditEntry.objects.filter(action="legal.matter.read").count()
+    urls = [f"/staff/cases/{lw.case.uuid}/legal/new/", f"/staff/cases/legal/{matter.uuid}/"]
+    for who in ("outsider", "outsider_coord", "caseworker2", "monitor"):
+        browser = signed_in(live_server, lw.staff[who])
+        for url in urls:
+            assert browser.get(url).status == 404, (who, url)
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', browser.get("/staff/").text)
+        assert token, who
+        posts = [
+            (urls[0], {"kind": "custody"}),
+            (urls[1], {"action": "done", "event": str(event.pk)}),
+            (urls[1], {"action": "update", "matter-status": "closed"}),
+            (urls[1], {"action": "event", "event-kind": "hearing", "event-due_at": "2030-01-01T10:00"}),
+        ]
+        for url, data in posts:
+            assert browser.request(url, {"csrfmiddlewaretoken": token.group(1), **data}).status == 404, (who, url)
+        upcoming = browser.get("/staff/cases/legal/upcoming/")
+        assert upcoming.status == (404 if who == "monitor" else 200), who
+        assert lw.case.code not in upcoming.text
+    # Not found looks the same as not allowed.
+    insider = signed_in(live_server, lw.staff["caseworker"])
+    assert insider.get("/staff/cases/legal/00000000-0000-0000-0000-000000000000/").status == 404
+    assert insider.get("/staff/cases/00000000-0000-0000-0000-000000000000/legal/new/").status == 404
+    event.refresh_from_db()
+    matter.refresh_from_db()
+    assert not event.done and matter.status == "preparing" and LegalMatter.objects.count() == 1
+    assert AuditEntry.objects.filter(action="legal.matter.read").count() == reads_before
+    # The coordinator of the organisation sees it.
+    assert signed_in(live_server, lw.staff["coordinator"]).get(urls[1]).status == 200
+
+
+def test_upcoming_page_lists_the_users_dates_and_is_audited(live_server: Any, lw: LegalWorld) -> None:
+    matter = legal_services.legal_matter_open(actor=lw.staff["lawyer"], case=lw.case, kind="eviction")
+    now = timezone.now()
+    legal_services.legal_event_add(
+        actor=lw.staff["lawyer"], matter=matter, kind="hearing", due_at=now + timedelta(days=5)
+    )
+    legal_services.legal_event_add(
+        actor=lw.staff["lawyer"], matter=matter, kind="deadline", due_at=now + timedelta(days=90)
+    )
+    browser = signed_in(live_server, lw.staff["lawyer"])
+    page = browser.get("/staff/cases/legal/upcoming/")
+    assert page.status == 200 and lw.case.code in page.text and page.text.count("<tr>") == 2  # header + 1 date
+    wide = browser.get("/staff/cases/legal/upcoming/?days=120")
+    assert wide.text.count("<tr>") == 3
+    entry = AuditEntry.objects.filter(action="legal.upcoming.read", actor_id=lw.staff["lawyer"].pk).first()
+    assert entry is not None and entry.detail["cases"] == [lw.case.code]
+
+
+def test_reminders_go_to_the_lawyer_without_identifying_data(lw: LegalWorld, settings: Any) -> None:
+    settings.BASE_URL = "https://amparo.example.org"
+    lawyer, caseworker = lw.staff["lawyer"], lw.staff["caseworker"]
+    matter = legal_services.legal_matter_open(
+        actor=caseworker, case=lw.case, kind="state_agent_complaint", lawyer=lawyer, parties=PARTIES
+    )
+    now = timezone.now()
+    soon = legal_services.legal_event_add(
+        actor=lawyer, matter=matter, kind="hearing", due_at=now + timedelta(days=2), description=EVENT_TEXT
+    )
+    legal_services.legal_event_add(actor=lawyer, matter=matter, kind="deadline", due_at=now - timedelta(days=1))
+    legal_services.legal_event_add(actor=lawyer, matter=matter, kind="deadline", due_at=now + timedelta(days=30))
+    legal_services.legal_event_add(actor=lawyer, matter=matter, kind="document", due_at=now + timedelta(days=1))
+    met = legal_services.legal_event_add(actor=lawyer, matter=matter, kind="deadline", due_at=now + timedelta(days=3))
+    legal_services.legal_event_done(actor=lawyer, matter=matter, event_id=met.pk)
+
+    from io import StringIO
+
+    out = StringIO()
+    call_command("remind_legal_deadlines", "--days", "7", "--dry-run", stdout=out)
+    assert not mail.outbox
+    assert "2 legal dates due within 7 days" in out.getvalue() and lawyer.email in out.getvalue()
+    assert "(lawyer)" in out.getvalue() and lw.case.code in out.getvalue()
+
+    out = StringIO()
+    call_command("remind_legal_deadlines", "--days", "7", stdout=out)
+    assert "1 e-mails sent." in out.getvalue()
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.to == [lawyer.email]
+    assert lw.case.code in message.body and "Complaint against a state agent" in message.body
+    assert f"https://amparo.example.org/staff/cases/legal/{matter.uuid}/" in message.body
+    assert timezone.localtime(soon.due_at).strftime("%Y") in message.body
+    assert "(overdue)" in message.body and message.body.count("/staff/cases/legal/" + str(matter.uuid)) == 2
+    for secret in ("Agente-Ficticio", EVENT_TEXT, "Nombre-Secreto", "Relato-Secreto"):
+        assert secret not in message.body and secret not in message.subject
+    assert AuditEntry.objects.filter(action="legal.reminders.send").get().detail == {
+        "recipients": 1,
+        "events": 2,
+        "emails_sent": 1,
+    }
+
+    # Without a lawyer who can see the case, the case's caseworkers are reminded.
+    services.case_assign(actor=caseworker, case=lw.case, caseworkers=[caseworker], supervisor=None)
+    mail.outbox.clear()
+    out = StringIO()
+    call_command("remind_legal_deadlines", "--days", "7", stdout=out)
+    assert [m.to for m in mail.outbox] == [[caseworker.email]] and "(caseworker)" in out.getvalue()
+
+    with pytest.raises(CommandError, match="--days"):
+        call_command("remind_legal_deadlines", "--days", "0")
