@@ -1,4 +1,8 @@
-from django.urls import URLPattern
+from django.urls import path
+
+from . import monitoring_views
 
 app_name = "monitoring"
-urlpatterns: list[URLPattern] = []
+urlpatterns = [
+    path("", monitoring_views.alerts, name="alerts"),
+]
