@@ -45,6 +45,10 @@ def _case(world: dict[str, object]) -> list[object]:
     return [world["case"].uuid]  # type: ignore[attr-defined]
 
 
+def _legal_matter(world: dict[str, object]) -> list[object]:
+    return [world["legal_matter"].uuid]  # type: ignore[attr-defined]
+
+
 EXPECTED: dict[str, Case] = {
     "accounts:home": Case(frozenset(ALL_ROLES)),
     "accounts:members": Case(frozenset({Role.COORDINATOR, PLATFORM_ADMIN}), _org),
@@ -79,6 +83,11 @@ EXPECTED: dict[str, Case] = {
     "cases:action": Case(CASE_ROLES, _case, "post", 400),
     "cases:child": Case(CASE_ROLES, _case, "post", 400),
     "cases:closure": Case(CASE_ROLES, _case, "post", 400),
+    # Legal aid on the matrix case (its caseworker, its legal advisor, the coordinator); Ombudsman monitoring.
+    "legal:matter_new": Case(CASE_ROLES, _case),
+    "legal:matter": Case(CASE_ROLES, _legal_matter),
+    "legal:upcoming": Case(CASE_ROLES),
+    "monitoring:alerts": Case(frozenset({Role.MONITOR})),
     # Sign-in, enrolment, invitations and password reset: open pages (they check their own state).
     "accounts:login": Case(OPEN),
     "accounts:verify": Case(OPEN),
@@ -180,6 +189,7 @@ def world(demo_directory: None, verified_client_for: Callable[..., Client]) -> d
         "report": report,
         "attachment": report.attachments.get(),
         "case": matrix_case(org, users),
+        "legal_matter": matrix_legal_matter(org, users),
     }
 
 
@@ -191,6 +201,20 @@ def matrix_case(org: Organization, users: dict[str, User]) -> CaseModel:
     case = case_services.case_open(actor=users[Role.CASEWORKER], organization=org, intake=intake)
     case.caseworkers.add(users[Role.LEGAL_ADVISOR])
     return case
+
+
+def matrix_legal_matter(org: Organization, users: dict[str, User]) -> object:
+    """A legal matter, with a hearing, on the organisation's matrix case (created just before in `world`)."""
+    from amparo.cases import legal_services
+
+    case = CaseModel.objects.filter(organization=org).order_by("pk").first()
+    assert case is not None
+    actor = users[Role.CASEWORKER]
+    matter = legal_services.legal_matter_open(actor=actor, case=case, kind="custody", lawyer=users[Role.LEGAL_ADVISOR])
+    legal_services.legal_event_add(
+        actor=actor, matter=matter, kind="hearing", due_at=timezone.now() + timedelta(days=2)
+    )
+    return matter
 
 
 def channel_report(org: Organization, coordinator: User) -> Report:
@@ -274,6 +298,9 @@ def test_cross_organisation_objects_are_404(
     assert invitation.revoked_at is None
     service_uuid = world["service"].uuid  # type: ignore[attr-defined]
     assert client.get(reverse("directory_staff:verify_service", args=[service_uuid])).status_code == 404
+    legal_matter = world["legal_matter"]
+    assert client.get(reverse("legal:matter", args=[legal_matter.uuid])).status_code == 404  # type: ignore[attr-defined]
+    assert client.get(reverse("legal:matter_new", args=[world["case"].uuid])).status_code == 404  # type: ignore[attr-defined]
     # ...and its own organisation's pages still work, so the 404s above are about ownership.
     assert client.get(reverse("accounts:members", args=[other_org.uuid])).status_code == 200
     # Not found and not allowed look the same.
