@@ -333,3 +333,7 @@ SAFECHANNEL_RATE_LIMITS = {
     "receipt_global": (env.int("SAFECHANNEL_RECEIPTS_PER_MINUTE", default=120), 60),
     "receipt_client": (env.int("SAFECHANNEL_RECEIPTS_PER_CLIENT", default=10), 600),
 }
+
+# --- Cases (docs/cases.md) -----------------------------------------------------------------------------------
+# DESIGN rule 7: a closed case is hard-deleted this many days after its closure (`manage.py purge_cases`).
+CASES_RETENTION_DAYS = env.int("CASES_RETENTION_DAYS", default=5 * 365)

@@ -345,3 +345,26 @@ def case_reopen(*, actor: User, case: Case) -> None:
 
 def overdue_actions(cases: QuerySet[Case]) -> QuerySet[ActionItem]:
     return ActionItem.objects.filter(case__in=cases, done_at__isnull=True, due_on__lt=timezone.localdate())
+
+
+# --- Retention (DESIGN.md rule 7) ----------------------------------------------------------------------------------
+
+
+def purge_closed_cases(now: datetime | None = None) -> int:
+    """Hard-delete cases closed longer ago than CASES_RETENTION_DAYS, with everything attached (consents,
+    incidents, plans, children, legal matters, referrals), one audited transaction per case."""
+    from datetime import timedelta
+
+    from django.conf import settings
+
+    cutoff = (now or timezone.now()) - timedelta(days=settings.CASES_RETENTION_DAYS)
+    purged = 0
+    for case in Case.objects.filter(status=Case.Status.CLOSED, closed_at__lt=cutoff).select_related("organization"):
+        with transaction.atomic():
+            audit_record(
+                action="case.purge", obj=case, organization=case.organization,
+                detail={"closed_at": case.closed_at.isoformat() if case.closed_at else None},
+            )  # fmt: skip
+            case.delete()
+        purged += 1
+    return purged

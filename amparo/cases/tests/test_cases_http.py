@@ -251,3 +251,19 @@ def test_health_priority_clock_on_the_case_page(live_server: Any, case_world: Ca
     staff_login(browser, case_world.staff["caseworker"])
     page = browser.get(f"/staff/cases/{case.uuid}/")
     assert page.text.count('class="notice" role="alert"') == 2
+
+
+def test_purge_deletes_cases_closed_past_retention(case_world: CaseWorld, settings: Any) -> None:
+    from datetime import timedelta
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    settings.CASES_RETENTION_DAYS = 30
+    old, recent, still_open = open_case(case_world), open_case(case_world), open_case(case_world)
+    Case.objects.filter(pk=old.pk).update(status="closed", closed_at=timezone.now() - timedelta(days=31))
+    Case.objects.filter(pk=recent.pk).update(status="closed", closed_at=timezone.now() - timedelta(days=29))
+    call_command("purge_cases", verbosity=0)
+    assert set(Case.objects.values_list("pk", flat=True)) == {recent.pk, still_open.pk}
+    assert not Consent.objects.filter(case_id=old.pk).exists()
+    assert AuditEntry.objects.get(action="case.purge").object_id == str(old.uuid)
