@@ -19,6 +19,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 
 from amparo.cases.models import Case, LegalMatter, TraffickingAlert
 from amparo.directory.models import FocalPoint, Place, Service
+from amparo.referrals.models import Referral
 from amparo.safechannel.models import Report
 
 from .models import Invitation, Membership, Organization, User
@@ -203,6 +204,46 @@ def get_case_for_user(user: Any, case_uuid: UUID | str) -> Case:
     if case is None:
         raise Http404
     return case
+
+
+# --- Referrals (DESIGN.md rules 1 and 2: the sender's side sees its cases' referrals, the receiving focal point
+# only the referrals addressed to them or to a service they cover) -------------------------------------------------
+
+
+def referrals_for_sender(user: Any) -> QuerySet[Referral]:
+    """Referrals of the cases the user may see (`cases_for_user`)."""
+    return Referral.objects.filter(case__in=cases_for_user(user).values("pk"))
+
+
+def referrals_for_focal_point(user: Any) -> QuerySet[Referral]:
+    """Referrals addressed to one of the user's acting focal-point records, or to a service such a record covers.
+    Deactivating the focal point or its focal_point membership takes them away at once (`acting_focal_points`)."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return Referral.objects.none()
+    own = acting_focal_points().filter(user=user).values("pk")
+    covered = FocalPoint.services.through.objects.filter(focalpoint__in=own).values("service_id")
+    return Referral.objects.filter(Q(focal_point__in=own) | Q(service__in=covered))
+
+
+def referral_sides(user: Any, referral: Referral) -> tuple[bool, bool]:
+    """(sender, receiver): on which side(s) of this referral the user stands."""
+    sender = referrals_for_sender(user).filter(pk=referral.pk).exists()
+    receiver = referrals_for_focal_point(user).filter(pk=referral.pk).exists()
+    return sender, receiver
+
+
+def get_referral_for_user(user: Any, referral_uuid: UUID | str) -> Referral:
+    """A referral for its sender's side or its receiving focal point; 404 for anyone else."""
+    uuid = _uuid_or_404(referral_uuid)
+    for queryset in (referrals_for_sender(user), referrals_for_focal_point(user)):
+        found = (
+            queryset.select_related("case__organization", "case__place", "service__organization", "focal_point")
+            .filter(uuid=uuid)
+            .first()
+        )
+        if found is not None:
+            return found
+    raise Http404
 
 
 # --- Legal aid and Ombudsman monitoring (cases app) ----------------------------------------------------------------
