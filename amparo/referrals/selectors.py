@@ -1,0 +1,98 @@
+"""Reads for referrals: the services a case may be referred to, the focal point's inbox, a case's referrals."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import BooleanField, Case, ExpressionWrapper, F, IntegerField, Q, QuerySet, Value, When
+from django.utils import timezone
+
+from amparo.cases.models import Case as CaseRecord
+from amparo.directory.models import FocalPoint, Service
+from amparo.directory.selectors import SearchCriteria, search_services
+
+from .models import Priority, Referral, ServiceType
+
+# Referral type -> the directory service types (codes of amparo/directory/taxonomy.py SERVICE_TYPES) that serve it.
+# "other" has no restriction: any active service may receive it.
+DIRECTORY_TYPES: dict[str, tuple[str, ...]] = {
+    ServiceType.HEALTH: ("post-rape-care", "hiv", "sti-care", "sexual-reproductive-health", "covid19-vaccination"),
+    ServiceType.PSYCHOSOCIAL: ("mental-health",),
+    ServiceType.LEGAL: ("legal-aid", "criminal-complaint", "ombudsman", "public-oversight"),
+    ServiceType.PROTECTION: ("protection-measures", "anti-trafficking"),
+    ServiceType.SHELTER: ("safe-shelter",),
+    ServiceType.CHILDREN: ("child-protection",),
+    ServiceType.OTHER: (),
+}
+
+OPEN_STATUSES = (Referral.Status.SENT, Referral.Status.RECEIVED, Referral.Status.ACCEPTED)
+# Still waiting for the receiving service to answer: these become overdue after respond_by.
+AWAITING_ANSWER = (Referral.Status.SENT, Referral.Status.RECEIVED)
+
+
+@dataclass(frozen=True)
+class ServiceOption:
+    service: Service
+    distance_km: float | None
+    place_name: str
+
+
+def services_for_referral(case: CaseRecord, service_type: str, limit: int = 20) -> list[ServiceOption]:
+    """Active services of the matching directory types, nearest the case's municipality first (the one search)."""
+    criteria = SearchCriteria(needs=DIRECTORY_TYPES.get(service_type, ()), place=case.place, page_size=limit * 2)
+    seen: set[int] = set()
+    options: list[ServiceOption] = []
+    for hit in search_services(criteria).hits:
+        service = hit.sal.service
+        if service.pk in seen or service.status != Service.Status.ACTIVE:
+            continue
+        seen.add(service.pk)
+        options.append(ServiceOption(service, hit.distance_km, hit.sal.place.name))
+        if len(options) == limit:
+            break
+    return options
+
+
+def service_matches_type(service: Service, service_type: str) -> bool:
+    codes = DIRECTORY_TYPES.get(service_type, ())
+    return not codes or service.types.filter(code__in=codes).exists()
+
+
+def focal_points_for_services(service_ids: list[int]) -> QuerySet[FocalPoint]:
+    """Active focal points covering any of the services (for the optional "to whom" choice)."""
+    return (
+        FocalPoint.objects.filter(active=True, services__in=service_ids)
+        .select_related("entity")
+        .distinct()
+        .order_by("display_name", "pk")
+    )
+
+
+def with_urgency(referrals: QuerySet[Referral], now: datetime | None = None) -> QuerySet[Referral]:
+    """Annotate `overdue` (still waiting for an answer after respond_by) and order overdue, then by priority, then
+    by respond_by; finished referrals last."""
+    now = now or timezone.now()
+    overdue = Q(status__in=AWAITING_ANSWER, respond_by__lt=now)
+    return referrals.annotate(
+        overdue=ExpressionWrapper(overdue, output_field=BooleanField()),
+        open_rank=Case(When(status__in=OPEN_STATUSES, then=Value(0)), default=Value(1), output_field=IntegerField()),
+        overdue_rank=Case(When(overdue, then=Value(0)), default=Value(1), output_field=IntegerField()),
+        priority_rank=Case(
+            When(priority=Priority.EMERGENCY, then=Value(0)),
+            When(priority=Priority.URGENT, then=Value(1)),
+            default=Value(2),
+            output_field=IntegerField(),
+        ),
+    ).order_by("open_rank", "overdue_rank", "priority_rank", "respond_by", "pk")
+
+
+def inbox(referrals: QuerySet[Referral], *, finished: bool = False) -> QuerySet[Referral]:
+    """The focal point's inbox: open referrals (or the finished ones), overdue and urgent first."""
+    chosen = referrals.exclude(status__in=OPEN_STATUSES) if finished else referrals.filter(status__in=OPEN_STATUSES)
+    return with_urgency(chosen).select_related("service__organization").annotate(case_code=F("case__code"))
+
+
+def referrals_of_case(case: CaseRecord) -> QuerySet[Referral]:
+    """A case's referrals for its sender's side, overdue and urgent first (for `referrals/_case_referrals.html`)."""
+    return with_urgency(Referral.objects.filter(case=case)).select_related("service__organization", "focal_point")

@@ -1,0 +1,326 @@
+"""Writes and audited reads of referrals (DESIGN.md rules 1, 2 and 5). One transaction each; every change and every
+read of shared data writes an audit entry in the same transaction. `detail` holds ids, codes and field names only.
+
+The shared values are never copied onto the referral: `shared_view` reads them from the case each time, and only
+while the survivor's consent for the referral's type is active, so a withdrawal hides them at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from amparo.accounts.access import referral_sides
+from amparo.accounts.models import User
+from amparo.audit.services import audit_record
+from amparo.cases.models import Case, Incident
+from amparo.cases.services import has_consent
+from amparo.cases.vocab import AgeBand, GBVType, GenderIdentity, MigratoryStatus
+from amparo.directory.models import FocalPoint, Service
+
+from .models import CONSENT_FOR, Priority, Referral, ReferralEvent, ServiceType, SharedField
+from .selectors import service_matches_type
+
+# How long the receiving service has to answer, by priority (IASC inter-agency referral form).
+RESPONSE_TIME = {
+    Priority.EMERGENCY: timedelta(hours=24),
+    Priority.URGENT: timedelta(hours=72),
+    Priority.NORMAL: timedelta(days=14),
+}
+# Clinical windows after sexual violence, from the incident. PEP: 72 h (colombia-pathways-facts.md §1). Emergency
+# contraception: 120 h is UNCONFIRMED in the Colombian protocol: the pages say "up to 120 h (confirm with the
+# health service)".
+PEP_WINDOW = timedelta(hours=72)
+EC_WINDOW = timedelta(hours=120)
+
+Status = Referral.Status
+# Who may move a referral where. The receiving focal point answers; the sender closes (or cancels) open referrals.
+RECEIVER_TRANSITIONS: dict[str, frozenset[str]] = {
+    Status.SENT: frozenset({Status.RECEIVED}),
+    Status.RECEIVED: frozenset({Status.ACCEPTED, Status.DECLINED}),
+    Status.ACCEPTED: frozenset({Status.ATTENDED}),
+}
+SENDER_CLOSABLE = frozenset({Status.SENT, Status.RECEIVED, Status.ACCEPTED, Status.ATTENDED})
+
+
+# --- Health clock ------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HealthClock:
+    """Hours since the latest incident, and the clinical windows still open."""
+
+    occurred_at: datetime
+    hours_since: int
+    time_known: bool
+    pep_ends_at: datetime
+    ec_ends_at: datetime
+    now: datetime
+
+    @property
+    def pep_open(self) -> bool:
+        return self.now < self.pep_ends_at
+
+    @property
+    def ec_open(self) -> bool:
+        return self.now < self.ec_ends_at
+
+    @property
+    def pep_hours_left(self) -> int:
+        return max(0, int((self.pep_ends_at - self.now).total_seconds() // 3600))
+
+    @property
+    def ec_hours_left(self) -> int:
+        return max(0, int((self.ec_ends_at - self.now).total_seconds() // 3600))
+
+    @property
+    def window_ends_at(self) -> datetime | None:
+        """The end of the first window still open (PEP first), or None."""
+        if self.pep_open:
+            return self.pep_ends_at
+        if self.ec_open:
+            return self.ec_ends_at
+        return None
+
+
+def latest_incident(case: Case) -> Incident | None:
+    return case.incidents.order_by("-occurred_at", "-pk").first()
+
+
+def health_clock(case: Case, now: datetime | None = None) -> HealthClock | None:
+    incident = latest_incident(case)
+    if incident is None:
+        return None
+    now = now or timezone.now()
+    if incident.occurred_at > now:
+        return None
+    return HealthClock(
+        occurred_at=incident.occurred_at,
+        hours_since=int((now - incident.occurred_at).total_seconds() // 3600),
+        time_known=incident.time_known,
+        pep_ends_at=incident.occurred_at + PEP_WINDOW,
+        ec_ends_at=incident.occurred_at + EC_WINDOW,
+        now=now,
+    )
+
+
+def priority_and_deadline(
+    case: Case, service_type: str, priority: str, now: datetime | None = None
+) -> tuple[str, datetime]:
+    """The priority and respond-by time of a new referral. A health referral within the PEP (72 h) or emergency
+    contraception (120 h) window becomes an emergency, due no later than the end of the window still open."""
+    now = now or timezone.now()
+    respond_by = now + RESPONSE_TIME[Priority(priority)]
+    if service_type == ServiceType.HEALTH:
+        clock = health_clock(case, now)
+        window_end = clock.window_ends_at if clock is not None else None
+        if window_end is not None:
+            priority = Priority.EMERGENCY
+            respond_by = min(now + RESPONSE_TIME[Priority.EMERGENCY], window_end)
+    return str(priority), respond_by
+
+
+# --- Sending and the lifecycle -------------------------------------------------------------------------------------
+
+
+def _event(referral: Referral, status: str, actor: User | None) -> None:
+    ReferralEvent.objects.create(referral=referral, status=status, by=actor)
+
+
+@transaction.atomic
+def referral_send(
+    *,
+    actor: User,
+    case: Case,
+    service: Service,
+    focal_point: FocalPoint | None,
+    service_type: str,
+    shared_fields: list[str],
+    priority: str,
+    reason: str,
+) -> Referral:
+    """Refer the case to a directory service (or one of its focal points). Refused without the survivor's active
+    consent for this referral type, and for a closed case."""
+    if service_type not in ServiceType.values:
+        raise ValidationError(_("Choose a referral type."))
+    if priority not in Priority.values:
+        raise ValidationError(_("Choose a priority."))
+    unknown = set(shared_fields) - set(SharedField.values)
+    if unknown:
+        raise ValidationError(_("Unknown field to share."))
+    case = Case.objects.select_for_update().get(pk=case.pk)  # a concurrent closure or withdrawal waits for us
+    if case.status == Case.Status.CLOSED:
+        raise ValidationError(_("This case is closed: reopen it before referring her."))
+    consent_kind = CONSENT_FOR[ServiceType(service_type)]
+    if not has_consent(case, consent_kind):
+        raise ValidationError(
+            _(
+                "She has not given (or has withdrawn) her consent to share information for %(type)s referrals. "
+                "Record her consent on the case first; nothing was sent."
+            )
+            % {"type": ServiceType(service_type).label}
+        )
+    if service.status != Service.Status.ACTIVE:
+        raise ValidationError(_("This service is not active."))
+    if not service_matches_type(service, service_type):
+        raise ValidationError(_("This service does not offer this kind of care."))
+    if focal_point is not None and not (focal_point.active and focal_point.services.filter(pk=service.pk).exists()):
+        raise ValidationError(_("This focal point does not cover the chosen service."))
+    priority, respond_by = priority_and_deadline(case, service_type, priority)
+    shared = [code for code in SharedField.values if code in set(shared_fields)]
+    referral = Referral.objects.create(
+        case=case,
+        service=service,
+        focal_point=focal_point,
+        service_type=service_type,
+        shared_fields=shared,
+        priority=priority,
+        respond_by=respond_by,
+        reason=reason,
+        sent_by=actor,
+    )
+    _event(referral, Status.SENT, actor)
+    audit_record(
+        actor=actor, action="referral.send", obj=referral, organization=case.organization,
+        detail={
+            "case": case.code, "service": str(service.uuid), "type": service_type, "priority": priority,
+            "fields": shared, "focal_point": str(focal_point.uuid) if focal_point is not None else None,
+        },
+    )  # fmt: skip
+    return referral
+
+
+def allowed_transitions(referral: Referral, *, sender: bool, receiver: bool) -> list[str]:
+    """The statuses this side may move the referral to now, in lifecycle order."""
+    targets: set[str] = set()
+    if receiver:
+        targets |= RECEIVER_TRANSITIONS.get(referral.status, frozenset())
+    if sender and referral.status in SENDER_CLOSABLE:
+        targets.add(Status.CLOSED)
+    return [s for s in Status.values if s in targets]
+
+
+@transaction.atomic
+def referral_transition(
+    *,
+    actor: User,
+    referral: Referral,
+    to_status: str,
+    decline_reason: str = "",
+    feedback: str = "",
+) -> Referral:
+    """Move a referral along its lifecycle. The side the actor stands on (sender or receiving focal point) comes from
+    accounts.access; a move that side may not make is refused."""
+    referral = Referral.objects.select_for_update().select_related("case__organization").get(pk=referral.pk)
+    sender, receiver = referral_sides(actor, referral)
+    if to_status not in allowed_transitions(referral, sender=sender, receiver=receiver):
+        raise ValidationError(
+            _("A referral that is %(status)s cannot be moved to this status by you.")
+            % {"status": referral.get_status_display().lower()}
+        )
+    fields = ["status", "updated_at"]
+    if to_status == Status.DECLINED:
+        if decline_reason not in Referral.DeclineReason.values:
+            raise ValidationError(_("Say why the referral is declined."))
+        referral.decline_reason = decline_reason
+        fields.append("decline_reason")
+    if feedback.strip():
+        referral.feedback = feedback.strip()
+        fields.append("feedback")
+    previous = referral.status
+    referral.status = to_status
+    referral.updated_at = timezone.now()
+    referral.save(update_fields=fields)
+    _event(referral, to_status, actor)
+    audit_record(
+        actor=actor, action="referral.transition", obj=referral, organization=referral.case.organization,
+        detail={
+            "from": previous, "to": to_status, "decline_reason": referral.decline_reason or None,
+            "side": "receiver" if receiver and to_status != Status.CLOSED else "sender",
+            "feedback": bool(feedback.strip()),
+        },
+    )  # fmt: skip
+    return referral
+
+
+# --- What the referral shares ----------------------------------------------------------------------------------
+
+
+@dataclass
+class SharedView:
+    consent_active: bool
+    values: dict[str, str] = field(default_factory=dict)  # SharedField code -> value, in SharedField order
+    reason: str = ""
+    clock: HealthClock | None = None
+
+    @property
+    def items(self) -> list[tuple[str, str]]:
+        return [(str(SharedField(code).label), value) for code, value in self.values.items()]
+
+
+def _label(choices: type[AgeBand] | type[GenderIdentity] | type[MigratoryStatus], value: str) -> str:
+    try:
+        return str(choices(value).label)
+    except ValueError:
+        return value
+
+
+def _incident_summary(incident: Incident | None) -> str:
+    if incident is None:
+        return _("No incident recorded")
+    when = timezone.localtime(incident.occurred_at).strftime("%Y-%m-%d")
+    return f"{_label_gbv(incident.gbv_type)} · {when}"
+
+
+def _label_gbv(code: str) -> str:
+    try:
+        return str(GBVType(code).label)
+    except ValueError:
+        return code
+
+
+def shared_view(referral: Referral, now: datetime | None = None) -> SharedView:
+    """The shared fields' values, read now from the case; nothing when the consent of the referral's type is no
+    longer active. Not audited: callers that show it use `referral_read`."""
+    case = referral.case
+    if not has_consent(case, referral.consent_kind):
+        return SharedView(consent_active=False)
+    shared = set(referral.shared_fields)
+    incident = latest_incident(case) if shared & {SharedField.INCIDENT_SUMMARY, SharedField.HEALTH_CLOCK} else None
+    values: dict[str, str] = {}
+    for code in SharedField.values:
+        if code not in shared:
+            continue
+        if code in {SharedField.FULL_NAME, SharedField.CONTACT, SharedField.DOCUMENT}:
+            values[code] = getattr(case, code) or "—"
+        elif code == SharedField.AGE_BAND:
+            values[code] = _label(AgeBand, case.age_band)
+        elif code == SharedField.GENDER_IDENTITY:
+            values[code] = _label(GenderIdentity, case.gender_identity)
+        elif code == SharedField.MIGRATORY_STATUS:
+            values[code] = _label(MigratoryStatus, case.migratory_status)
+        elif code == SharedField.NATIONALITY:
+            values[code] = case.nationality or "—"
+        elif code == SharedField.INCIDENT_SUMMARY:
+            values[code] = _incident_summary(incident)
+    clock = health_clock(case, now) if SharedField.HEALTH_CLOCK in shared else None
+    return SharedView(consent_active=True, values=values, reason=referral.reason, clock=clock)
+
+
+@transaction.atomic
+def referral_read(*, actor: User, referral: Referral, side: str, part: str = "page") -> SharedView:
+    """Read what a referral shares, audited (`referral.read`) in the same transaction as the read."""
+    view = shared_view(referral)
+    audit_record(
+        actor=actor, action="referral.read", obj=referral, organization=referral.case.organization,
+        detail={
+            "side": side, "part": part, "consent_active": view.consent_active,
+            "fields": sorted(referral.shared_fields) if view.consent_active else [],
+        },
+    )  # fmt: skip
+    return view
