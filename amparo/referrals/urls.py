@@ -1,4 +1,11 @@
-from django.urls import URLPattern
+from django.urls import path
+
+from . import views
 
 app_name = "referrals"
-urlpatterns: list[URLPattern] = []
+urlpatterns = [
+    path("inbox/", views.inbox, name="inbox"),
+    path("new/<uuid:case_uuid>/", views.referral_new, name="new"),
+    path("<uuid:referral_uuid>/", views.referral_detail, name="detail"),
+    path("<uuid:referral_uuid>/print/", views.referral_print, name="print"),
+]
