@@ -20,6 +20,7 @@ from amparo.accounts.models import Invitation, Membership, Organization, User
 from amparo.accounts.roles import CASE_ROLES, PLATFORM_ADMIN, REPORT_RECIPIENT_ROLES, Role
 from amparo.cases.models import Case as CaseModel
 from amparo.directory.models import FocalPoint, Place, Sensitisation, Service
+from amparo.referrals.models import Referral
 from amparo.safechannel.models import Report
 
 pytestmark = pytest.mark.django_db
@@ -47,6 +48,10 @@ def _case(world: dict[str, object]) -> list[object]:
 
 def _legal_matter(world: dict[str, object]) -> list[object]:
     return [world["legal_matter"].uuid]  # type: ignore[attr-defined]
+
+
+def _referral(world: dict[str, object]) -> list[object]:
+    return [world["referral"].uuid]  # type: ignore[attr-defined]
 
 
 EXPECTED: dict[str, Case] = {
@@ -88,6 +93,11 @@ EXPECTED: dict[str, Case] = {
     "legal:matter": Case(CASE_ROLES, _legal_matter),
     "legal:upcoming": Case(CASE_ROLES),
     "monitoring:alerts": Case(frozenset({Role.MONITOR})),
+    # Referrals: sent from a case by its need-to-know side; received by the focal point covering the service.
+    "referrals:new": Case(CASE_ROLES, _case),
+    "referrals:inbox": Case(frozenset({Role.FOCAL_POINT})),
+    "referrals:detail": Case(CASE_ROLES | {Role.FOCAL_POINT}, _referral),
+    "referrals:print": Case(CASE_ROLES | {Role.FOCAL_POINT}, _referral),
     # Sign-in, enrolment, invitations and password reset: open pages (they check their own state).
     "accounts:login": Case(OPEN),
     "accounts:verify": Case(OPEN),
@@ -188,7 +198,8 @@ def world(demo_directory: None, verified_client_for: Callable[..., Client]) -> d
         "users": users,
         "report": report,
         "attachment": report.attachments.get(),
-        "case": matrix_case(org, users),
+        "case": (case := matrix_case(org, users)),
+        "referral": matrix_referral(case, service, focal, users),
         "legal_matter": matrix_legal_matter(org, users),
     }
 
@@ -201,6 +212,19 @@ def matrix_case(org: Organization, users: dict[str, User]) -> CaseModel:
     case = case_services.case_open(actor=users[Role.CASEWORKER], organization=org, intake=intake)
     case.caseworkers.add(users[Role.LEGAL_ADVISOR])
     return case
+
+
+def matrix_referral(case: CaseModel, service: Service, focal: FocalPoint, users: dict[str, User]) -> Referral:
+    """A referral of the case to the service its focal point covers (with her consent to share)."""
+    from amparo.cases import services as case_services
+    from amparo.referrals import services as referral_services
+
+    actor = users[Role.CASEWORKER]
+    case_services.consent_record(actor=actor, case=case, kind="share_other", method="verbal")
+    return referral_services.referral_send(
+        actor=actor, case=case, service=service, focal_point=focal, service_type="other",
+        shared_fields=["age_band"], priority="normal", reason="",
+    )  # fmt: skip
 
 
 def matrix_legal_matter(org: Organization, users: dict[str, User]) -> object:
@@ -301,6 +325,14 @@ def test_cross_organisation_objects_are_404(
     legal_matter = world["legal_matter"]
     assert client.get(reverse("legal:matter", args=[legal_matter.uuid])).status_code == 404  # type: ignore[attr-defined]
     assert client.get(reverse("legal:matter_new", args=[world["case"].uuid])).status_code == 404  # type: ignore[attr-defined]
+    referral = world["referral"]
+    for url in (
+        reverse("referrals:new", args=[world["case"].uuid]),  # type: ignore[attr-defined]
+        reverse("referrals:detail", args=[referral.uuid]),  # type: ignore[attr-defined]
+        reverse("referrals:print", args=[referral.uuid]),  # type: ignore[attr-defined]
+    ):
+        assert client.get(url).status_code == 404, url
+    assert client.post(reverse("referrals:detail", args=[referral.uuid]), {"to_status": "closed"}).status_code == 404  # type: ignore[attr-defined]
     # ...and its own organisation's pages still work, so the 404s above are about ownership.
     assert client.get(reverse("accounts:members", args=[other_org.uuid])).status_code == 200
     # Not found and not allowed look the same.
