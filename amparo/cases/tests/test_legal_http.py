@@ -22,7 +22,7 @@ from amparo.accounts.tests.http import Browser
 from amparo.audit.models import AuditEntry
 from amparo.cases import legal_services, services
 from amparo.cases.models import Case, LegalEvent, LegalMatter
-from amparo.directory.models import Location, Place, Service, ServiceAtLocation
+from amparo.directory.models import Location, Place, Service, ServiceAtLocation, ServiceType
 from amparo.directory.models import Organization as DirectoryOrganization
 from amparo.directory.services import location_sync
 from amparo.safechannel.tests.conftest import make_staff, staff_login
@@ -62,7 +62,7 @@ def police_station_near(place: Place) -> None:
     """A police station that takes complaints, in the directory: it must never be suggested against the police."""
     org = DirectoryOrganization.objects.create(name=POLICE_STATION, kind=DirectoryOrganization.Kind.POLICE)
     service = Service.objects.create(organization=org, name="Recepción de denuncias (test)")
-    service.types.add("criminal-complaint")
+    service.types.add(ServiceType.objects.get(code="criminal-complaint"))
     location = Location.objects.create(
         organization=org, name="Sede", place=place, latitude=place.latitude, longitude=place.longitude
     )
