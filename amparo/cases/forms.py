@@ -30,7 +30,7 @@ TEXT = forms.Textarea(attrs={"rows": 4})
 MAX_TEXT = 20_000
 
 
-def municipality_field(label: Any, required: bool = True) -> forms.ModelChoiceField:  # type: ignore[type-arg]
+def municipality_field(label: Any, required: bool = True) -> forms.ModelChoiceField:
     return forms.ModelChoiceField(
         label=label,
         queryset=Place.objects.filter(level=Place.Level.ADMIN2).select_related("parent").order_by("name"),
@@ -106,7 +106,7 @@ class IncidentForm(forms.Form):
         super().__init__(*args, **kwargs)
         # The GBVIMS elimination questions, asked in order (vocab.ELIMINATION_QUESTIONS).
         for key, _type, question in ELIMINATION_QUESTIONS:
-            self.fields[f"q_{key}"] = forms.BooleanField(label=question, required=False)
+            self.fields[f"q_{key}"] = forms.BooleanField(label=str(question), required=False)
         if not self.is_bound:
             now = timezone.localtime().replace(second=0, microsecond=0)
             self.fields["first_reported_at"].initial = now.strftime("%Y-%m-%dT%H:%M")

@@ -24,11 +24,11 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         total = 0
         for model in apps.get_models():
-            columns = [f.column for f in model._meta.concrete_fields if isinstance(f, EncryptedTextField)]
+            columns = [str(f.column) for f in model._meta.concrete_fields if isinstance(f, EncryptedTextField)]
             if not columns:
                 continue
             table = connection.ops.quote_name(model._meta.db_table)
-            pk = connection.ops.quote_name(model._meta.pk.column)
+            pk = connection.ops.quote_name(str(model._meta.pk.column))
             for column in columns:
                 col = connection.ops.quote_name(column)
                 total += self._rotate(table, pk, col)
