@@ -190,13 +190,22 @@ def cases_for_user(user: Any) -> QuerySet[Case]:
     their organisation. Platform administrators, focal points, monitors and analysts see none."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return Case.objects.none()
-    coordinated = organizations_for_user(user, {Role.COORDINATOR}).values("pk")
-    member_of = Organization.objects.filter(
-        memberships__user=user, memberships__active=True, memberships__role__in=CASE_ROLES
-    ).values("pk")
-    return Case.objects.filter(
-        Q(organization__in=coordinated) | (Q(organization__in=member_of) & (Q(caseworkers=user) | Q(supervisor=user)))
-    ).distinct()
+    # Ids resolved first and no join: the (organization, status, opened_at) index then serves a coordinator's list
+    # pages, and a caseworker's cases come from the assignment index (an OR over sub-selects scans every case).
+    coordinated = set(organizations_for_user(user, {Role.COORDINATOR}).values_list("pk", flat=True))
+    member_of = set(
+        Membership.objects.filter(user=user, active=True, role__in=CASE_ROLES).values_list("organization", flat=True)
+    )
+    visible = Q(organization_id__in=sorted(coordinated)) if coordinated else Q(pk__in=[])
+    others = sorted(member_of - coordinated)
+    if others:
+        # Her own caseload (assigned or supervised) as ids: bounded by what one person can carry, and looked up by
+        # primary key, where an OR of sub-selects makes the database scan every case of the organisation.
+        assigned = Case.caseworkers.through.objects.filter(user=user, case__organization_id__in=others)
+        supervised = Case.objects.filter(supervisor=user, organization_id__in=others)
+        own = {*assigned.values_list("case_id", flat=True), *supervised.values_list("pk", flat=True)}
+        visible |= Q(pk__in=sorted(own))
+    return Case.objects.filter(visible)
 
 
 def get_case_for_user(user: Any, case_uuid: UUID | str) -> Case:
