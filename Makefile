@@ -44,6 +44,7 @@ lint: $(VENV)/.installed
 bench: messages
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/channel.py
+	$(BIN)/python bench/cases.py
 
 makemessages: $(VENV)/.installed system-deps
 	$(MANAGE) makemessages -l es -l en -l pt --ignore '.venv/*' --ignore 'var/*' --ignore 'bench/*' --no-obsolete

@@ -4,6 +4,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
 from amparo.accounts.demo import DEMO_PASSWORD, load_demo_staff
+from amparo.cases.demo import load_demo_cases
 from amparo.directory.demo import build_directory, focal_points_link_demo_staff
 from amparo.directory.models import FocalPoint, Organization, Service
 from amparo.safechannel.demo import DEMO_RECEIVER, load_demo_channel
@@ -27,6 +28,8 @@ class Command(BaseCommand):
         accounts = load_demo_staff()
         focal_points_link_demo_staff()
         recovery_key = load_demo_channel()
+        if load_demo_cases():
+            self.stdout.write("Demo cases: 3 for Red Violeta (demo), assigned to gestora@demo.example.org.")
         self.stdout.write(f"\nDemo staff accounts (password for all: {DEMO_PASSWORD}) at /staff/login/:")
         self.stdout.write("  admin@demo.example.org                 platform administrator")
         for account in accounts:
