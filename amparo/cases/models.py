@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from amparo.core.encryption import EncryptedTextField
 
@@ -42,7 +43,7 @@ def new_child_code() -> str:
 
 class Case(models.Model):
     class Status(models.TextChoices):
-        OPEN = "open", _("Open")
+        OPEN = "open", pgettext_lazy("case status", "Open")
         CLOSURE_REQUESTED = "closure_requested", _("Closure requested")
         CLOSED = "closed", _("Closed")
 
