@@ -231,6 +231,8 @@ TIME_ZONE = "America/Bogota"
 # --- Static files: one small CSS file, compressed and cache-busted by WhiteNoise -------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+if not PRODUCTION:
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise warns on every start when it is missing
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
