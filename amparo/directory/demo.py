@@ -27,11 +27,14 @@ from .models import (
     ServiceType,
 )
 from .services import (
+    WEEK_COLUMNS,
     build_search_text,
     ensure_service_types,
+    place_lineages,
     refresh_planner_statistics,
     search_masks,
     vocabulary_extend,
+    week_masks,
     week_slots,
 )
 from .taxonomy import INCLUSION_FACT_CODES, SENSITISATION_TOPIC_CODES
@@ -447,10 +450,14 @@ class _Builder:
                     longitude=location.longitude,
                 )
             )
+        lineages = place_lineages()
         for sal, (service, _l, template) in zip(sals, self.pending, strict=True):
             sal.open_24h = template.hours == "24h"
             sal.active, sal.type_mask, sal.fact_mask = search_masks(service, template.types)
-            sal.week = week_slots(_hours(template.hours), open_24h=sal.open_24h)
+            sal.admin1_id, sal.country_id = lineages[sal.place_id]
+            week = week_masks(week_slots(_hours(template.hours), open_24h=sal.open_24h))
+            for column, mask in zip(WEEK_COLUMNS, week, strict=True):
+                setattr(sal, column, mask)
         sals = ServiceAtLocation.objects.bulk_create(sals)
         through = Service.types.through
         links, hours = [], []

@@ -61,6 +61,20 @@ class Place(models.Model):
         self.search_name = normalize(self.name)
         super().save(*args, **kwargs)
 
+    def lineage(self) -> tuple[int | None, int | None]:
+        """The ids of this place's department and country: itself or its nearest ancestor at each level."""
+        admin1_id = country_id = None
+        place: Place | None = self
+        for _depth in range(4):  # a municipality is two levels below its country
+            if place is None:
+                break
+            if place.level == self.Level.ADMIN1 and admin1_id is None:
+                admin1_id = place.pk
+            elif place.level == self.Level.COUNTRY and country_id is None:
+                country_id = place.pk
+            place = place.parent
+        return admin1_id, country_id
+
 
 class Organization(models.Model):
     class Kind(models.TextChoices):
@@ -215,14 +229,18 @@ class Service(models.Model):
 class ServiceAtLocation(models.Model):
     """A service offered at a location: the unit people search for.
 
-    latitude, longitude and place are copied from the location, and active/type_mask/fact_mask from the service
-    (directory.services keeps them in step), so that a search reads one indexed table instead of joining.
+    latitude, longitude and place (with its department and country) are copied from the location, active/type_mask/
+    fact_mask from the service and the week bits from the opening hours (directory.services keeps them in step), so
+    that a search reads one narrow, indexed table instead of joining.
     """
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="at_locations")
     location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="service_at_locations")
     place = models.ForeignKey(Place, on_delete=models.PROTECT, related_name="+", editable=False)
+    # The department and country of `place` (its ancestors at those levels), for searches within them.
+    admin1 = models.ForeignKey(Place, null=True, on_delete=models.PROTECT, related_name="+", editable=False)
+    country = models.ForeignKey(Place, null=True, on_delete=models.PROTECT, related_name="+", editable=False)
     latitude = models.FloatField(editable=False)
     longitude = models.FloatField(editable=False)
     open_24h = models.BooleanField(_("open 24 hours"), default=False)
@@ -231,9 +249,24 @@ class ServiceAtLocation(models.Model):
     active = models.BooleanField(default=True, editable=False)
     type_mask = models.BigIntegerField(default=0, editable=False)
     fact_mask = models.IntegerField(default=0, editable=False)
-    # The week in 15-minute slots ("1" open, "0" closed), Monday 00:00 first, in the municipality's local time,
-    # built from the opening hours by directory.services.week_slots: "open now" is one character to read.
-    week = models.CharField(max_length=672, default="0" * 672, editable=False)
+    # The week in 15-minute slots, in the municipality's local time, built from the opening hours by
+    # directory.services.week_refresh: one integer per half-day (Monday 00:00-12:00 first), whose bit i is set
+    # when the place is open for the whole quarter-hour starting i * 15 minutes into that half-day. "Open now"
+    # tests one bit (services.WEEK_COLUMNS, services.week_bit).
+    week_mon_am = models.BigIntegerField(default=0, editable=False)
+    week_mon_pm = models.BigIntegerField(default=0, editable=False)
+    week_tue_am = models.BigIntegerField(default=0, editable=False)
+    week_tue_pm = models.BigIntegerField(default=0, editable=False)
+    week_wed_am = models.BigIntegerField(default=0, editable=False)
+    week_wed_pm = models.BigIntegerField(default=0, editable=False)
+    week_thu_am = models.BigIntegerField(default=0, editable=False)
+    week_thu_pm = models.BigIntegerField(default=0, editable=False)
+    week_fri_am = models.BigIntegerField(default=0, editable=False)
+    week_fri_pm = models.BigIntegerField(default=0, editable=False)
+    week_sat_am = models.BigIntegerField(default=0, editable=False)
+    week_sat_pm = models.BigIntegerField(default=0, editable=False)
+    week_sun_am = models.BigIntegerField(default=0, editable=False)
+    week_sun_pm = models.BigIntegerField(default=0, editable=False)
 
     class Meta:
         verbose_name = _("service at location")
@@ -245,7 +278,9 @@ class ServiceAtLocation(models.Model):
         return f"{self.service.name} @ {self.location.name}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        self.place_id = self.location.place_id
+        place = self.location.place
+        self.place_id = place.pk
+        self.admin1_id, self.country_id = place.lineage()
         self.latitude = self.location.latitude
         self.longitude = self.location.longitude
         super().save(*args, **kwargs)

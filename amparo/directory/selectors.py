@@ -23,7 +23,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.db.models import Case, CharField, Exists, F, OuterRef, Prefetch, Q, QuerySet, Value, When
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Power, Substr
+from django.db.models.functions import Power
 from django.db.models.query import prefetch_related_objects
 from django.utils import timezone
 
@@ -37,7 +37,7 @@ from .models import (
     ServiceAtLocation,
     ServiceType,
 )
-from .services import slot_at
+from .services import slot_at, week_bit
 from .taxonomy import INCLUSION_FACT_CODES, fact_mask, type_mask
 from .text import tokens
 
@@ -180,7 +180,7 @@ def _filter_text(qs: QuerySet[ServiceAtLocation], words: list[str]) -> QuerySet[
 
 def _places_by_time_zone() -> dict[str, list[int]]:
     zones: dict[str, list[int]] = {}
-    for pk, tz_name in Place.objects.filter(level=Place.Level.ADMIN2).values_list("pk", "timezone"):
+    for pk, tz_name in Place.objects.values_list("pk", "timezone"):
         zones.setdefault(tz_name, []).append(pk)
     return zones
 
@@ -191,22 +191,28 @@ def _local_slot(at: datetime, tz_name: str) -> int:
 
 
 def _filter_open_now(qs: QuerySet[ServiceAtLocation], at: datetime) -> QuerySet[ServiceAtLocation]:
-    """Rows open at instant `at` in their municipality's time zone: one character of their week slots each
-    (see services.week_slots), so no subquery per row."""
-    condition = Q(open_24h=True)
-    slots: dict[str, Substr] = {}
+    """Rows open at instant `at` in their municipality's time zone: one bit of their week each (see
+    services.week_bit). Time zones that share the same local slot share one test; when every place is on the same
+    slot, the test needs no place at all."""
+    places_by_slot: dict[int, list[int]] = {}
     for tz_name, place_ids in _places_by_time_zone().items():
-        slot = _local_slot(at, tz_name)
-        slots[f"_slot_{slot}"] = Substr("week", slot + 1, 1)
-        condition |= Q(place_id__in=place_ids, **{f"_slot_{slot}": "1"})
-    return qs.alias(**slots).filter(condition)
+        places_by_slot.setdefault(_local_slot(at, tz_name), []).extend(place_ids)
+    condition = Q(open_24h=True)
+    bits: dict[str, Any] = {}
+    for slot, place_ids in places_by_slot.items():
+        column, bit = week_bit(slot)
+        bits[f"_open_{slot}"] = F(column).bitand(bit)
+        open_then = Q(**{f"_open_{slot}__gt": 0})
+        condition |= open_then if len(places_by_slot) == 1 else open_then & Q(place_id__in=place_ids)
+    return qs.alias(**bits).filter(condition)
 
 
 def is_open_at(sal: ServiceAtLocation, at: datetime) -> bool:
-    """The same rule as the search filter, in Python: the slot of `at` in the row's week."""
+    """The same rule as the search filter, in Python: the bit of `at`'s slot in the row's week."""
     if sal.open_24h:
         return True
-    return sal.week[_local_slot(at, sal.place.timezone)] == "1"
+    column, bit = week_bit(_local_slot(at, sal.place.timezone))
+    return bool(getattr(sal, column) & bit)
 
 
 # --- Search ------------------------------------------------------------------------------------------------
@@ -238,8 +244,8 @@ def within_place(qs: QuerySet[ServiceAtLocation], place: Place) -> QuerySet[Serv
     if place.level == Place.Level.ADMIN2:
         return qs.filter(place=place)
     if place.level == Place.Level.ADMIN1:
-        return qs.filter(place__parent=place)
-    return qs.filter(place__parent__parent=place)
+        return qs.filter(admin1=place)
+    return qs.filter(country=place)
 
 
 def _origin(criteria: SearchCriteria) -> Point | None:

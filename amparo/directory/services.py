@@ -12,7 +12,7 @@ from django.utils import timezone, translation
 
 from amparo.audit.services import audit_record
 
-from .models import Location, SearchTerm, Service, ServiceAtLocation, ServiceType
+from .models import Location, Place, SearchTerm, Service, ServiceAtLocation, ServiceType
 from .taxonomy import INCLUSION_FACT_CODES, INCLUSION_FACTS, SERVICE_TYPE_BY_CODE, SERVICE_TYPES, fact_mask, type_mask
 from .text import normalize
 
@@ -51,6 +51,7 @@ def services_reindex(service_ids: Iterable[int] | None = None, *, batch_size: in
     qs = Service.objects.select_related("organization").prefetch_related("types", "at_locations__place__parent")
     if service_ids is not None:
         qs = qs.filter(pk__in=list(service_ids))
+    lineages = place_lineages()
     changed: list[Service] = []
     sals_to_update: list[ServiceAtLocation] = []
     words: set[str] = set()
@@ -64,10 +65,11 @@ def services_reindex(service_ids: Iterable[int] | None = None, *, batch_size: in
         codes = [t.code for t in service.types.all()]
         text = build_search_text(service, codes, places)
         masks = search_masks(service, codes)
-        stale_sals = [sal for sal in service.at_locations.all() if sal_masks(sal) != masks]
-        for sal in stale_sals:
-            sal.active, sal.type_mask, sal.fact_mask = masks
-        sals_to_update.extend(stale_sals)
+        for sal in service.at_locations.all():
+            copied = (*masks, *lineages.get(sal.place_id, (None, None)))
+            if sal_copied_fields(sal) != copied:
+                sal.active, sal.type_mask, sal.fact_mask, sal.admin1_id, sal.country_id = copied
+                sals_to_update.append(sal)
         words.update(w for w in text.split() if 3 <= len(w) <= 64 and not w.isdigit())
         if text != service.search_text:
             service.search_text = text
@@ -79,7 +81,9 @@ def services_reindex(service_ids: Iterable[int] | None = None, *, batch_size: in
     if changed:
         Service.objects.bulk_update(changed, ["search_text"])
         count += len(changed)
-    ServiceAtLocation.objects.bulk_update(sals_to_update, ["active", "type_mask", "fact_mask"], batch_size=batch_size)
+    ServiceAtLocation.objects.bulk_update(
+        sals_to_update, ["active", "type_mask", "fact_mask", "admin1", "country"], batch_size=batch_size
+    )
     sal_ids = ServiceAtLocation.objects.all()
     if service_ids is not None:
         sal_ids = sal_ids.filter(service_id__in=list(service_ids))
@@ -94,8 +98,18 @@ def search_masks(service: Service, type_codes: Iterable[str]) -> tuple[bool, int
     return service.status == Service.Status.ACTIVE, type_mask(type_codes), fact_mask(facts)
 
 
-def sal_masks(sal: ServiceAtLocation) -> tuple[bool, int, int]:
-    return sal.active, sal.type_mask, sal.fact_mask
+def sal_copied_fields(sal: ServiceAtLocation) -> tuple[bool, int, int, int | None, int | None]:
+    """What services_reindex copies onto a service-at-location row: the service's masks, the place's lineage."""
+    return sal.active, sal.type_mask, sal.fact_mask, sal.admin1_id, sal.country_id
+
+
+def place_lineages() -> dict[int, tuple[int | None, int | None]]:
+    """(department id, country id) of every place (Place.lineage), in one query."""
+    places = Place.objects.in_bulk()
+    for place in places.values():  # link the parents already loaded, so lineage() makes no query
+        if place.parent_id is not None:
+            place.parent = places[place.parent_id]
+    return {pk: place.lineage() for pk, place in places.items()}
 
 
 SLOT_MINUTES = 15
@@ -129,13 +143,36 @@ def slot_at(local_weekday: int, local_time: time) -> int:
     return (local_weekday - 1) * SLOTS_PER_DAY + (local_time.hour * 60 + local_time.minute) // SLOT_MINUTES
 
 
+# The week's slots are stored as one integer per half-day (ServiceAtLocation.week_mon_am ... week_sun_pm).
+HALF_DAY_SLOTS = SLOTS_PER_DAY // 2
+WEEK_COLUMNS = tuple(
+    f"week_{day}_{half}" for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun") for half in ("am", "pm")
+)
+
+
+def week_masks(week: str) -> tuple[int, ...]:
+    """The slots of week_slots() as one integer per half-day: bit i of integer h is slot h * 48 + i."""
+    return tuple(int(week[start : start + HALF_DAY_SLOTS][::-1], 2) for start in range(0, WEEK_SLOTS, HALF_DAY_SLOTS))
+
+
+def week_bit(slot: int) -> tuple[str, int]:
+    """The column and bit that hold a slot (0-based, from Monday 00:00)."""
+    return WEEK_COLUMNS[slot // HALF_DAY_SLOTS], 1 << (slot % HALF_DAY_SLOTS)
+
+
 @transaction.atomic
 def week_refresh(sal_ids: Iterable[int]) -> None:
-    """Rebuild the week slots of service-at-location rows from their opening hours."""
+    """Rebuild the week bits of service-at-location rows from their opening hours (writing only those changed)."""
     sals = list(ServiceAtLocation.objects.filter(pk__in=list(sal_ids)).prefetch_related("hours"))
+    changed = []
     for sal in sals:
-        sal.week = week_slots(((h.weekday, h.opens_at, h.closes_at) for h in sal.hours.all()), open_24h=sal.open_24h)
-    ServiceAtLocation.objects.bulk_update(sals, ["week"], batch_size=2000)
+        week = week_slots(((h.weekday, h.opens_at, h.closes_at) for h in sal.hours.all()), open_24h=sal.open_24h)
+        masks = week_masks(week)
+        if masks != tuple(getattr(sal, column) for column in WEEK_COLUMNS):
+            for column, mask in zip(WEEK_COLUMNS, masks, strict=True):
+                setattr(sal, column, mask)
+            changed.append(sal)
+    ServiceAtLocation.objects.bulk_update(changed, WEEK_COLUMNS, batch_size=1000)
 
 
 def vocabulary_extend(words: Iterable[str]) -> None:
@@ -151,11 +188,13 @@ def vocabulary_extend(words: Iterable[str]) -> None:
 def location_sync(location: Location) -> None:
     """Copy a location's place and coordinates onto its service-at-location rows and reindex their services."""
     sals = list(location.service_at_locations.all())
+    admin1_id, country_id = location.place.lineage()
     for sal in sals:
         sal.place_id = location.place_id
+        sal.admin1_id, sal.country_id = admin1_id, country_id
         sal.latitude = location.latitude
         sal.longitude = location.longitude
-    ServiceAtLocation.objects.bulk_update(sals, ["place", "latitude", "longitude"])
+    ServiceAtLocation.objects.bulk_update(sals, ["place", "admin1", "country", "latitude", "longitude"])
     services_reindex({sal.service_id for sal in sals})
 
 

@@ -240,3 +240,38 @@ def test_week_slots() -> None:
     sunday_night = week_slots([(7, t(22), t(2))])  # Sunday 22:00 to Monday 02:00 wraps round the week
     assert sunday_night[:8] == "1" * 8 and sunday_night[8] == "0" and sunday_night[-8:] == "1" * 8
     assert week_slots([], open_24h=True) == "1" * 672
+
+
+def test_region_columns_follow_the_place(demo_directory) -> None:
+    """admin1 and country are copied from the place's lineage, and follow a location that moves."""
+    from amparo.directory.models import Location
+    from amparo.directory.services import location_sync
+
+    sal = ServiceAtLocation.objects.select_related("place__parent__parent").filter(place__pcode="CO54001").first()
+    assert sal is not None
+    norte_de_santander, colombia = Place.objects.get(pcode="CO54"), Place.objects.get(pcode="CO")
+    assert (sal.admin1_id, sal.country_id) == (norte_de_santander.pk, colombia.pk)
+    quito, ecuador_place = Place.objects.get(pcode="EC1701"), Place.objects.get(pcode="EC")
+    location = Location.objects.get(pk=sal.location_id)
+    location.place = quito
+    location.save()
+    location_sync(location)
+    sal.refresh_from_db()
+    assert (sal.place_id, sal.admin1_id, sal.country_id) == (quito.pk, quito.parent_id, ecuador_place.pk)
+    ecuador = search_services(SearchCriteria(place=ecuador_place, page_size=1000))
+    assert sal.pk in {h.sal.pk for h in ecuador.hits}
+    assert all(h.sal.country_id == ecuador_place.pk for h in ecuador.hits)
+
+
+def test_week_bits_hold_the_same_slots() -> None:
+    from datetime import time as t
+
+    from amparo.directory.services import WEEK_COLUMNS, WEEK_SLOTS, week_bit, week_masks, week_slots
+
+    week = week_slots([(1, t(8), t(17)), (3, t(11, 45), t(12, 15)), (7, t(22), t(2))])
+    masks = dict(zip(WEEK_COLUMNS, week_masks(week), strict=True))
+    assert all(0 <= mask < 1 << 48 for mask in masks.values())
+    for slot in range(WEEK_SLOTS):
+        column, bit = week_bit(slot)
+        assert bool(masks[column] & bit) == (week[slot] == "1"), slot
+    assert week_masks(week_slots([], open_24h=True)) == ((1 << 48) - 1,) * 14
