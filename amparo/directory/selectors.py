@@ -72,6 +72,11 @@ class Hit:
     distance_km: float | None
     is_open: bool
 
+    @property
+    def focal_points(self) -> list[PublicFocalPoint]:
+        """The service's public focal points when attach_public_focal_points has run (the pathway pages), else none."""
+        return getattr(self.sal.service, "public_focal_points", [])
+
 
 @dataclass
 class SearchResult:

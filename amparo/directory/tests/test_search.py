@@ -242,6 +242,39 @@ def test_week_slots() -> None:
     assert week_slots([], open_24h=True) == "1" * 672
 
 
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "need=hiv",
+        "need=not-a-type",
+        "fact=trans_affirming&fact=free_of_charge&need=mental-health&open_now=on",
+        "fact=trans_affirming&fact=nope",
+        "need=&fact=&q=",
+    ],
+)
+def test_search_form_is_written_as_django_renders_it(demo_directory, public_client, query: str) -> None:
+    """search.html writes the service-type select and the fact checkboxes by hand (rendering them through the
+    form renderer cost milliseconds per search): they must stay what Django would render, attributes included."""
+    import re
+
+    from django.http import QueryDict
+    from django.utils import translation
+
+    from amparo.directory.forms import SearchForm
+
+    html = public_client.get("/es/services/" + (f"?{query}" if query else "")).content.decode()
+    form = SearchForm(QueryDict(query) if query else None)
+    form.is_valid()
+    with translation.override("es"):
+        expected_select = str(form["need"])
+        expected_boxes = "".join(str(box) for box in form["fact"])
+    select = re.search(r'<select name="need".*?</select>', html, re.S)
+    assert select is not None and select.group(0) == expected_select
+    boxes = re.search(r"</legend>(.*?)\n<label for=\"id_open_now\"", html, re.S)
+    assert boxes is not None and boxes.group(1) == expected_boxes
+
+
 def test_region_columns_follow_the_place(demo_directory) -> None:
     """admin1 and country are copied from the place's lineage, and follow a location that moves."""
     from amparo.directory.models import Location
