@@ -161,7 +161,10 @@ def _text_match_sql(words: list[str]) -> tuple[str, list[str]]:
     """SQL selecting the ids of services whose search text has a word starting with each of `words`."""
     if connection.vendor == "postgresql":
         query = " & ".join(f"{w}:*" for w in words)
-        return "SELECT id FROM directory_service WHERE search_vector @@ to_tsquery('simple', %s)", [query]
+        return (
+            "SELECT service_id FROM directory_service_search WHERE search_vector @@ to_tsquery('simple', %s)",
+            [query],
+        )
     query = " ".join(f"{w}*" for w in words)
     return "SELECT rowid FROM directory_service_fts WHERE directory_service_fts MATCH %s", [query]
 
