@@ -28,11 +28,13 @@ from .models import (
 )
 from .services import (
     WEEK_COLUMNS,
+    WordSummary,
     build_search_text,
     ensure_service_types,
     place_lineages,
     refresh_planner_statistics,
     search_masks,
+    summarize_words,
     vocabulary_extend,
     week_masks,
     week_slots,
@@ -372,7 +374,7 @@ class _Builder:
         self.rng, self.today, self.stale_share, self.batch = rng, today, stale_share, batch
         self.types = {t.code: t for t in ServiceType.objects.all()}
         self.pending: list[tuple[Service, Location, Template]] = []
-        self.words: set[str] = set()
+        self.summaries: dict[str, WordSummary] = {}
         self.count = 0
 
     def add(self, template: Template, place: Place, region: Place, n: int, jitter: float) -> None:
@@ -436,7 +438,6 @@ class _Builder:
             service.search_text = build_search_text(
                 service, template.types, [place.name, place.parent.name if place.parent else ""]
             )
-            self.words.update(w for w in service.search_text.split() if 3 <= len(w) <= 64 and not w.isdigit())
         locations = Location.objects.bulk_create([loc for _s, loc, _t in self.pending])
         services = Service.objects.bulk_create([s for s, _l, _t in self.pending])
         sals = []
@@ -458,6 +459,7 @@ class _Builder:
             week = week_masks(week_slots(_hours(template.hours), open_24h=sal.open_24h))
             for column, mask in zip(WEEK_COLUMNS, week, strict=True):
                 setattr(sal, column, mask)
+            summarize_words(self.summaries, service.search_text, [(sal.type_mask, sal.fact_mask, sal.open_24h)])
         sals = ServiceAtLocation.objects.bulk_create(sals)
         through = Service.types.through
         links, hours = [], []
@@ -474,7 +476,7 @@ class _Builder:
 
     def finish(self) -> int:
         self.flush()
-        vocabulary_extend(self.words)
+        vocabulary_extend(self.summaries)
         refresh_planner_statistics()
         return self.count
 

@@ -317,9 +317,19 @@ class OpeningHours(models.Model):
 
 
 class SearchTerm(models.Model):
-    """The vocabulary of the directory's search text, used to correct small typos in queries."""
+    """The vocabulary of the directory's search text, used to correct small typos in queries.
+
+    Each word also sums up the service-at-location rows whose search text contains it: the union of their service
+    types, of their inclusion facts, and whether any is open 24 hours. A row can only match a word if its own types
+    and facts are among those, so a search drops the other rows with a bit test before any full-text work
+    (docs/search.md, "Word summaries"). services.vocabulary_extend only ever adds to them: a summary may be wider
+    than the rows now need, never narrower.
+    """
 
     word = models.CharField(max_length=64, unique=True)
+    type_masks = models.BigIntegerField(default=0)
+    fact_masks = models.IntegerField(default=0)
+    any_open_24h = models.BooleanField(default=False)
 
     def __str__(self) -> str:
         return self.word

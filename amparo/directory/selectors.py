@@ -3,8 +3,9 @@
 Matching: the query is folded (case, accents), stop words dropped, and each remaining word must match the start of
 a word in the service's search text, which already holds the names and keywords of its service types in Spanish,
 English and Portuguese. A word that matches nothing is corrected to the closest word of the directory's vocabulary
-(small typos: "denucia" -> "denuncia"). PostgreSQL uses full text search (GIN index on to_tsvector) and pg_trgm for
-the corrections; SQLite uses an FTS5 index and difflib. Both paths return the same results.
+(small typos: "denucia" -> "denuncia"). PostgreSQL uses full text search (GIN index on directory_service_search)
+and pg_trgm for the corrections; SQLite uses an FTS5 index and difflib. Both paths return the same results. How a
+search is planned, and why, is in docs/search.md.
 """
 
 from __future__ import annotations
@@ -12,18 +13,18 @@ from __future__ import annotations
 import difflib
 import math
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Case, CharField, Exists, F, OuterRef, Prefetch, Q, QuerySet, Value, When
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Power
 from django.db.models.query import prefetch_related_objects
 from django.utils import timezone
 
@@ -169,18 +170,65 @@ def _text_match_sql(words: list[str]) -> tuple[str, list[str]]:
     return "SELECT rowid FROM directory_service_fts WHERE directory_service_fts MATCH %s", [query]
 
 
-def _filter_text(qs: QuerySet[ServiceAtLocation], words: list[str]) -> QuerySet[ServiceAtLocation]:
-    sql, params = _text_match_sql(words)
-    with connection.cursor() as cursor:
-        cursor.execute(f"{sql} LIMIT {_NARROW_MATCH + 1}", params)
-        ids = [row[0] for row in cursor.fetchall()]
-    if len(ids) <= _NARROW_MATCH:
-        return qs.filter(service_id__in=ids)
-    if connection.vendor == "sqlite":
-        # "+ 0" hides the service_id index from SQLite's planner, so it walks rows in the order the search needs
-        # (id, or the coordinates index) and probes the match list instead of sorting every match.
-        return qs.alias(_sid=F("service_id") + 0).filter(_sid__in=RawSQL(sql, params))  # noqa: S611 - constant SQL
-    return qs.filter(service_id__in=RawSQL(sql, params))  # noqa: S611 - constant SQL, bound parameters
+_Rows = TypeVar("_Rows", bound=QuerySet[ServiceAtLocation, Any])
+
+
+@dataclass(frozen=True)
+class _TextMatch:
+    """The text condition of a search: the matching service ids when there are few, else the SQL that finds them."""
+
+    sql: str
+    params: list[str]
+    ids: list[int] | None
+
+    @classmethod
+    def find(cls, words: list[str]) -> _TextMatch:
+        sql, params = _text_match_sql(words)
+        with connection.cursor() as cursor:
+            cursor.execute(f"{sql} LIMIT {_NARROW_MATCH + 1}", params)
+            ids = [row[0] for row in cursor.fetchall()]
+        return cls(sql, params, ids if len(ids) <= _NARROW_MATCH else None)
+
+    def services_among(self, service_ids: Iterable[int]) -> set[int]:
+        """Which of these services match. PostgreSQL only: one probe of directory_service_search's primary key per
+        service (written as a join with the list: with "service_id = ANY(list)" the planner reads the whole match
+        set through the GIN index instead)."""
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT s.service_id FROM unnest(%s::bigint[]) AS c(id) "
+                "JOIN directory_service_search s ON s.service_id = c.id "
+                "WHERE s.search_vector @@ to_tsquery('simple', %s)",
+                [list(service_ids), *self.params],
+            )
+            return {row[0] for row in cursor.fetchall()}
+
+    def apply(self, qs: _Rows) -> _Rows:
+        if self.ids is not None:
+            return qs.filter(service_id__in=self.ids)
+        if connection.vendor == "sqlite":
+            # "+ 0" hides the service_id index from SQLite's planner, so it walks rows in the order the search
+            # needs (id, or the coordinates index) and checks each against the match list, built once per
+            # statement, instead of sorting every match.
+            return qs.alias(_sid=F("service_id") + 0).filter(_sid__in=RawSQL(self.sql, self.params))  # noqa: S611
+        return qs.filter(service_id__in=RawSQL(self.sql, self.params))  # noqa: S611 - constant SQL, bound parameters
+
+
+@contextmanager
+def _hash_joins() -> Iterator[None]:
+    """PostgreSQL: plan the statements run inside without nested loops, so that a join reads each side once.
+
+    For the pass over the whole table when a common word matches few of the rows that pass the other filters: the
+    planner cannot estimate how many rows the bit tests keep, and when it guesses "a handful" it probes the text
+    of every row that passes them, or rescans the match set for each (hundreds of milliseconds when thousands
+    pass). A hash join reads the match set once (GIN index) and checks each row against it, whatever the counts.
+    set_config(..., true) lasts until the end of the transaction at most; the previous value is put back."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('enable_nestloop'), set_config('enable_nestloop', 'off', true)")
+        previous = cursor.fetchone()[0]
+        try:
+            yield
+        finally:
+            cursor.execute("SELECT set_config('enable_nestloop', %s, true)", [previous])
 
 
 # --- Open now ----------------------------------------------------------------------------------------------
@@ -230,21 +278,65 @@ def search_queryset(criteria: SearchCriteria, words: list[str]) -> QuerySet[Serv
     """The rows matching criteria (words already corrected), unordered: for counts and for search_services.
 
     Status, service types and inclusion facts are read from the masks copied onto each row, so the filter
-    touches one table; only the text match goes through the service's full-text index.
+    touches one table; only the text match goes through the full-text index.
     """
+    qs = _filter_without_text(criteria)
+    return _TextMatch.find(words).apply(_filter_word_summaries(qs, words)) if words else qs
+
+
+def _filter_without_text(criteria: SearchCriteria) -> QuerySet[ServiceAtLocation]:
+    """Every condition but the text, which the caller adds last: SQLite tests conditions in the order written, so
+    these cheap tests of one row's columns spare the text check for the rows they reject."""
     qs = ServiceAtLocation.objects.filter(active=True)
-    if words:
-        qs = _filter_text(qs, words)
     if criteria.needs:
         qs = qs.alias(_types=F("type_mask").bitand(type_mask(criteria.needs))).filter(_types__gt=0)
     facts = fact_mask(f for f in criteria.facts if f in INCLUSION_FACT_CODES)
     if facts:
-        qs = qs.alias(_facts=F("fact_mask").bitand(facts)).filter(_facts=facts)
+        # ">=" means "=" here (fact_mask & facts is never more than facts). PostgreSQL has no statistics for these
+        # bit tests and guesses how many rows pass: one in 200 for "=", one in 3 for ">=". Guessing "a handful"
+        # makes it probe the text of every row that passes rather than walk rows in order and stop at a page.
+        qs = qs.alias(_facts=F("fact_mask").bitand(facts)).filter(_facts__gte=facts)
     if criteria.place is not None and (criteria.in_place_only or criteria.place.level != Place.Level.ADMIN2):
         qs = within_place(qs, criteria.place)
     if criteria.open_now:
         qs = _filter_open_now(qs, criteria.at or timezone.now())
     return qs
+
+
+_ALL_BITS = (1 << 63) - 1
+
+
+def _filter_word_summaries(qs: QuerySet[ServiceAtLocation], words: list[str]) -> QuerySet[ServiceAtLocation]:
+    """Keep only rows that could contain every word, by their types, facts and 24-hour opening alone.
+
+    A row whose search text holds a word is one of the rows summed up in that word's SearchTerm: its service types
+    and inclusion facts are among the word's, and it is open 24 hours only if one of them is. A query word matches
+    every vocabulary word it starts, so a row can match it only if its types and facts are among the union of
+    those words' summaries. These bit tests cost nothing next to the full-text match, and a search whose text
+    contradicts its other filters ("legal aid", open now at 23:00 when no service that mentions it is open all
+    night) finds no row left to check. Words the vocabulary does not keep (under three characters, numbers) are
+    not checked this way."""
+    checked = [w for w in words if len(w) >= 3 and not w.isdigit()]
+    if not checked:
+        return qs
+    prefixes = Q()
+    for word in checked:
+        prefixes |= Q(word__startswith=word)
+    summaries = dict.fromkeys(checked, (0, 0, False))
+    for term, types, facts, open_24h in SearchTerm.objects.filter(prefixes).values_list(
+        "word", "type_masks", "fact_masks", "any_open_24h"
+    ):
+        for word in checked:
+            if term.startswith(word):
+                old_types, old_facts, old_open_24h = summaries[word]
+                summaries[word] = (old_types | types, old_facts | facts, old_open_24h or open_24h)
+    types, facts, open_24h = _ALL_BITS, _ALL_BITS, True
+    for word_types, word_facts, word_open_24h in summaries.values():
+        types, facts, open_24h = types & word_types, facts & word_facts, open_24h and word_open_24h
+    qs = qs.alias(
+        _other_types=F("type_mask").bitand(_ALL_BITS & ~types), _other_facts=F("fact_mask").bitand(_ALL_BITS & ~facts)
+    ).filter(_other_types__lte=0, _other_facts__lte=0)  # "<= 0", not "= 0": see _filter_without_text
+    return qs if open_24h else qs.filter(open_24h=False)
 
 
 def within_place(qs: QuerySet[ServiceAtLocation], place: Place) -> QuerySet[ServiceAtLocation]:
@@ -264,13 +356,14 @@ def _origin(criteria: SearchCriteria) -> Point | None:
     return None
 
 
-def _by_distance(qs: QuerySet[ServiceAtLocation], origin: Point, offset: int, limit: int) -> list[int]:
+def _by_distance(
+    qs: QuerySet[ServiceAtLocation], text: _TextMatch | None, origin: Point, offset: int, limit: int
+) -> list[int]:
     """Ids of the nearest rows, searching growing bounding boxes before falling back to the whole table."""
     k = max(math.cos(math.radians(origin.latitude)), 0.01)
-    ordered = qs.annotate(
-        d2=Power(F("latitude") - Value(origin.latitude), 2)
-        + Power((F("longitude") - Value(origin.longitude)) * Value(k), 2)
-    ).order_by("d2", "pk")
+    north = F("latitude") - Value(origin.latitude)
+    east = (F("longitude") - Value(origin.longitude)) * Value(k)
+    ordered = qs.annotate(d2=north * north + east * east).order_by("d2", "pk")
     for radius in _SEARCH_RADII_KM:
         dlat = radius / 111.32
         dlon = dlat / k
@@ -278,24 +371,68 @@ def _by_distance(qs: QuerySet[ServiceAtLocation], origin: Point, offset: int, li
             latitude__range=(origin.latitude - dlat, origin.latitude + dlat),
             longitude__range=(origin.longitude - dlon, origin.longitude + dlon),
         )
+        if text is not None:
+            boxed = text.apply(boxed)
         rows = list(boxed.values_list("pk", "d2")[offset : offset + limit])
         # Rows inside the box's inscribed circle are certainly nearer than anything outside the box.
         if len(rows) == limit and rows[-1][1] <= dlat * dlat:
             return [pk for pk, _ in rows]
+        if not rows and offset == 0:
+            break  # nothing at all in the small box: a larger one is unlikely to hold a page; go straight on
+    return _page(ordered, text, offset, limit)
+
+
+def _page(ordered: QuerySet[ServiceAtLocation], text: _TextMatch | None, offset: int, limit: int) -> list[int]:
+    """Ids of one page of rows in the queryset's order, with the text condition."""
+    if text is not None and text.ids is None and connection.vendor == "postgresql":
+        return _first_matching(ordered, text, offset, limit)
+    if text is not None:
+        ordered = text.apply(ordered)
     return list(ordered.values_list("pk", flat=True)[offset : offset + limit])
+
+
+# PostgreSQL, a common word: how many of the first rows in the search's order that pass the other filters are
+# checked against the text before the search reads the whole match set instead.
+_CANDIDATES = 200
+
+
+def _first_matching(ordered: QuerySet[ServiceAtLocation], text: _TextMatch, offset: int, limit: int) -> list[int]:
+    """PostgreSQL, a common word, rows in a given order (by id, or by distance when nothing was found nearby): the
+    first rows that pass the other filters (no text), then their text in one query by primary key, and only if
+    they hold too few matches, a hash join of the whole table with the whole match set.
+
+    PostgreSQL cannot estimate how many rows the bit tests keep, nor how the words of a query go together, so left
+    to itself it chose between probing the text of thousands of rows before sorting them and reading tens of
+    thousands of matches to join them. After the word summaries (_filter_word_summaries), the rows left mostly
+    match, and the first few hundred hold the page. The answer is the same: the candidates are the first rows in
+    order, so when enough of them match, or when they are all the rows there are, no other row can come first."""
+    wanted = offset + limit
+    size = _CANDIDATES + wanted
+    candidates = list(ordered.values_list("pk", "service_id")[: size + 1])
+    if not candidates:
+        return []
+    matching = text.services_among({service_id for _pk, service_id in candidates[:size]})
+    found = [pk for pk, service_id in candidates[:size] if service_id in matching]
+    if len(found) >= wanted or len(candidates) <= size:
+        return found[offset:wanted]
+    with _hash_joins():
+        return list(text.apply(ordered).values_list("pk", flat=True)[offset:wanted])
 
 
 def search_services(criteria: SearchCriteria) -> SearchResult:
     words, corrected = correct_tokens(tokens(criteria.text))
-    qs = search_queryset(criteria, words)
+    qs = _filter_without_text(criteria)
+    if words:
+        qs = _filter_word_summaries(qs, words)
     origin = _origin(criteria)
+    text = _TextMatch.find(words) if words else None
     page = max(1, criteria.page)
     offset, limit = (page - 1) * criteria.page_size, criteria.page_size + 1
     if origin is not None:
-        ids = _by_distance(qs, origin, offset, limit)
+        ids = _by_distance(qs, text, origin, offset, limit)
     else:
         # No origin: directory order (by id), which needs no sort; people are asked for a place first.
-        ids = list(qs.order_by("pk").values_list("pk", flat=True)[offset : offset + limit])
+        ids = _page(qs.order_by("pk"), text, offset, limit)
     has_next = len(ids) > criteria.page_size
     ids = ids[: criteria.page_size]
     rows = {

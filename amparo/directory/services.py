@@ -8,6 +8,7 @@ from functools import cache
 from typing import Any
 
 from django.db import connection, transaction
+from django.db.models import F
 from django.utils import timezone, translation
 
 from amparo.audit.services import audit_record
@@ -54,7 +55,7 @@ def services_reindex(service_ids: Iterable[int] | None = None, *, batch_size: in
     lineages = place_lineages()
     changed: list[Service] = []
     sals_to_update: list[ServiceAtLocation] = []
-    words: set[str] = set()
+    summaries: dict[str, WordSummary] = {}
     count = 0
     for service in qs.iterator(chunk_size=batch_size):
         places = {
@@ -70,7 +71,9 @@ def services_reindex(service_ids: Iterable[int] | None = None, *, batch_size: in
             if sal_copied_fields(sal) != copied:
                 sal.active, sal.type_mask, sal.fact_mask, sal.admin1_id, sal.country_id = copied
                 sals_to_update.append(sal)
-        words.update(w for w in text.split() if 3 <= len(w) <= 64 and not w.isdigit())
+        summarize_words(
+            summaries, text, ((sal.type_mask, sal.fact_mask, sal.open_24h) for sal in service.at_locations.all())
+        )
         if text != service.search_text:
             service.search_text = text
             changed.append(service)
@@ -88,7 +91,7 @@ def services_reindex(service_ids: Iterable[int] | None = None, *, batch_size: in
     if service_ids is not None:
         sal_ids = sal_ids.filter(service_id__in=list(service_ids))
     week_refresh(sal_ids.values_list("pk", flat=True))
-    vocabulary_extend(words)
+    vocabulary_extend(summaries)
     return count
 
 
@@ -175,10 +178,47 @@ def week_refresh(sal_ids: Iterable[int]) -> None:
     ServiceAtLocation.objects.bulk_update(changed, WEEK_COLUMNS, batch_size=1000)
 
 
-def vocabulary_extend(words: Iterable[str]) -> None:
+# What SearchTerm keeps of the rows whose search text holds a word: (type masks, fact masks, any open 24 hours).
+WordSummary = tuple[int, int, bool]
+VOCABULARY_WORD_MAX = 64  # SearchTerm.word's length
+
+
+def vocabulary_words(text: str) -> set[str]:
+    """The words of a search text that the vocabulary keeps: three characters or more and not all digits (too
+    short or a number, a word is never corrected), cut to 64 characters (a query word starting a longer word
+    also starts its cut)."""
+    return {w[:VOCABULARY_WORD_MAX] for w in text.split() if len(w) >= 3 and not w.isdigit()}
+
+
+def summarize_words(summaries: dict[str, WordSummary], text: str, rows: Iterable[tuple[int, int, bool]]) -> None:
+    """Fold service-at-location rows (type mask, fact mask, open 24 hours) sharing a search text into the
+    summaries of that text's words."""
+    types = facts = 0
+    open_24h = False
+    for row_types, row_facts, row_open_24h in rows:
+        types, facts, open_24h = types | row_types, facts | row_facts, open_24h or row_open_24h
+    for word in vocabulary_words(text):
+        old_types, old_facts, old_open_24h = summaries.get(word, (0, 0, False))
+        summaries[word] = (old_types | types, old_facts | facts, old_open_24h or open_24h)
+
+
+def vocabulary_extend(summaries: Mapping[str, WordSummary]) -> None:
+    """Add words to the vocabulary and widen their summaries (SearchTerm): summaries are only ever widened, so a
+    row is never left out of a search because another transaction wrote a narrower one."""
     SearchTerm.objects.bulk_create(
-        [SearchTerm(word=w) for w in sorted(set(words))], ignore_conflicts=True, batch_size=2000
+        [SearchTerm(word=w) for w in sorted(summaries)], ignore_conflicts=True, batch_size=2000
     )
+    words_by_summary: dict[WordSummary, list[str]] = {}
+    for word, summary in summaries.items():
+        if summary != (0, 0, False):
+            words_by_summary.setdefault(summary, []).append(word)
+    for (types, facts, open_24h), words in words_by_summary.items():
+        widen: dict[str, Any] = {"type_masks": F("type_masks").bitor(types), "fact_masks": F("fact_masks").bitor(facts)}
+        if open_24h:
+            widen["any_open_24h"] = True
+        words.sort()
+        for start in range(0, len(words), 500):
+            SearchTerm.objects.filter(word__in=words[start : start + 500]).update(**widen)
     from .selectors import vocabulary_changed
 
     vocabulary_changed()

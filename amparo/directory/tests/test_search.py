@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, time
+from typing import Any
 
 import pytest
 
@@ -308,3 +309,68 @@ def test_week_bits_hold_the_same_slots() -> None:
         column, bit = week_bit(slot)
         assert bool(masks[column] & bit) == (week[slot] == "1"), slot
     assert week_masks(week_slots([], open_24h=True)) == ((1 << 48) - 1,) * 14
+
+
+def test_common_word_paths_give_the_same_answers(demo_directory, monkeypatch) -> None:
+    """At 100,000 services common words take other paths (the match set left to the database, the first rows
+    checked by primary key, then the whole match set): with the thresholds lowered so that the demo directory takes
+    them, the answers must be those of the short id list."""
+    from django.db import connection
+
+    from amparo.directory import selectors
+
+    cucuta = Place.objects.get(pcode="CO54001")
+    norte = Place.objects.get(pcode="CO54")
+    nights = [datetime(2026, 12, 2, 3, 30, tzinfo=UTC), datetime(2026, 12, 1, 15, 0, tzinfo=UTC)]
+    cases = [
+        SearchCriteria(text="salud", page_size=7),
+        SearchCriteria(text="violencia sexual", point=Point(7.9, -72.5), page_size=7),
+        SearchCriteria(text="denuncia", place=norte, facts=("free_of_charge",), page_size=5),
+        SearchCriteria(text="psicologa", place=cucuta, page_size=5, page=2),
+        SearchCriteria(text="vih", point=Point(-4.2, -69.9), open_now=True, at=nights[0], page_size=7),
+        SearchCriteria(text="legal", point=Point(20.0, -60.0), open_now=True, at=nights[1], page_size=7),
+        SearchCriteria(text="refugio", needs=("hiv",), point=Point(7.9, -72.5), page_size=7),  # nothing
+        SearchCriteria(text="salud mental trans", needs=("child-protection",), place=cucuta, page_size=7),
+    ]
+
+    def answers() -> list[list[tuple[int, bool]]]:
+        return [[(h.sal.pk, h.is_open) for h in search_services(c).hits] for c in cases]
+
+    expected = answers()
+    assert any(expected) and not all(expected)
+    monkeypatch.setattr(selectors, "_NARROW_MATCH", 1)  # every word is "common"
+    assert answers() == expected
+    monkeypatch.setattr(selectors, "_CANDIDATES", 0)  # and the first rows seldom hold a page
+    whole_match_set: list[bool] = []
+    hash_joins = selectors._hash_joins
+
+    def counted_hash_joins() -> Any:
+        whole_match_set.append(True)
+        return hash_joins()
+
+    monkeypatch.setattr(selectors, "_hash_joins", counted_hash_joins)
+    assert answers() == expected
+    if connection.vendor == "postgresql":
+        assert whole_match_set  # the last resort was taken
+
+
+def test_word_summaries_cover_every_row(demo_directory) -> None:
+    """Each row's types and facts are among the summaries of every word of its search text (the invariant the
+    search's bit tests rely on), also after an edit that gives a service a new type and fact."""
+    from amparo.directory.models import SearchTerm, ServiceType
+    from amparo.directory.services import vocabulary_words
+
+    service = Service.objects.filter(types__code="hiv").first()
+    assert service is not None
+    service.types.add(ServiceType.objects.get(code="anti-trafficking"))
+    Service.objects.filter(pk=service.pk).update(wheelchair_accessible=True)
+    services_reindex([service.pk])
+    summaries = {t.word: t for t in SearchTerm.objects.all()}
+    for sal in ServiceAtLocation.objects.select_related("service"):
+        for word in vocabulary_words(sal.service.search_text):
+            term = summaries[word]
+            assert sal.type_mask & ~term.type_masks == 0, word
+            assert sal.fact_mask & ~term.fact_masks == 0, word
+            assert term.any_open_24h or not sal.open_24h, word
+    found = search_services(SearchCriteria(text="vih", needs=("anti-trafficking",), page_size=100))
+    assert service.pk in {h.sal.service_id for h in found.hits}
