@@ -83,7 +83,7 @@ SERVICE_TYPES: tuple[ServiceTypeInfo, ...] = (
     ServiceTypeInfo(
         "anti-trafficking",
         _("Anti-trafficking assistance"),
-        "trata explotacion trafficking exploitation trafico trafico de pessoas",
+        "trata de personas explotacion trafficking exploitation trafico trafico de pessoas",
     ),
     ServiceTypeInfo(
         "migration",

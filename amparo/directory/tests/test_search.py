@@ -23,6 +23,14 @@ def test_accent_and_case_insensitive_text(demo_directory) -> None:
         assert {"mental-health"} & {t.code for t in hit.sal.service.types.all()}
 
 
+@pytest.mark.parametrize("query", ["trata de personas", "trata", "tráfico de pessoas"])
+def test_trafficking_is_found_in_everyday_words(demo_directory, query: str) -> None:
+    """ "personas" once became "personeria" by typo correction on PostgreSQL, and the search found nothing."""
+    result = search_services(SearchCriteria(text=query, page_size=1000))
+    assert result.hits and not result.corrected
+    assert any(t.code == "anti-trafficking" for h in result.hits for t in h.sal.service.types.all())
+
+
 @pytest.mark.parametrize(
     ("query", "expected_type"),
     [("vih", "hiv"), ("denuncia", "criminal-complaint"), ("psicologa", "mental-health"), ("desalojo", "eviction-help")],
