@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from amparo.accounts.models import User
+from amparo.directory.models import Organization as DirectoryOrganization
 
 from .models import Case, LegalEvent, LegalMatter
 
@@ -20,6 +21,9 @@ class LawyerField(forms.ModelChoiceField):
 class MatterOpenForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind of legal matter"), choices=LegalMatter.Kind.choices)
     lawyer = LawyerField(label=_("Lawyer"), queryset=User.objects.none(), required=False)
+    entity = forms.ModelChoiceField(
+        label=_("Entity where it is filed"), queryset=DirectoryOrganization.objects.none(), required=False
+    )
     parties = forms.CharField(
         label=_("Parties (names and roles)"),
         required=False,
@@ -28,23 +32,28 @@ class MatterOpenForm(forms.Form):
     )
     filing_reference = forms.CharField(label=_("Filing number"), required=False, max_length=200)
 
-    def __init__(self, *args: Any, case: Case, lawyers: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, case: Case, lawyers: Any, entities: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         cast(forms.ModelChoiceField, self.fields["lawyer"]).queryset = lawyers
+        cast(forms.ModelChoiceField, self.fields["entity"]).queryset = entities
 
 
 class MatterUpdateForm(forms.Form):
     status = forms.ChoiceField(label=_("Status"), choices=LegalMatter.Status.choices)
     lawyer = LawyerField(label=_("Lawyer"), queryset=User.objects.none(), required=False)
+    entity = forms.ModelChoiceField(
+        label=_("Entity where it is filed"), queryset=DirectoryOrganization.objects.none(), required=False
+    )
     filing_reference = forms.CharField(label=_("Filing number"), required=False, max_length=200)
     parties = forms.CharField(
         label=_("Parties (names and roles)"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
     outcome = forms.CharField(label=_("Outcome"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
-    def __init__(self, *args: Any, lawyers: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, lawyers: Any, entities: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         cast(forms.ModelChoiceField, self.fields["lawyer"]).queryset = lawyers
+        cast(forms.ModelChoiceField, self.fields["entity"]).queryset = entities
 
 
 class EventForm(forms.Form):

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from amparo.accounts.models import User
 from amparo.audit.services import audit_record
+from amparo.directory.models import Organization as DirectoryOrganization
 from amparo.directory.models import Place
 from amparo.directory.selectors import Hit, SearchCriteria, search_services
 
@@ -29,7 +30,9 @@ from .models import Case, LegalEvent, LegalMatter
 from .vocab import STATE_AGENTS, PerpetratorType
 
 # Fields a lawyer may change on a matter; the encrypted ones are parties, outcome and filing_reference.
-UPDATABLE_FIELDS = frozenset({"status", "outcome", "parties", "filing_reference", "lawyer"})
+UPDATABLE_FIELDS = frozenset({"status", "outcome", "parties", "filing_reference", "lawyer", "entity"})
+# Directory organisations where a legal matter can be filed.
+FILING_KINDS = ("prosecutor", "comisaria", "ombudsman", "child-welfare", "local-government", "police", "other")
 # Event kinds that have a date to keep (documents are dated too, but nobody is reminded of them).
 REMINDED_KINDS = (LegalEvent.Kind.DEADLINE, LegalEvent.Kind.HEARING)
 OPEN_STATUSES = (LegalMatter.Status.PREPARING, LegalMatter.Status.FILED, LegalMatter.Status.IN_PROGRESS)
@@ -46,6 +49,24 @@ def legal_matters_of_case(case: Case) -> QuerySet[LegalMatter]:
         .select_related("lawyer")
         .annotate(next_due_at=Min("events__due_at", filter=Q(events__done=False, events__kind__in=REMINDED_KINDS)))
     )
+
+
+def entity_choices(case: Case) -> QuerySet[DirectoryOrganization]:
+    """Where the matter can be filed: entities of the directory with a location in the case's department (in the
+    whole directory when the case has no municipality), never the institution of a state agent who attacked her."""
+    aggressors = [PATHWAYS[p] for p in state_agent_perpetrators(case)]
+    excluded = frozenset().union(*(p.excluded_kinds for p in aggressors))
+    entities = DirectoryOrganization.objects.filter(kind__in=FILING_KINDS).exclude(kind__in=excluded)
+    place = case.place
+    if place is not None:
+        region = place.parent_id or place.pk
+        entities = entities.filter(Q(locations__place__parent_id=region) | Q(locations__place_id=place.pk))
+    return entities.distinct().order_by("name")
+
+
+def _check_entity(case: Case, entity: DirectoryOrganization | None) -> None:
+    if entity is not None and not entity_choices(case).filter(pk=entity.pk).exists():
+        raise ValidationError(_("Choose an entity of the case's department."))
 
 
 def lawyer_choices(case: Case) -> QuerySet[User]:
@@ -109,12 +130,14 @@ def legal_matter_open(
     lawyer: User | None = None,
     parties: str = "",
     filing_reference: str = "",
+    entity: DirectoryOrganization | None = None,
 ) -> LegalMatter:
     if kind not in LegalMatter.Kind.values:
         raise ValidationError(_("Unknown kind of legal matter."))
     _check_lawyer(case, lawyer)
+    _check_entity(case, entity)
     matter = LegalMatter.objects.create(
-        case=case, kind=kind, lawyer=lawyer, parties=parties, filing_reference=filing_reference
+        case=case, kind=kind, lawyer=lawyer, parties=parties, filing_reference=filing_reference, entity=entity
     )
     _audit(actor, "legal.matter.open", matter, lawyer=lawyer.pk if lawyer else None)
     return matter
@@ -136,6 +159,8 @@ def legal_matter_update(*, actor: User, matter: LegalMatter, changes: dict[str, 
         raise ValidationError(_("Unknown status."))
     if "lawyer" in changes:
         _check_lawyer(matter.case, changes["lawyer"])
+    if "entity" in changes:
+        _check_entity(matter.case, changes["entity"])
     changed = sorted(name for name, value in changes.items() if getattr(matter, name) != value)
     if not changed:
         return []

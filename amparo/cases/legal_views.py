@@ -35,7 +35,9 @@ def matter_new(request: HttpRequest, case_uuid: str) -> HttpResponse:
     case = get_case_for_user(user, case_uuid)
     lawyers = services.lawyer_choices(case)
     initial = {"lawyer": user.pk} if lawyers.filter(pk=user.pk).exists() else {}
-    form = MatterOpenForm(request.POST or None, case=case, lawyers=lawyers, initial=initial)
+    form = MatterOpenForm(
+        request.POST or None, case=case, lawyers=lawyers, entities=services.entity_choices(case), initial=initial
+    )
     if request.method == "POST" and form.is_valid():
         try:
             matter = services.legal_matter_open(actor=user, case=case, **form.cleaned_data)
@@ -57,10 +59,12 @@ def matter_detail(request: HttpRequest, matter_uuid: str) -> HttpResponse:
     update_form = MatterUpdateForm(
         request.POST if action == "update" else None,
         lawyers=lawyers,
+        entities=services.entity_choices(matter.case),
         prefix="matter",
         initial={
             "status": matter.status,
             "lawyer": matter.lawyer_id,
+            "entity": matter.entity_id,
             "filing_reference": matter.filing_reference,
             "parties": matter.parties,
             "outcome": matter.outcome,

@@ -307,3 +307,26 @@ def test_reminders_go_to_the_lawyer_without_identifying_data(lw: LegalWorld, set
 
     with pytest.raises(CommandError, match="--days"):
         call_command("remind_legal_deadlines", "--days", "0")
+
+
+def test_the_filing_entity_is_chosen_from_the_case_department(live_server: Any, lw: LegalWorld) -> None:
+    """Entities of the directory in the case's department are offered; one elsewhere is refused (400)."""
+    near = legal_services.entity_choices(lw.case)
+    prosecutor = near.filter(kind="prosecutor").first()
+    assert prosecutor is not None
+    far = (
+        DirectoryOrganization.objects.filter(kind="prosecutor")
+        .exclude(locations__place__parent=lw.case.place.parent)  # type: ignore[union-attr]
+        .first()
+    )
+    assert far is not None and not near.filter(pk=far.pk).exists()
+    assert not near.filter(kind="police").exists()  # her aggressor was a police officer: never file with them
+    browser = signed_in(live_server, lw.staff["lawyer"])
+    url = f"/staff/cases/{lw.case.uuid}/legal/new/"
+    refused = browser.submit(url, {"kind": "criminal_complaint", "entity": str(far.pk)})
+    assert refused.status == 400 and not LegalMatter.objects.filter(case=lw.case).exists()
+    opened = browser.submit(url, {"kind": "criminal_complaint", "entity": str(prosecutor.pk)})
+    assert opened.status == 302
+    matter = LegalMatter.objects.get(case=lw.case)
+    assert matter.entity == prosecutor
+    assert prosecutor.name in browser.get(opened.location).text.replace("&#x27;", "'")
