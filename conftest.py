@@ -7,6 +7,13 @@ from django.core.management import call_command
 from django.test import Client
 
 
+@pytest.fixture(autouse=True)
+def _file_storage_in_tmp(settings, tmp_path):  # type: ignore[no-untyped-def]
+    """Encrypted files written by tests go to a temporary folder, never to var/."""
+    settings.CASES_STORAGE_DIR = tmp_path / "cases"
+    settings.SAFECHANNEL_STORAGE_DIR = tmp_path / "safechannel"
+
+
 @pytest.fixture
 def demo_directory(db):  # type: ignore[no-untyped-def]
     """The demo directory (a few hundred services over the demo places) and the shipped pathways."""

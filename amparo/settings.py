@@ -339,3 +339,5 @@ SAFECHANNEL_RATE_LIMITS = {
 # --- Cases (docs/cases.md) -----------------------------------------------------------------------------------
 # DESIGN rule 7: a closed case is hard-deleted this many days after its closure (`manage.py purge_cases`).
 CASES_RETENTION_DAYS = env.int("CASES_RETENTION_DAYS", default=5 * 365)
+# Encrypted files of legal matters (back it up with the database; useless without FIELD_ENCRYPTION_KEYS).
+CASES_STORAGE_DIR = Path(env.str("CASES_STORAGE_DIR", default=str(VAR_DIR / "cases")))

@@ -11,8 +11,10 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Min, Q, QuerySet
@@ -21,12 +23,14 @@ from django.utils.translation import gettext as _
 
 from amparo.accounts.models import User
 from amparo.audit.services import audit_record
+from amparo.core.encryption import decrypt_bytes, encrypt_bytes
 from amparo.directory.models import Organization as DirectoryOrganization
 from amparo.directory.models import Place
 from amparo.directory.selectors import Hit, SearchCriteria, search_services
+from amparo.safechannel.attachments import CleanFile
 
 from .legal_facts import PATHWAYS, Entity, Pathway
-from .models import Case, LegalEvent, LegalMatter
+from .models import Case, LegalDocument, LegalEvent, LegalMatter
 from .vocab import STATE_AGENTS, PerpetratorType
 
 # Fields a lawyer may change on a matter; the encrypted ones are parties, outcome and filing_reference.
@@ -335,3 +339,41 @@ def _fits(entity: Entity, kind: str, excluded: frozenset[str]) -> bool:
     if kind in excluded or kind in entity.not_kinds:
         return False
     return not entity.kinds or kind in entity.kinds
+
+
+# --- Documents (encrypted files) ------------------------------------------------------------------------------------
+
+
+def document_path(document: LegalDocument) -> Path:
+    return Path(settings.CASES_STORAGE_DIR) / str(document.matter.uuid) / f"{document.uuid}.bin"
+
+
+def legal_document_add(*, actor: User | None, matter: LegalMatter, clean: CleanFile) -> LegalDocument:
+    """Store a checked file (type by contents, image metadata stripped) encrypted; nothing half-way on failure."""
+    path: Path | None = None
+    try:
+        with transaction.atomic():
+            document = LegalDocument.objects.create(
+                matter=matter, name=clean.name, content_type=clean.content_type, size=len(clean.data), uploaded_by=actor
+            )
+            path = document_path(document)
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            path.write_bytes(encrypt_bytes(clean.data))
+            _audit(actor, "legal.document.add", matter, document=str(document.uuid), content_type=clean.content_type)
+    except BaseException:
+        if path is not None:
+            path.unlink(missing_ok=True)
+        raise
+    return document
+
+
+@transaction.atomic
+def legal_document_read(*, actor: User, document: LegalDocument) -> bytes:
+    data = decrypt_bytes(document_path(document).read_bytes())
+    _audit(actor, "legal.document.read", document.matter, document=str(document.uuid))
+    return data
+
+
+def matter_folders(case: Case) -> list[Path]:
+    """The storage folders of a case's legal matters (removed when the case is purged)."""
+    return [Path(settings.CASES_STORAGE_DIR) / str(u) for u in case.legal_matters.values_list("uuid", flat=True)]

@@ -9,17 +9,21 @@ from __future__ import annotations
 
 from typing import cast
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from amparo.accounts.access import cases_for_user, get_case_for_user, get_legal_matter_for_user, staff_view
 from amparo.accounts.models import User
 from amparo.accounts.roles import CASE_ROLES
+from amparo.safechannel.attachments import AttachmentRejected, LimitedMemoryUploadHandler, clean_upload
 
 from . import legal_services as services
 from .legal_forms import EventForm, MatterOpenForm, MatterUpdateForm, UpcomingForm
@@ -102,6 +106,7 @@ def matter_detail(request: HttpRequest, matter_uuid: str) -> HttpResponse:
             "matter": matter,
             "case": matter.case,
             "events": matter.events.all(),
+            "documents": matter.documents.all(),
             "update_form": update_form,
             "event_form": event_form,
             "guide": guide,
@@ -125,3 +130,48 @@ def upcoming(request: HttpRequest) -> HttpResponse:
         "legal/upcoming.html",
         {"events": events, "days": days, "form": form, "now": timezone.now()},
     )
+
+
+@staff_view(CASE_ROLES)
+@csrf_exempt  # CSRF is checked below, after the upload handlers are set (Django's documented pattern)
+@require_POST
+def document_upload(request: HttpRequest, matter_uuid: str) -> HttpResponse:
+    # Files stay in memory (no plaintext temporary file) and are skipped past the size limit.
+    request.upload_handlers = [LimitedMemoryUploadHandler(request)]
+    return _document_upload(request, matter_uuid)
+
+
+@csrf_protect
+def _document_upload(request: HttpRequest, matter_uuid: str) -> HttpResponse:
+    user = cast(User, request.user)
+    matter = get_legal_matter_for_user(user, matter_uuid)
+    upload = request.FILES.get("file")
+    skipped = [name for handler in request.upload_handlers for name in getattr(handler, "skipped", [])]
+    error = ""
+    if skipped or upload is None:
+        error = _("Choose a file of at most %(mb)d MB.") % {"mb": settings.SAFECHANNEL_MAX_FILE_BYTES // 1048576}
+    else:
+        try:
+            services.legal_document_add(actor=user, matter=matter, clean=clean_upload(upload))
+        except AttachmentRejected:
+            error = _("Only photos (JPEG, PNG, WebP), PDFs and audio files whose contents match their name.")
+    if error:
+        messages.error(request, error)
+        return redirect(f"{reverse('legal:matter', args=[matter.uuid])}#documents")
+    messages.success(request, _("Document stored, encrypted."))
+    return redirect(f"{reverse('legal:matter', args=[matter.uuid])}#documents")
+
+
+@staff_view(CASE_ROLES)
+@require_GET
+def document_download(request: HttpRequest, matter_uuid: str, document_uuid: str) -> HttpResponse:
+    user = cast(User, request.user)
+    matter = get_legal_matter_for_user(user, matter_uuid)
+    document = matter.documents.filter(uuid=document_uuid).first()
+    if document is None:
+        raise Http404
+    data = services.legal_document_read(actor=user, document=document)
+    response = HttpResponse(data, content_type=document.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{document.name}"'
+    response["Cache-Control"] = "no-store"
+    return response

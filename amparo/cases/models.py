@@ -320,3 +320,22 @@ class LegalEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.matter_id}:{self.kind}"
+
+
+class LegalDocument(models.Model):
+    """A file of a legal matter, encrypted with the field keys (core.encryption) in CASES_STORAGE_DIR; its name is
+    encrypted too. Type and size stay in clear for the list."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    matter = models.ForeignKey(LegalMatter, on_delete=models.CASCADE, related_name="documents")
+    name = EncryptedTextField(_("file name"))
+    content_type = models.CharField(max_length=60)
+    size = models.PositiveIntegerField()
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"document {self.uuid}"

@@ -359,12 +359,19 @@ def purge_closed_cases(now: datetime | None = None) -> int:
 
     cutoff = (now or timezone.now()) - timedelta(days=settings.CASES_RETENTION_DAYS)
     purged = 0
+    import shutil
+
+    from .legal_services import matter_folders
+
     for case in Case.objects.filter(status=Case.Status.CLOSED, closed_at__lt=cutoff).select_related("organization"):
+        folders = matter_folders(case)
         with transaction.atomic():
             audit_record(
                 action="case.purge", obj=case, organization=case.organization,
                 detail={"closed_at": case.closed_at.isoformat() if case.closed_at else None},
             )  # fmt: skip
             case.delete()
+        for folder in folders:
+            shutil.rmtree(folder, ignore_errors=True)
         purged += 1
     return purged

@@ -45,6 +45,19 @@ def decrypt_text(token: str) -> str:
         ) from exc
 
 
+def encrypt_bytes(data: bytes) -> bytes:
+    return fernet().encrypt(data)
+
+
+def decrypt_bytes(token: bytes) -> bytes:
+    try:
+        return fernet().decrypt(token)
+    except InvalidToken as exc:
+        raise ImproperlyConfigured(
+            "a file cannot be decrypted with FIELD_ENCRYPTION_KEYS (wrong or removed key)"
+        ) from exc
+
+
 def rotate_token(token: str) -> str:
     return fernet().rotate(token.encode()).decode()
 

@@ -92,6 +92,11 @@ EXPECTED: dict[str, Case] = {
     "legal:matter_new": Case(CASE_ROLES, _case),
     "legal:matter": Case(CASE_ROLES, _legal_matter),
     "legal:upcoming": Case(CASE_ROLES),
+    "legal:document_upload": Case(CASE_ROLES, _legal_matter, "post", 302),  # no file: back to the page, with a message
+    "legal:document": Case(
+        CASE_ROLES,
+        lambda w: [w["legal_matter"].uuid, w["legal_document"].uuid],  # type: ignore[attr-defined]
+    ),
     "monitoring:alerts": Case(frozenset({Role.MONITOR})),
     # Referrals: sent from a case by its need-to-know side; received by the focal point covering the service.
     "referrals:new": Case(CASE_ROLES, _case),
@@ -200,7 +205,8 @@ def world(demo_directory: None, verified_client_for: Callable[..., Client]) -> d
         "attachment": report.attachments.get(),
         "case": (case := matrix_case(org, users)),
         "referral": matrix_referral(case, service, focal, users),
-        "legal_matter": matrix_legal_matter(org, users),
+        "legal_matter": (legal_matter := matrix_legal_matter(org, users)),
+        "legal_document": legal_matter.documents.get(),  # type: ignore[attr-defined]
     }
 
 
@@ -237,6 +243,11 @@ def matrix_legal_matter(org: Organization, users: dict[str, User]) -> object:
     matter = legal_services.legal_matter_open(actor=actor, case=case, kind="custody", lawyer=users[Role.LEGAL_ADVISOR])
     legal_services.legal_event_add(
         actor=actor, matter=matter, kind="hearing", due_at=timezone.now() + timedelta(days=2)
+    )
+    from amparo.safechannel.attachments import CleanFile
+
+    legal_services.legal_document_add(
+        actor=actor, matter=matter, clean=CleanFile("acta.pdf", "application/pdf", b"%PDF-1.4 acta")
     )
     return matter
 

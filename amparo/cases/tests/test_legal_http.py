@@ -330,3 +330,41 @@ def test_the_filing_entity_is_chosen_from_the_case_department(live_server: Any, 
     matter = LegalMatter.objects.get(case=lw.case)
     assert matter.entity == prosecutor
     assert prosecutor.name in browser.get(opened.location).text.replace("&#x27;", "'")
+
+
+def test_documents_are_stored_encrypted_and_read_with_audit(live_server: Any, lw: LegalWorld, settings: Any) -> None:
+    import io
+
+    from PIL import Image
+
+    from amparo.cases.models import LegalDocument
+    from amparo.safechannel.tests.conftest import PDF_MARKER, jpeg_with_metadata, small_pdf
+
+    matter = legal_services.legal_matter_open(actor=lw.staff["lawyer"], case=lw.case, kind="criminal_complaint")
+    browser = signed_in(live_server, lw.staff["lawyer"])
+    page_url = f"/staff/cases/legal/{matter.uuid}/"
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', browser.get(page_url).text).group(1)  # type: ignore[union-attr]
+    upload = f"{page_url}documents/"
+    for name, data in [("denuncia-firmada.pdf", small_pdf()), ("foto-lesion.jpg", jpeg_with_metadata())]:
+        sent = browser.request(upload, [("csrfmiddlewaretoken", token)], files=[("file", name, data)])
+        assert sent.status == 302, name
+    disguised = browser.request(upload, [("csrfmiddlewaretoken", token)], files=[("file", "foto.jpg", small_pdf())])
+    assert disguised.status == 302 and LegalDocument.objects.count() == 2  # refused with a message
+    forged = browser.request(upload, [], files=[("file", "x.pdf", small_pdf())])
+    assert forged.status == 403  # CSRF is still checked
+
+    stored = b"".join(p.read_bytes() for p in settings.CASES_STORAGE_DIR.rglob("*.bin"))
+    assert stored and PDF_MARKER not in stored and b"SecretPhone" not in stored
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name FROM cases_legaldocument")
+        assert all("denuncia" not in row[0] for row in cursor.fetchall())  # the name is encrypted too
+
+    page = browser.get(page_url)
+    links = re.findall(r'href="(/staff/cases/legal/[^"]+/documents/[^"]+/)">([^<]+)<', page.text)
+    assert {name for _, name in links} == {"denuncia-firmada.pdf", "foto-lesion.jpg"}
+    photo = browser.opener.open(live_server.url + next(u for u, n in links if n == "foto-lesion.jpg")).read()
+    with Image.open(io.BytesIO(photo)) as image:
+        assert not image.getexif()
+    assert AuditEntry.objects.filter(action="legal.document.read").count() == 1
+    outsider = signed_in(live_server, lw.staff["outsider"])
+    assert outsider.get(links[0][0]).status == 404

@@ -11,8 +11,10 @@ from django.core.management import call_command
 from django.db import connection
 
 from amparo.accounts.models import Organization
-from amparo.cases.models import Case
+from amparo.cases.legal_services import document_path, legal_document_add
+from amparo.cases.models import Case, LegalMatter
 from amparo.core import encryption
+from amparo.safechannel.attachments import CleanFile
 
 pytestmark = pytest.mark.django_db
 
@@ -29,6 +31,11 @@ def test_values_are_tokens_at_rest_and_rotate_to_a_new_key(settings: Any) -> Non
     settings.FIELD_ENCRYPTION_KEYS = [old]
     org = Organization.objects.create(name="Org")
     case = Case.objects.create(organization=org, full_name="Nombre-Secreto-1")
+    matter = LegalMatter.objects.create(case=case, kind="custody")
+    document = legal_document_add(
+        actor=None, matter=matter, clean=CleanFile("acta.pdf", "application/pdf", b"%PDF-1.4 acta")
+    )
+    assert Fernet(old.encode()).decrypt(document_path(document).read_bytes()) == b"%PDF-1.4 acta"
     token = raw_name(case)
     assert "Nombre-Secreto" not in token and Fernet(old.encode()).decrypt(token.encode()) == b"Nombre-Secreto-1"
     assert Case.objects.get(pk=case.pk).full_name == "Nombre-Secreto-1"
@@ -38,6 +45,7 @@ def test_values_are_tokens_at_rest_and_rotate_to_a_new_key(settings: Any) -> Non
     call_command("rotate_field_keys", verbosity=0)
     rotated = raw_name(case)
     assert Fernet(new.encode()).decrypt(rotated.encode()) == b"Nombre-Secreto-1"
+    assert Fernet(new.encode()).decrypt(document_path(document).read_bytes()) == b"%PDF-1.4 acta"
 
     settings.FIELD_ENCRYPTION_KEYS = [new]  # the old key removed: everything still reads
     assert Case.objects.get(pk=case.pk).full_name == "Nombre-Secreto-1"

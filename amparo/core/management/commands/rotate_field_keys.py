@@ -32,7 +32,25 @@ class Command(BaseCommand):
             for column in columns:
                 col = connection.ops.quote_name(column)
                 total += self._rotate(table, pk, col)
-        self.stdout.write(f"Re-encrypted {total} value(s) with the current key.")
+        files = self._rotate_files()
+        self.stdout.write(f"Re-encrypted {total} value(s) and {files} file(s) with the current key.")
+
+    def _rotate_files(self) -> int:
+        """Legal documents are Fernet tokens on disk: rewritten in place (write then rename)."""
+        from amparo.cases.legal_services import document_path
+        from amparo.cases.models import LegalDocument
+        from amparo.core.encryption import fernet
+
+        done = 0
+        for document in LegalDocument.objects.select_related("matter").iterator():
+            path = document_path(document)
+            if not path.exists():
+                continue
+            fresh = path.with_suffix(".rotating")
+            fresh.write_bytes(fernet().rotate(path.read_bytes()))
+            fresh.replace(path)
+            done += 1
+        return done
 
     def _rotate(self, table: str, pk: str, col: str) -> int:
         done, last = 0, None
