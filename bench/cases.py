@@ -30,7 +30,7 @@ from run import (
     PYTHON,
     ROOT,
     django_env,
-    ensure_postgres,
+    drop_database,
     http_server,
     log,
     manage,
@@ -170,13 +170,7 @@ def ensure_database(vendor: str, env: dict[str, str]) -> None:
         except subprocess.CalledProcessError:
             log(f"{DB_LABEL[vendor]}: the cached case database does not migrate; building it again")
     log(f"{DB_LABEL[vendor]}: building {CASES} cases (once; reused afterwards)")
-    if vendor == "sqlite":
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{BENCH_VAR / 'cases.sqlite3'}{suffix}").unlink(missing_ok=True)
-    else:
-        ensure_postgres()
-        for statement in (f'DROP DATABASE IF EXISTS "{PG_DB}"', f'CREATE DATABASE "{PG_DB}"'):
-            subprocess.run(["psql", f"{PG_URL}/postgres", "-qc", statement], check=True, capture_output=True)
+    drop_database(vendor, BENCH_VAR / "cases.sqlite3", PG_DB)
     manage(env, "migrate", "--noinput", "-v0")
     shell(env, BUILD.replace("int(sys.argv[-1])", str(CASES)))
     if vendor == "postgresql":

@@ -35,7 +35,7 @@ from run import (
     PYTHON,
     ROOT,
     django_env,
-    ensure_postgres,
+    drop_database,
     http_server,
     log,
     manage,
@@ -84,13 +84,7 @@ def channel_env(vendor: str) -> dict[str, str]:
 
 
 def fresh_database(vendor: str, env: dict[str, str]) -> None:
-    if vendor == "sqlite":
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{BENCH_VAR / 'channel.sqlite3'}{suffix}").unlink(missing_ok=True)
-    else:
-        ensure_postgres()
-        for statement in (f'DROP DATABASE IF EXISTS "{PG_DB}"', f'CREATE DATABASE "{PG_DB}"'):
-            subprocess.run(["psql", f"{PG_URL}/postgres", "-qc", statement], check=True, capture_output=True)
+    drop_database(vendor, BENCH_VAR / "channel.sqlite3", PG_DB)
     manage(env, "migrate", "--noinput", "-v0")
     subprocess.run([PYTHON, "manage.py", "shell", "-c", SETUP], cwd=ROOT, env=env, check=True)
 

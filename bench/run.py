@@ -151,13 +151,15 @@ def _pg_exists() -> bool:
         return conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [PG_DB]).fetchone() is not None
 
 
-def drop_database(vendor: str) -> None:
+def drop_database(vendor: str, sqlite_file: Path | None = None, pg_db: str = PG_DB) -> None:
+    """An empty database for a benchmark (the search one by default; bench/channel.py and cases.py name theirs)."""
     if vendor == "sqlite":
         for suffix in ("", "-wal", "-shm", "-journal"):
-            Path(f"{sqlite_path()}{suffix}").unlink(missing_ok=True)
+            Path(f"{sqlite_file or sqlite_path()}{suffix}").unlink(missing_ok=True)
     else:
-        _pg_admin(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
-        _pg_admin(f"CREATE DATABASE {PG_DB}")
+        ensure_postgres()
+        _pg_admin(f'DROP DATABASE IF EXISTS "{pg_db}" WITH (FORCE)')
+        _pg_admin(f'CREATE DATABASE "{pg_db}"')
 
 
 def prepare_search_database(vendor: str) -> dict[str, Any]:

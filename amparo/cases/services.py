@@ -277,6 +277,7 @@ def child_add(
 # PEP must start within 72 hours. DESIGN.md gives 120 hours for emergency contraception; the reference sheet marks
 # that window UNCONFIRMED, so pages say "up to 120 h: confirm with the health service".
 HEALTH_WINDOWS = (("pep", 72), ("emergency_contraception", 120))
+SEXUAL_VIOLENCE_TYPES = frozenset({"rape", "sexual_assault"})  # the incidents these clinical windows apply to
 
 
 @dataclass(frozen=True)
@@ -288,7 +289,7 @@ class HealthWindow:
 
 def health_windows(incident: Incident, now: datetime | None = None) -> list[HealthWindow]:
     """The clinical windows still open for an incident of sexual violence (rape or sexual assault)."""
-    if incident.gbv_type not in {"rape", "sexual_assault"}:
+    if incident.gbv_type not in SEXUAL_VIOLENCE_TYPES:
         return []
     elapsed = ((now or timezone.now()) - incident.occurred_at).total_seconds() / 3600
     return [HealthWindow(code, hours, hours - elapsed) for code, hours in HEALTH_WINDOWS if elapsed < hours]
@@ -311,16 +312,14 @@ def closure_request(*, actor: User, case: Case, checklist: dict[str, bool]) -> N
 
 def can_approve_closure(user: User, case: Case) -> bool:
     """The supervisor of the case, or a coordinator of its organisation; never the person who asked."""
-    from amparo.accounts.models import Membership
+    from amparo.accounts.access import organizations_for_user
     from amparo.accounts.roles import Role
 
     if case.status != Case.Status.CLOSURE_REQUESTED or case.closure_requested_by_id == user.pk:
         return False
     if case.supervisor_id == user.pk:
         return True
-    return Membership.objects.filter(
-        user=user, organization=case.organization_id, role=Role.COORDINATOR, active=True
-    ).exists()
+    return organizations_for_user(user, {Role.COORDINATOR}).filter(pk=case.organization_id).exists()
 
 
 @transaction.atomic

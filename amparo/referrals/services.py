@@ -19,7 +19,7 @@ from amparo.accounts.access import referral_sides
 from amparo.accounts.models import User
 from amparo.audit.services import audit_record
 from amparo.cases.models import Case, Incident
-from amparo.cases.services import has_consent
+from amparo.cases.services import HEALTH_WINDOWS, SEXUAL_VIOLENCE_TYPES, has_consent
 from amparo.cases.vocab import AgeBand, GBVType, GenderIdentity, MigratoryStatus
 from amparo.directory.models import FocalPoint, Service
 
@@ -32,11 +32,10 @@ RESPONSE_TIME = {
     Priority.URGENT: timedelta(hours=72),
     Priority.NORMAL: timedelta(days=14),
 }
-# Clinical windows after sexual violence, from the incident. PEP: 72 h (colombia-pathways-facts.md §1). Emergency
-# contraception: 120 h is UNCONFIRMED in the Colombian protocol: the pages say "up to 120 h (confirm with the
-# health service)".
-PEP_WINDOW = timedelta(hours=72)
-EC_WINDOW = timedelta(hours=120)
+# Clinical windows after sexual violence, from the incident: the case's own list (cases.services.HEALTH_WINDOWS;
+# the 120 h of emergency contraception is UNCONFIRMED: pages say "up to 120 h (confirm with the health service)").
+PEP_WINDOW = timedelta(hours=dict(HEALTH_WINDOWS)["pep"])
+EC_WINDOW = timedelta(hours=dict(HEALTH_WINDOWS)["emergency_contraception"])
 
 Status = Referral.Status
 # Who may move a referral where. The receiving focal point answers; the sender closes (or cancels) open referrals.
@@ -93,7 +92,8 @@ def latest_incident(case: Case) -> Incident | None:
 
 
 def health_clock(case: Case, now: datetime | None = None) -> HealthClock | None:
-    incident = latest_incident(case)
+    """From the latest incident of sexual violence (the clinical windows do not apply to other types)."""
+    incident = case.incidents.filter(gbv_type__in=SEXUAL_VIOLENCE_TYPES).order_by("-occurred_at", "-pk").first()
     if incident is None:
         return None
     now = now or timezone.now()

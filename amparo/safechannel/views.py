@@ -16,6 +16,7 @@ from functools import wraps
 from typing import Any
 
 from django.conf import settings
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -120,14 +121,17 @@ def reporting_places() -> list[Place]:
     """Municipalities from which at least one organisation receives reports."""
     from amparo.accounts.models import Organization
 
-    covered = set(Organization.objects.filter(channel_settings__receives_reports=True).values_list("areas", flat=True))
-    covered.discard(None)
-    municipalities = Place.objects.filter(level=Place.Level.ADMIN2).select_related("parent", "parent__parent")
-    return [
-        p
-        for p in municipalities.order_by("name")
-        if covered & {p.pk, p.parent_id, p.parent.parent_id if p.parent else None}
-    ]
+    covered = Organization.objects.filter(
+        channel_settings__receives_reports=True,
+        memberships__active=True,
+        memberships__role__in=services.RECIPIENT_ROLES,  # the same organisations as receiving_organizations()
+    ).values("areas")
+    return list(
+        Place.objects.filter(level=Place.Level.ADMIN2)
+        .filter(Q(pk__in=covered) | Q(parent__in=covered) | Q(parent__parent__in=covered))
+        .select_related("parent")
+        .order_by("name")
+    )
 
 
 @channel_post
