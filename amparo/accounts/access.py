@@ -220,8 +220,11 @@ def get_case_for_user(user: Any, case_uuid: UUID | str) -> Case:
 
 
 def referrals_for_sender(user: Any) -> QuerySet[Referral]:
-    """Referrals of the cases the user may see (`cases_for_user`)."""
-    return Referral.objects.filter(case__in=cases_for_user(user).values("pk"))
+    """Referrals of the cases the user may see (`cases_for_user`), and of the safe-channel reports they receive
+    (`reports_for_user`)."""
+    return Referral.objects.filter(
+        Q(case__in=cases_for_user(user).values("pk")) | Q(report__in=reports_for_user(user).values("pk"))
+    )
 
 
 def referrals_for_focal_point(user: Any) -> QuerySet[Referral]:
@@ -246,7 +249,9 @@ def get_referral_for_user(user: Any, referral_uuid: UUID | str) -> Referral:
     uuid = _uuid_or_404(referral_uuid)
     for queryset in (referrals_for_sender(user), referrals_for_focal_point(user)):
         found = (
-            queryset.select_related("case__organization", "case__place", "service__organization", "focal_point")
+            queryset.select_related(
+                "case__organization", "case__place", "report__organization", "service__organization", "focal_point"
+            )
             .filter(uuid=uuid)
             .first()
         )

@@ -106,7 +106,8 @@ def _source_report(request: HttpRequest, user: User) -> tuple[Any, dict[str, Any
         "narrative": content.get("what_happened", ""),
         "contact": content.get("contact_details", ""),
         "place": report.place.pcode,
-        "consents": [ConsentKind.SERVICES],
+        # What she agreed to in the channel; the channel keeps these in step with the case afterwards.
+        "consents": [ConsentKind.SERVICES, *sorted(channel.sharing_consents(report))],
         "consent_method": "safe_channel",
     }
     return report, initial

@@ -16,6 +16,7 @@ MAX_TEXT = 2000
 
 # Shared by default: nothing that identifies her. Name, contact and document are chosen one by one.
 DEFAULT_SHARED = [SharedField.AGE_BAND, SharedField.GENDER_IDENTITY, SharedField.INCIDENT_SUMMARY]
+DEFAULT_SHARED_FROM_REPORT = [SharedField.INCIDENT_SUMMARY]
 
 
 class ReferralTypeForm(forms.Form):
@@ -47,8 +48,17 @@ class ReferralForm(forms.Form):
         required=False,
     )
 
-    def __init__(self, *args: Any, options: list[ServiceOption], focal_points: list[FocalPoint], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        options: list[ServiceOption],
+        focal_points: list[FocalPoint],
+        shareable: tuple[str, ...] = tuple(SharedField.values),
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
+        shared_field = cast(forms.MultipleChoiceField, self.fields["shared_fields"])
+        shared_field.choices = [(code, label) for code, label in SharedField.choices if code in shareable]
         self.services_by_uuid = {str(o.service.uuid): o.service for o in options}
         self.focal_points_by_uuid = {str(fp.uuid): fp for fp in focal_points}
         service_field = cast(forms.ChoiceField, self.fields["service"])

@@ -75,7 +75,11 @@ class Referral(models.Model):
         OTHER = "other", _("Other reason")
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="referrals")
+    # Sent from a case, or from a safe-channel report (exactly one of the two).
+    case = models.ForeignKey("cases.Case", null=True, blank=True, on_delete=models.CASCADE, related_name="referrals")
+    report = models.ForeignKey(
+        "safechannel.Report", null=True, blank=True, on_delete=models.CASCADE, related_name="referrals"
+    )
     service = models.ForeignKey("directory.Service", on_delete=models.PROTECT, related_name="referrals")
     focal_point = models.ForeignKey(
         "directory.FocalPoint", null=True, blank=True, on_delete=models.SET_NULL, related_name="referrals"
@@ -85,6 +89,10 @@ class Referral(models.Model):
     priority = models.CharField(_("priority"), max_length=10, choices=Priority.choices, default=Priority.NORMAL)
     respond_by = models.DateTimeField(db_index=True)
     reason = EncryptedTextField(_("reason and specific need (no names)"), blank=True)
+    # Only for a referral from a report: what the report's content can only be read with the report's key, so the
+    # fields she consented to share are copied here at sending (JSON, SharedField code -> text), encrypted with the
+    # field keys like case data, and erased when she withdraws that consent (never merely hidden).
+    shared_copy = EncryptedTextField(blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.SENT, db_index=True)
     decline_reason = models.CharField(max_length=20, choices=DeclineReason.choices, blank=True)
     feedback = EncryptedTextField(_("actions taken by the receiving service"), blank=True)
@@ -94,9 +102,26 @@ class Referral(models.Model):
 
     class Meta:
         ordering = ["respond_by", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(case__isnull=False, report__isnull=True)
+                | models.Q(case__isnull=True, report__isnull=False),
+                name="referral_from_case_or_report",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"referral {self.uuid}"
+
+    @property
+    def sender_organization(self) -> models.Model:
+        return self.case.organization if self.case is not None else self.report.organization  # type: ignore[union-attr]
+
+    @property
+    def subject_code(self) -> str:
+        """What both sides call her by: the case's pseudonymous code, or for a report a code made from the
+        referral's own id (the report's id stays inside the receiving organisation)."""
+        return self.case.code if self.case is not None else f"CS-{self.uuid.hex[:8].upper()}"
 
     @property
     def consent_kind(self) -> str:

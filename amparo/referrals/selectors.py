@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import BooleanField, Case, ExpressionWrapper, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models import BooleanField, Case, ExpressionWrapper, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from amparo.cases.models import Case as CaseRecord
-from amparo.directory.models import FocalPoint, Service
+from amparo.directory.models import FocalPoint, Place, Service
 from amparo.directory.selectors import SearchCriteria, search_services
+from amparo.safechannel.models import Report
 
 from .models import Priority, Referral, ServiceType
 
@@ -38,9 +39,9 @@ class ServiceOption:
     place_name: str
 
 
-def services_for_referral(case: CaseRecord, service_type: str, limit: int = 20) -> list[ServiceOption]:
-    """Active services of the matching directory types, nearest the case's municipality first (the one search)."""
-    criteria = SearchCriteria(needs=DIRECTORY_TYPES.get(service_type, ()), place=case.place, page_size=limit * 2)
+def services_for_referral(place: Place | None, service_type: str, limit: int = 20) -> list[ServiceOption]:
+    """Active services of the matching directory types, nearest her municipality first (the one search)."""
+    criteria = SearchCriteria(needs=DIRECTORY_TYPES.get(service_type, ()), place=place, page_size=limit * 2)
     seen: set[int] = set()
     options: list[ServiceOption] = []
     for hit in search_services(criteria).hits:
@@ -90,9 +91,14 @@ def with_urgency(referrals: QuerySet[Referral], now: datetime | None = None) -> 
 def inbox(referrals: QuerySet[Referral], *, finished: bool = False) -> QuerySet[Referral]:
     """The focal point's inbox: open referrals (or the finished ones), overdue and urgent first."""
     chosen = referrals.exclude(status__in=OPEN_STATUSES) if finished else referrals.filter(status__in=OPEN_STATUSES)
-    return with_urgency(chosen).select_related("service__organization").annotate(case_code=F("case__code"))
+    return with_urgency(chosen).select_related("service__organization", "case")
 
 
 def referrals_of_case(case: CaseRecord) -> QuerySet[Referral]:
     """A case's referrals for its sender's side, overdue and urgent first (for `referrals/_case_referrals.html`)."""
     return with_urgency(Referral.objects.filter(case=case)).select_related("service__organization", "focal_point")
+
+
+def referrals_of_report(report: Report) -> QuerySet[Referral]:
+    """A safe-channel report's referrals, as `referrals_of_case`."""
+    return with_urgency(Referral.objects.filter(report=report)).select_related("service__organization", "focal_point")

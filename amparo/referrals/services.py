@@ -7,8 +7,10 @@ while the survivor's consent for the referral's type is active, so a withdrawal 
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -22,6 +24,7 @@ from amparo.cases.models import Case, Incident
 from amparo.cases.services import HEALTH_WINDOWS, SEXUAL_VIOLENCE_TYPES, has_consent
 from amparo.cases.vocab import AgeBand, GBVType, GenderIdentity, MigratoryStatus
 from amparo.directory.models import FocalPoint, Service
+from amparo.safechannel.models import Report
 
 from .models import CONSENT_FOR, Priority, Referral, ReferralEvent, ServiceType, SharedField
 from .selectors import service_matches_type
@@ -132,6 +135,48 @@ def _event(referral: Referral, status: str, actor: User | None) -> None:
     ReferralEvent.objects.create(referral=referral, status=status, by=actor)
 
 
+def _check_request(
+    *, service_type: str, priority: str, shared_fields: list[str], service: Service, focal_point: FocalPoint | None
+) -> None:
+    """What any referral needs, whatever it is sent from: known choices and a target that serves the type."""
+    if service_type not in ServiceType.values:
+        raise ValidationError(_("Choose a referral type."))
+    if priority not in Priority.values:
+        raise ValidationError(_("Choose a priority."))
+    unknown = set(shared_fields) - set(SharedField.values)
+    if unknown:
+        raise ValidationError(_("Unknown field to share."))
+    if service.status != Service.Status.ACTIVE:
+        raise ValidationError(_("This service is not active."))
+    if not service_matches_type(service, service_type):
+        raise ValidationError(_("This service does not offer this kind of care."))
+    if focal_point is not None and not (focal_point.active and focal_point.services.filter(pk=service.pk).exists()):
+        raise ValidationError(_("This focal point does not cover the chosen service."))
+
+
+def _no_consent(service_type: str, where: str) -> ValidationError:
+    return ValidationError(
+        _(
+            "She has not given (or has withdrawn) her consent to share information for %(type)s referrals. "
+            "%(where)s Nothing was sent."
+        )
+        % {"type": ServiceType(service_type).label, "where": where}
+    )
+
+
+def _sent(referral: Referral, actor: User, organization: object, detail: dict[str, object]) -> Referral:
+    _event(referral, Status.SENT, actor)
+    audit_record(
+        actor=actor, action="referral.send", obj=referral, organization=organization,
+        detail={
+            **detail, "service": str(referral.service.uuid), "type": referral.service_type,
+            "priority": referral.priority, "fields": referral.shared_fields,
+            "focal_point": str(referral.focal_point.uuid) if referral.focal_point is not None else None,
+        },
+    )  # fmt: skip
+    return referral
+
+
 @transaction.atomic
 def referral_send(
     *,
@@ -146,53 +191,119 @@ def referral_send(
 ) -> Referral:
     """Refer the case to a directory service (or one of its focal points). Refused without the survivor's active
     consent for this referral type, and for a closed case."""
-    if service_type not in ServiceType.values:
-        raise ValidationError(_("Choose a referral type."))
-    if priority not in Priority.values:
-        raise ValidationError(_("Choose a priority."))
-    unknown = set(shared_fields) - set(SharedField.values)
-    if unknown:
-        raise ValidationError(_("Unknown field to share."))
+    _check_request(
+        service_type=service_type, priority=priority, shared_fields=shared_fields, service=service,
+        focal_point=focal_point,
+    )  # fmt: skip
     case = Case.objects.select_for_update().get(pk=case.pk)  # a concurrent closure or withdrawal waits for us
     if case.status == Case.Status.CLOSED:
         raise ValidationError(_("This case is closed: reopen it before referring her."))
-    consent_kind = CONSENT_FOR[ServiceType(service_type)]
-    if not has_consent(case, consent_kind):
-        raise ValidationError(
-            _(
-                "She has not given (or has withdrawn) her consent to share information for %(type)s referrals. "
-                "Record her consent on the case first; nothing was sent."
-            )
-            % {"type": ServiceType(service_type).label}
-        )
-    if service.status != Service.Status.ACTIVE:
-        raise ValidationError(_("This service is not active."))
-    if not service_matches_type(service, service_type):
-        raise ValidationError(_("This service does not offer this kind of care."))
-    if focal_point is not None and not (focal_point.active and focal_point.services.filter(pk=service.pk).exists()):
-        raise ValidationError(_("This focal point does not cover the chosen service."))
+    if not has_consent(case, CONSENT_FOR[ServiceType(service_type)]):
+        raise _no_consent(service_type, _("Record her consent on the case first."))
     priority, respond_by = priority_and_deadline(case, service_type, priority)
-    shared = [code for code in SharedField.values if code in set(shared_fields)]
     referral = Referral.objects.create(
         case=case,
         service=service,
         focal_point=focal_point,
         service_type=service_type,
-        shared_fields=shared,
+        shared_fields=[code for code in SharedField.values if code in set(shared_fields)],
         priority=priority,
         respond_by=respond_by,
         reason=reason,
         sent_by=actor,
     )
-    _event(referral, Status.SENT, actor)
-    audit_record(
-        actor=actor, action="referral.send", obj=referral, organization=case.organization,
-        detail={
-            "case": case.code, "service": str(service.uuid), "type": service_type, "priority": priority,
-            "fields": shared, "focal_point": str(focal_point.uuid) if focal_point is not None else None,
-        },
+    return _sent(referral, actor, case.organization, {"case": case.code})
+
+
+# --- Referrals from a safe-channel report ----------------------------------------------------------------------
+
+# What a report can share: she gave no name, age or document through the channel. The incident summary is the
+# GBVIMS type she marked, her municipality and the date of the report; the contact is how she said she may be
+# reached. Her own words are never copied out of the report.
+REPORT_SHAREABLE = (SharedField.INCIDENT_SUMMARY, SharedField.CONTACT)
+
+
+def report_copy(report: Report, content: dict[str, Any], shared_fields: list[str]) -> dict[str, dict[str, str]]:
+    """The values a referral from this report copies (codes only where a label exists, rendered when read)."""
+    copy: dict[str, dict[str, str]] = {}
+    if SharedField.INCIDENT_SUMMARY in shared_fields:
+        copy[SharedField.INCIDENT_SUMMARY] = {
+            "gbv_type": str(content.get("gbv_type", "")),
+            "place": str(report.place),
+            "reported_on": timezone.localtime(report.created_at).date().isoformat(),
+        }
+    if SharedField.CONTACT in shared_fields:
+        copy[SharedField.CONTACT] = {
+            "how": str(content.get("contact_how", "")),
+            "details": str(content.get("contact_details", "")),
+            "safe_times": str(content.get("safe_times", "")),
+        }
+    return copy
+
+
+def report_priority_and_deadline(
+    report: Report, content: dict[str, Any], service_type: str, priority: str, now: datetime | None = None
+) -> tuple[str, datetime]:
+    """As `priority_and_deadline`, without an incident time: a health referral for a report of sexual violence
+    filed less than 120 h ago is an emergency, since the incident came before the report and the PEP or emergency
+    contraception window may still be open."""
+    now = now or timezone.now()
+    respond_by = now + RESPONSE_TIME[Priority(priority)]
+    if (
+        service_type == ServiceType.HEALTH
+        and content.get("gbv_type") in SEXUAL_VIOLENCE_TYPES
+        and now - report.created_at < EC_WINDOW
+    ):
+        return str(Priority.EMERGENCY), min(respond_by, now + RESPONSE_TIME[Priority.EMERGENCY])
+    return str(priority), respond_by
+
+
+@transaction.atomic
+def referral_send_from_report(
+    *,
+    actor: User,
+    report: Report,
+    content: dict[str, Any],
+    service: Service,
+    focal_point: FocalPoint | None,
+    service_type: str,
+    shared_fields: list[str],
+    priority: str,
+    reason: str,
+) -> Referral:
+    """Refer the author of a safe-channel report, with the consent she gave through the channel for this type.
+
+    `content` is the report decrypted by the sender (a recipient holding the report key). Only the fields she
+    agreed to share and that a report can share are copied, encrypted with the field keys (the receiving focal
+    point has no report key); her withdrawal erases the copy (safechannel.services.survivor_sharing_consent)."""
+    from amparo.safechannel.services import has_sharing_consent
+
+    _check_request(
+        service_type=service_type, priority=priority, shared_fields=shared_fields, service=service,
+        focal_point=focal_point,
     )  # fmt: skip
-    return referral
+    if set(shared_fields) - set(REPORT_SHAREABLE):
+        raise ValidationError(_("A safe-channel report can share only the incident summary and her contact."))
+    report = Report.objects.select_for_update().get(pk=report.pk)  # her withdrawal waits for us, or we for it
+    if report.status == Report.Status.CLOSED:
+        raise ValidationError(_("This report is closed: reopen it before referring her."))
+    if not has_sharing_consent(report, CONSENT_FOR[ServiceType(service_type)]):
+        raise _no_consent(service_type, _("She can give it herself, in the channel, when she signs in."))
+    priority, respond_by = report_priority_and_deadline(report, content, service_type, priority)
+    shared = [code for code in SharedField.values if code in set(shared_fields)]
+    referral = Referral.objects.create(
+        report=report,
+        service=service,
+        focal_point=focal_point,
+        service_type=service_type,
+        shared_fields=shared,
+        shared_copy=json.dumps(report_copy(report, content, shared), ensure_ascii=False) if shared else "",
+        priority=priority,
+        respond_by=respond_by,
+        reason=reason,
+        sent_by=actor,
+    )
+    return _sent(referral, actor, report.organization, {"report": str(report.uuid)})
 
 
 def allowed_transitions(referral: Referral, *, sender: bool, receiver: bool) -> list[str]:
@@ -216,7 +327,11 @@ def referral_transition(
 ) -> Referral:
     """Move a referral along its lifecycle. The side the actor stands on (sender or receiving focal point) comes from
     accounts.access; a move that side may not make is refused."""
-    referral = Referral.objects.select_for_update().select_related("case__organization").get(pk=referral.pk)
+    referral = (
+        Referral.objects.select_for_update()
+        .select_related("case__organization", "report__organization")
+        .get(pk=referral.pk)
+    )
     sender, receiver = referral_sides(actor, referral)
     if to_status not in allowed_transitions(referral, sender=sender, receiver=receiver):
         raise ValidationError(
@@ -238,7 +353,7 @@ def referral_transition(
     referral.save(update_fields=fields)
     _event(referral, to_status, actor)
     audit_record(
-        actor=actor, action="referral.transition", obj=referral, organization=referral.case.organization,
+        actor=actor, action="referral.transition", obj=referral, organization=referral.sender_organization,
         detail={
             "from": previous, "to": to_status, "decline_reason": referral.decline_reason or None,
             "side": "receiver" if receiver and to_status != Status.CLOSED else "sender",
@@ -285,9 +400,13 @@ def _label_gbv(code: str) -> str:
 
 
 def shared_view(referral: Referral, now: datetime | None = None) -> SharedView:
-    """The shared fields' values, read now from the case; nothing when the consent of the referral's type is no
-    longer active. Not audited: callers that show it use `referral_read`."""
+    """The shared fields' values; nothing when the consent of the referral's type is no longer active. From a case
+    they are read now from the case; from a report, from the copy made at sending. Not audited: callers that show
+    it use `referral_read`."""
+    if referral.report_id is not None:
+        return _shared_view_of_report(referral)
     case = referral.case
+    assert case is not None  # the check constraint: a case or a report
     if not has_consent(case, referral.consent_kind):
         return SharedView(consent_active=False)
     shared = set(referral.shared_fields)
@@ -312,12 +431,40 @@ def shared_view(referral: Referral, now: datetime | None = None) -> SharedView:
     return SharedView(consent_active=True, values=values, reason=referral.reason, clock=clock)
 
 
+def _shared_view_of_report(referral: Referral) -> SharedView:
+    from amparo.safechannel.forms import CONTACT_CHOICES
+    from amparo.safechannel.services import has_sharing_consent
+
+    report = referral.report
+    assert report is not None  # called for report referrals only
+    if not has_sharing_consent(report, referral.consent_kind):
+        return SharedView(consent_active=False)
+    copy = json.loads(referral.shared_copy) if referral.shared_copy else {}
+    values: dict[str, str] = {}
+    incident = copy.get(SharedField.INCIDENT_SUMMARY)
+    if incident is not None:
+        kind = _label_gbv(incident["gbv_type"]) if incident["gbv_type"] else _("type not said")
+        values[SharedField.INCIDENT_SUMMARY] = _("%(type)s · %(place)s · reported on %(date)s") % {
+            "type": kind,
+            "place": incident["place"],
+            "date": incident["reported_on"],
+        }
+    contact = copy.get(SharedField.CONTACT)
+    if contact is not None:
+        if contact["how"] == "channel" or not contact["details"]:
+            text = _("Only through the safe channel: reach her through the organisation that referred her.")
+        else:
+            text = f"{dict(CONTACT_CHOICES).get(contact['how'], contact['how'])}: {contact['details']}"
+        values[SharedField.CONTACT] = f"{text} · {contact['safe_times']}" if contact["safe_times"] else text
+    return SharedView(consent_active=True, values=values, reason=referral.reason)
+
+
 @transaction.atomic
 def referral_read(*, actor: User, referral: Referral, side: str, part: str = "page") -> SharedView:
     """Read what a referral shares, audited (`referral.read`) in the same transaction as the read."""
     view = shared_view(referral)
     audit_record(
-        actor=actor, action="referral.read", obj=referral, organization=referral.case.organization,
+        actor=actor, action="referral.read", obj=referral, organization=referral.sender_organization,
         detail={
             "side": side, "part": part, "consent_active": view.consent_active,
             "fields": sorted(referral.shared_fields) if view.consent_active else [],

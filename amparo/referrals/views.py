@@ -6,7 +6,8 @@ Thin views: authorise with accounts.access (the one permission module), parse wi
 
 from __future__ import annotations
 
-from typing import cast
+from collections.abc import Callable
+from typing import Any, cast
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -19,16 +20,20 @@ from django.views.decorators.http import require_GET, require_http_methods
 from amparo.accounts.access import (
     get_case_for_user,
     get_referral_for_user,
+    get_report_for_user,
     referral_sides,
     referrals_for_focal_point,
     staff_view,
 )
 from amparo.accounts.models import User
-from amparo.accounts.roles import CASE_ROLES, Role
+from amparo.accounts.roles import CASE_ROLES, REPORT_RECIPIENT_ROLES, Role
 from amparo.cases.services import has_consent
+from amparo.directory.models import Place
+from amparo.safechannel import keyring
+from amparo.safechannel import services as channel
 
 from . import selectors, services
-from .forms import DEFAULT_SHARED, ReferralForm, ReferralTypeForm, TransitionForm
+from .forms import DEFAULT_SHARED, DEFAULT_SHARED_FROM_REPORT, ReferralForm, ReferralTypeForm, TransitionForm
 from .models import CONSENT_FOR, Priority, Referral, ServiceType, SharedField
 
 SENDER_ROLES = CASE_ROLES
@@ -41,51 +46,103 @@ REFERRAL_ROLES = SENDER_ROLES | RECEIVER_ROLES
 def referral_new(request: HttpRequest, case_uuid: str) -> HttpResponse:
     user = cast(User, request.user)
     case = get_case_for_user(user, case_uuid)
-    chosen = request.POST.get("service_type") if request.method == "POST" else request.GET.get("type")
-    context: dict[str, object] = {
-        "case": case,
-        "referrals": selectors.referrals_of_case(case),
-        "now": timezone.now(),
-        "type_form": ReferralTypeForm(initial={"type": chosen}),
+    return _new_referral_page(
+        request,
+        place=case.place,
+        context={"case": case, "referrals": selectors.referrals_of_case(case), "closed": case.status == "closed"},
+        consent_active=lambda service_type: has_consent(case, CONSENT_FOR[service_type]),
+        clock=lambda: services.health_clock(case),
+        shareable=tuple(SharedField.values),
+        default_shared=DEFAULT_SHARED,
+        send=lambda data, service_type: services.referral_send(actor=user, case=case, **_send_args(data, service_type)),
+    )
+
+
+@staff_view(SENDER_ROLES & REPORT_RECIPIENT_ROLES)
+@require_http_methods(["GET", "POST"])
+def referral_new_from_report(request: HttpRequest, report_uuid: str) -> HttpResponse:
+    """A referral straight from a safe-channel report, with the sharing consent she gave in the channel. Needs the
+    report key (the sender copies what she agreed to share from the decrypted report)."""
+    user = cast(User, request.user)
+    report = get_report_for_user(user, report_uuid)
+    private = keyring.private_key(request)
+    key = channel.report_key_for(report, user, private)
+    if key is None:
+        return render(
+            request, "safechannel/staff/locked.html", {"report": report, "signed_in_again": private is not None}
+        )
+    content = channel.report_content(report, key)
+    active = channel.sharing_consents(report)
+    return _new_referral_page(
+        request,
+        place=report.place,
+        context={
+            "report": report,
+            "referrals": selectors.referrals_of_report(report),
+            "closed": report.status == "closed",
+        },
+        consent_active=lambda service_type: str(CONSENT_FOR[service_type]) in active,
+        clock=lambda: None,
+        shareable=tuple(str(code) for code in services.REPORT_SHAREABLE),
+        default_shared=DEFAULT_SHARED_FROM_REPORT,
+        send=lambda data, service_type: services.referral_send_from_report(
+            actor=user, report=report, content=content, **_send_args(data, service_type)
+        ),
+    )
+
+
+def _send_args(data: dict[str, Any], service_type: ServiceType) -> dict[str, Any]:
+    return {
+        "service": data["service"],
+        "focal_point": data["focal_point"],
+        "service_type": service_type,
+        "shared_fields": data["shared_fields"],
+        "priority": data["priority"],
+        "reason": data["reason"],
     }
+
+
+def _new_referral_page(
+    request: HttpRequest,
+    *,
+    place: Place | None,
+    context: dict[str, Any],
+    consent_active: Callable[[ServiceType], bool],
+    clock: Callable[[], services.HealthClock | None],
+    shareable: tuple[str, ...],
+    default_shared: list[SharedField],
+    send: Callable[[dict[str, Any], ServiceType], Referral],
+) -> HttpResponse:
+    """The new-referral page, from a case or a report: choose the type, then the service, what to share, why."""
+    chosen = request.POST.get("service_type") if request.method == "POST" else request.GET.get("type")
+    context |= {"now": timezone.now(), "type_form": ReferralTypeForm(initial={"type": chosen})}
     if chosen not in ServiceType.values:
         return render(request, "referrals/new.html", context, status=400 if request.method == "POST" else 200)
     service_type = ServiceType(chosen)
-    options = selectors.services_for_referral(case, service_type)
+    options = selectors.services_for_referral(place, service_type)
     focal_points = list(selectors.focal_points_for_services([o.service.pk for o in options]))
     form = ReferralForm(
         request.POST if request.method == "POST" else None,
         options=options,
         focal_points=focal_points,
-        initial={"service_type": service_type, "shared_fields": DEFAULT_SHARED, "priority": Priority.NORMAL},
+        shareable=shareable,
+        initial={"service_type": service_type, "shared_fields": default_shared, "priority": Priority.NORMAL},
     )
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
         try:
-            referral = services.referral_send(
-                actor=user,
-                case=case,
-                service=data["service"],
-                focal_point=data["focal_point"],
-                service_type=service_type,
-                shared_fields=data["shared_fields"],
-                priority=data["priority"],
-                reason=data["reason"],
-            )
+            referral = send(form.cleaned_data, service_type)
         except ValidationError as error:
             form.add_error(None, error)
         else:
             messages.success(request, _("Referral sent."))
             return redirect("referrals:detail", referral_uuid=referral.uuid)
-    context.update(
-        {
-            "form": form,
-            "service_type": service_type,
-            "consent_active": has_consent(case, CONSENT_FOR[service_type]),
-            "clock": services.health_clock(case) if service_type == ServiceType.HEALTH else None,
-            "options": options,
-        }
-    )
+    context |= {
+        "form": form,
+        "service_type": service_type,
+        "consent_active": consent_active(service_type),
+        "clock": clock() if service_type == ServiceType.HEALTH else None,
+        "options": options,
+    }
     return render(request, "referrals/new.html", context, status=400 if form.errors else 200)
 
 

@@ -51,6 +51,17 @@ CONTACT_CHOICES = [
     ("whatsapp", _("WhatsApp")),
 ]
 
+# Her consents to share for referrals, one per referral type (cases.vocab.ConsentKind SHARE_*), in plain words.
+SHARING_CHOICES = [
+    ("share_health", _("Health care (HIV prevention, emergency contraception, STI care, vaccination)")),
+    ("share_psychosocial", _("Psychological support")),
+    ("share_legal", _("Legal advice and justice")),
+    ("share_protection", _("Protection (police, protection measures, anti-trafficking)")),
+    ("share_shelter", _("A safe place to stay")),
+    ("share_children", _("Protection and care for my children")),
+    ("share_other", _("Other services")),
+]
+
 ROUTE_AUTOMATICALLY = "auto"
 
 
@@ -190,6 +201,16 @@ class StaffReplyForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 5}),
     )
     status = forms.ChoiceField(label=_("Status"), choices=Report.Status.choices)
+
+
+class SharingForm(forms.Form):
+    sharing = forms.MultipleChoiceField(
+        label=_("They may refer me to:"), choices=SHARING_CHOICES, required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+
+def sharing_labels(kinds: set[str]) -> list[str]:
+    return [str(label) for code, label in SHARING_CHOICES if code in kinds]
 
 
 class RecoveryKeyForm(forms.Form):

@@ -150,6 +150,29 @@ class ReceiptSession(models.Model):
         return f"receipt session {self.pk}"
 
 
+class SharingConsent(models.Model):
+    """DESIGN.md rule 2 through the channel: the survivor's own consent, per referral type, that the receiving
+    organisation refers her to a service of that type and shares what the referral names. Given and withdrawn only
+    by her, signed in with her receipt (so "by whom" is always she, "how" always the channel); a withdrawal is a
+    date on the row and takes effect at once (safechannel.services.survivor_sharing_consent)."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="sharing_consents")
+    kind = models.CharField(max_length=20)  # a cases.vocab.ConsentKind SHARE_* value
+    given_at = models.DateTimeField(default=timezone.now)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["report", "kind"], condition=models.Q(withdrawn_at__isnull=True), name="sc_one_active_sharing"
+            )
+        ]
+        ordering = ["given_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.report_id}:{self.kind}"
+
+
 class UsedFormToken(models.Model):
     """Form tokens already spent, so a replayed submission is refused (kept only until the token expires)."""
 

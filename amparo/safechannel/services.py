@@ -22,6 +22,7 @@ from django.utils import timezone
 from amparo.accounts.models import Organization, User
 from amparo.accounts.roles import REPORT_RECIPIENT_ROLES as RECIPIENT_ROLES
 from amparo.audit.services import audit_record
+from amparo.cases.vocab import ConsentKind, ConsentMethod
 from amparo.directory.models import Place
 
 from . import crypto
@@ -34,6 +35,7 @@ from .models import (
     ReceiptSession,
     RecipientKey,
     Report,
+    SharingConsent,
     UsedFormToken,
 )
 
@@ -438,6 +440,61 @@ def survivor_case_consent_withdraw(report: Report) -> None:
     Report.objects.filter(pk=report.pk).update(case_consent_at=None)
     _touch(report, by_survivor=True)
     audit_record(action="safechannel.case_consent.withdraw", obj=report, organization=report.organization)
+
+
+# Consents she can give through the channel: one per referral type (DESIGN.md rule 2).
+SHARING_KINDS = tuple(kind for kind in ConsentKind.values if kind.startswith("share_"))
+
+
+def sharing_consents(report: Report) -> set[str]:
+    """The sharing consents she has active now."""
+    return set(report.sharing_consents.filter(withdrawn_at__isnull=True).values_list("kind", flat=True))
+
+
+def has_sharing_consent(report: Report, kind: str) -> bool:
+    return report.sharing_consents.filter(kind=kind, withdrawn_at__isnull=True).exists()
+
+
+@transaction.atomic
+def survivor_sharing_consent(report: Report, kinds: set[str]) -> tuple[set[str], set[str]]:
+    """Make her active sharing consents exactly `kinds`; returns (given, withdrawn).
+
+    A withdrawal takes effect at once: what referrals of that type copied from her report is erased (not hidden),
+    and the same consent is withdrawn on the case opened from this report, if any, since the channel is how she
+    speaks to the organisation. A consent given here is recorded on that case too ("through the safe channel").
+    """
+    from amparo.cases.models import Case
+    from amparo.cases.services import consent_record, consent_withdraw
+    from amparo.referrals.models import CONSENT_FOR, Referral
+
+    kinds = kinds & set(SHARING_KINDS)
+    Report.objects.select_for_update().filter(pk=report.pk).first()  # a referral being sent waits for us
+    active = sharing_consents(report)
+    given, withdrawn = kinds - active, active - kinds
+    now = timezone.now()
+    SharingConsent.objects.bulk_create(SharingConsent(report=report, kind=kind, given_at=now) for kind in given)
+    report.sharing_consents.filter(kind__in=withdrawn, withdrawn_at__isnull=True).update(withdrawn_at=now)
+    erased = 0
+    if withdrawn:
+        types = [str(t) for t, kind in CONSENT_FOR.items() if kind in withdrawn]
+        erased = (
+            Referral.objects.filter(report=report, service_type__in=types)
+            .exclude(shared_copy="")
+            .update(shared_copy="")
+        )
+    case = Case.objects.filter(source_report=report).first()
+    if case is not None:
+        for kind in sorted(given):
+            consent_record(actor=None, case=case, kind=kind, method=ConsentMethod.SAFE_CHANNEL)
+        for kind in sorted(withdrawn):
+            consent_withdraw(actor=None, case=case, kind=kind)
+    if given or withdrawn:
+        _touch(report, by_survivor=True)
+        audit_record(
+            action="safechannel.sharing_consent", obj=report, organization=report.organization,
+            detail={"given": sorted(given), "withdrawn": sorted(withdrawn), "referral_copies_erased": erased},
+        )  # fmt: skip
+    return given, withdrawn
 
 
 # --- The staff side ----------------------------------------------------------------------------------------------

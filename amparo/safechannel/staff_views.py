@@ -21,9 +21,10 @@ from amparo.accounts.access import get_organization_for_user, get_report_for_use
 from amparo.accounts.models import User
 from amparo.accounts.roles import PLATFORM_ADMIN, REPORT_RECIPIENT_ROLES, Role
 from amparo.audit.services import audit_record
+from amparo.referrals.selectors import referrals_of_report
 
 from . import crypto, keyring, services
-from .forms import RecoveryKeyForm, StaffReplyForm, describe
+from .forms import RecoveryKeyForm, StaffReplyForm, describe, sharing_labels
 from .models import ChannelSettings
 
 SETTINGS_ROLES = frozenset({Role.COORDINATOR, PLATFORM_ADMIN})
@@ -90,6 +91,8 @@ def report_detail(request: HttpRequest, report_uuid: str) -> HttpResponse:
             "attachments": services.attachments_of(report, key),
             "form": form,
             "now": timezone.now(),
+            "sharing": sharing_labels(services.sharing_consents(report)),
+            "referrals": referrals_of_report(report),
         },
         status=400 if form.errors else 200,
     )

@@ -10,5 +10,6 @@ urlpatterns = [
     path("channel/login/", views.login, name="login"),
     path("channel/inbox/", views.inbox, name="inbox"),
     path("channel/inbox/case-consent/", views.case_consent, name="case_consent"),
+    path("channel/inbox/sharing/", views.sharing, name="sharing"),
     path("channel/exit/", views.exit_channel, name="exit"),
 ]

@@ -30,7 +30,7 @@ from amparo.directory.models import Place
 
 from . import crypto, ratelimit, services
 from .attachments import AttachmentRejected, CleanFile, LimitedMemoryUploadHandler, clean_upload
-from .forms import ReceiptForm, ReportForm, SurvivorMessageForm, form_token_expiry
+from .forms import ReceiptForm, ReportForm, SharingForm, SurvivorMessageForm, form_token_expiry
 from .models import Report
 
 CONFIRM_MAX_AGE = 60 * 60
@@ -302,6 +302,8 @@ def inbox(request: HttpRequest, report: Report, key: bytes) -> HttpResponse:
             thread=services.messages_of(report, key),
             attachments=services.attachments_of(report, key),
             form=form,
+            sharing_form=SharingForm(initial={"sharing": sorted(services.sharing_consents(report))}),
+            referrals=report.referrals.select_related("service__organization").order_by("-sent_at", "-pk"),
         ),
         status=status,
     )
@@ -316,6 +318,18 @@ def case_consent(request: HttpRequest, report: Report, key: bytes) -> HttpRespon
     elif request.POST.get("consent") == "withdraw":
         services.survivor_case_consent_withdraw(report)
     return redirect(f"{reverse('safechannel:inbox')}#case")
+
+
+@channel_post
+@require_http_methods(["POST"])
+@with_receipt_session
+def sharing(request: HttpRequest, report: Report, key: bytes) -> HttpResponse:
+    """Her consents to share for referrals: the form lists every type; what is ticked is what she agrees to now."""
+    form = SharingForm(request.POST)
+    if not form.is_valid():
+        return _refusal(request, _("This choice is not valid. Go back to your report and try again."), 400)
+    services.survivor_sharing_consent(report, set(form.cleaned_data["sharing"]))
+    return redirect(f"{reverse('safechannel:inbox')}#sharing")
 
 
 @channel_post

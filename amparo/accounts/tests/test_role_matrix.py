@@ -100,6 +100,8 @@ EXPECTED: dict[str, Case] = {
     "monitoring:alerts": Case(frozenset({Role.MONITOR})),
     # Referrals: sent from a case by its need-to-know side; received by the focal point covering the service.
     "referrals:new": Case(CASE_ROLES, _case),
+    # From a safe-channel report: its recipients (without the unlocked key they get the "locked" page, 200).
+    "referrals:new_from_report": Case(CASE_ROLES, lambda w: [w["report"].uuid]),  # type: ignore[attr-defined]
     "referrals:inbox": Case(frozenset({Role.FOCAL_POINT})),
     "referrals:detail": Case(CASE_ROLES | {Role.FOCAL_POINT}, _referral),
     "referrals:print": Case(CASE_ROLES | {Role.FOCAL_POINT}, _referral),
@@ -339,6 +341,7 @@ def test_cross_organisation_objects_are_404(
     referral = world["referral"]
     for url in (
         reverse("referrals:new", args=[world["case"].uuid]),  # type: ignore[attr-defined]
+        reverse("referrals:new_from_report", args=[report.uuid]),  # type: ignore[attr-defined]
         reverse("referrals:detail", args=[referral.uuid]),  # type: ignore[attr-defined]
         reverse("referrals:print", args=[referral.uuid]),  # type: ignore[attr-defined]
     ):
