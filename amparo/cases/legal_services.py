@@ -225,13 +225,32 @@ class Reminder:
     as_lawyer: bool = True
 
 
-def legal_reminder_plan(*, days: int, now: datetime | None = None) -> list[Reminder]:
+# A date is e-mailed once per stage: when it comes within the reminder horizon, again on its last day, and once more
+# when it is overdue. Every day would teach people to ignore the e-mails; the upcoming page lists them all anyway.
+REMINDER_STAGES = ("ahead", "day", "overdue")
+
+
+def reminder_stage(event: LegalEvent, now: datetime) -> str:
+    if event.due_at < now:
+        return "overdue"
+    if event.due_at - now <= timedelta(days=1):
+        return "day"
+    return "ahead"
+
+
+def legal_reminder_plan(*, days: int, now: datetime | None = None, again: bool = False) -> list[Reminder]:
     """Who is reminded of which open deadlines and hearings due within `days` days (overdue included): the matter's
-    lawyer while they can still see the case; otherwise the case's active caseworkers."""
+    lawyer while they can still see the case; otherwise the case's active caseworkers. Only dates that reached a
+    stage they were not yet reminded of (`reminder_stage`), unless `again`."""
     from amparo.accounts.access import cases_for_user
 
+    now = now or timezone.now()
     all_cases = Case.objects.exclude(status=Case.Status.CLOSED)
-    events = list(upcoming_legal_events(all_cases, days=days, now=now).prefetch_related("matter__case__caseworkers"))
+    events = [
+        event
+        for event in upcoming_legal_events(all_cases, days=days, now=now).prefetch_related("matter__case__caseworkers")
+        if again or reminder_stage(event, now) != event.reminded_stage
+    ]
     plan: dict[int, Reminder] = {}
     can_see: dict[tuple[int, int], bool] = {}
 
@@ -257,8 +276,14 @@ def legal_reminder_plan(*, days: int, now: datetime | None = None) -> list[Remin
 
 
 @transaction.atomic
-def legal_reminders_sent(*, reminders: list[Reminder], sent: int) -> None:
-    """Audit the reminder run (counts only)."""
+def legal_reminders_sent(*, reminders: list[Reminder], sent: int, now: datetime | None = None) -> None:
+    """Record the stage each e-mailed date reached, and audit the run (counts only)."""
+    now = now or timezone.now()
+    by_stage: dict[str, set[int]] = defaultdict(set)
+    for event in {e.pk: e for r in reminders for e in r.events}.values():
+        by_stage[reminder_stage(event, now)].add(event.pk)
+    for stage, pks in by_stage.items():
+        LegalEvent.objects.filter(pk__in=pks).update(reminded_stage=stage)
     audit_record(
         action="legal.reminders.send",
         object_type="cases.legalevent",

@@ -298,11 +298,21 @@ def test_reminders_go_to_the_lawyer_without_identifying_data(lw: LegalWorld, set
         "emails_sent": 1,
     }
 
-    # Without a lawyer who can see the case, the case's caseworkers are reminded.
+    # The next day's run sends nothing new; the hearing's last day is reminded once more.
+    mail.outbox.clear()
+    call_command("remind_legal_deadlines", "--days", "7", stdout=StringIO())
+    assert not mail.outbox
+    LegalEvent.objects.filter(pk=soon.pk).update(due_at=now + timedelta(hours=20))
+    call_command("remind_legal_deadlines", "--days", "7", stdout=StringIO())
+    assert len(mail.outbox) == 1 and mail.outbox[0].body.count("/staff/cases/legal/" + str(matter.uuid)) == 1
+    call_command("remind_legal_deadlines", "--days", "7", stdout=StringIO())
+    assert len(mail.outbox) == 1
+
+    # Without a lawyer who can see the case, the case's caseworkers are reminded (--again: every date due).
     services.case_assign(actor=caseworker, case=lw.case, caseworkers=[caseworker], supervisor=None)
     mail.outbox.clear()
     out = StringIO()
-    call_command("remind_legal_deadlines", "--days", "7", stdout=out)
+    call_command("remind_legal_deadlines", "--days", "7", "--again", stdout=out)
     assert [m.to for m in mail.outbox] == [[caseworker.email]] and "(caseworker)" in out.getvalue()
 
     with pytest.raises(CommandError, match="--days"):

@@ -1,6 +1,9 @@
 """E-mail the legal deadlines and hearings coming up: a periodic job for cron, systemd timers or a Kubernetes CronJob.
 
-    manage.py remind_legal_deadlines [--days 7] [--dry-run] [--base-url https://amparo.example.org]
+    manage.py remind_legal_deadlines [--days 7] [--dry-run] [--again] [--base-url https://amparo.example.org]
+
+Each date is e-mailed once per stage (legal_services.reminder_stage): when it comes within --days, on its last
+day, and when it becomes overdue; run it daily. --again sends every date due, reminded or not (after a mail outage).
 
 Who is reminded (cases.legal_services.legal_reminder_plan): the matter's lawyer while they can still see the case;
 otherwise the case's caseworkers. Overdue open dates are included. The e-mail holds no identifying data: the
@@ -31,6 +34,9 @@ class Command(BaseCommand):
         parser.add_argument("--days", type=int, default=7, help="How many days ahead (default 7; 1 to 365).")
         parser.add_argument("--dry-run", action="store_true", help="Print the plan, send nothing.")
         parser.add_argument(
+            "--again", action="store_true", help="Include dates already reminded at their current stage."
+        )
+        parser.add_argument(
             "--base-url",
             default=getattr(settings, "BASE_URL", ""),
             help="Scheme and host of the staff site for the links (e.g. https://amparo.example.org).",
@@ -42,12 +48,12 @@ class Command(BaseCommand):
             raise CommandError("--days must be between 1 and 365.")
         base_url = str(options["base_url"] or "").rstrip("/")
         now = timezone.now()
-        plan = legal_reminder_plan(days=days, now=now)
+        plan = legal_reminder_plan(days=days, now=now, again=options["again"])
         with translation.override(settings.LANGUAGE_CODE):
             messages = [self._message(r, base_url, now) for r in plan]
         sent = 0 if options["dry_run"] else send_mass_mail(messages, fail_silently=False)
         if not options["dry_run"]:
-            legal_reminders_sent(reminders=plan, sent=sent)
+            legal_reminders_sent(reminders=plan, sent=sent, now=now)
 
         events = {e.pk for r in plan for e in r.events}
         self.stdout.write(f"{len(events)} legal dates due within {days} days (overdue included); {len(plan)} people.")
