@@ -20,6 +20,7 @@ from amparo.core.encryption import EncryptedTextField
 from .vocab import (
     AgeBand,
     CareArrangement,
+    ChildRisk,
     ConsentKind,
     ConsentMethod,
     GBVType,
@@ -231,6 +232,11 @@ class Child(models.Model):
 
     def __str__(self) -> str:
         return self.code
+
+    @property
+    def risk_labels(self) -> list[str]:
+        labels = dict(ChildRisk.choices)
+        return [str(labels.get(code, code)) for code in self.risks]
 
 
 class TraffickingAlert(models.Model):

@@ -120,6 +120,19 @@ def case_read(*, actor: User, case: Case, what: str = "case") -> None:
 
 
 @transaction.atomic
+def follow_ups_read(*, actor: User, cases: list[Case]) -> None:
+    """Record that someone listed the follow-ups due (action texts included): one audit row per organisation."""
+    by_org: dict[Any, list[str]] = {}
+    for case in cases:
+        by_org.setdefault(case.organization, []).append(case.code)
+    for organization, codes in by_org.items():
+        audit_record(
+            actor=actor, action="case.follow_ups.read", organization=organization, object_type="cases.case",
+            detail={"cases": sorted(codes)},
+        )  # fmt: skip
+
+
+@transaction.atomic
 def case_update(*, actor: User, case: Case, changes: dict[str, Any]) -> None:
     for name, value in changes.items():
         setattr(case, name, value)

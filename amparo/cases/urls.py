@@ -6,6 +6,7 @@ app_name = "cases"
 urlpatterns = [
     path("", views.case_list, name="list"),
     path("new/", views.case_new, name="new"),
+    path("follow-ups/", views.follow_ups, name="follow_ups"),
     path("<uuid:case_uuid>/", views.case_detail, name="detail"),
     path("<uuid:case_uuid>/consent/", views.consent, name="consent"),
     path("<uuid:case_uuid>/incidents/new/", views.incident_new, name="incident_new"),

@@ -28,6 +28,7 @@ from amparo.accounts.roles import CASE_ROLES, Role
 from . import services
 from .forms import ActionForm, ChildForm, ClosureForm, ConsentForm, IncidentForm, IntakeForm, RiskForm
 from .models import Case
+from .selectors import follow_ups_due
 from .vocab import ConsentKind
 
 CASES_PER_PAGE = 50
@@ -47,6 +48,17 @@ def case_list(request: HttpRequest) -> HttpResponse:
         "cases/list.html",
         {"page": page, "status": status, "statuses": Case.Status.choices, "today": timezone.localdate()},
     )
+
+
+@staff_view(CASE_ROLES)
+@require_GET
+def follow_ups(request: HttpRequest) -> HttpResponse:
+    """Actions and children's follow-ups due in the next week across her cases, overdue first (audited)."""
+    user = cast(User, request.user)
+    today = timezone.localdate()
+    due = follow_ups_due(cases_for_user(user), today=today)
+    services.follow_ups_read(actor=user, cases=due.cases)
+    return render(request, "cases/follow_ups.html", {"due": due, "today": today})
 
 
 @staff_view(CASE_ROLES)

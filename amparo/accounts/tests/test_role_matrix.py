@@ -81,6 +81,7 @@ EXPECTED: dict[str, Case] = {
     # form answer 400 to those allowed.
     "cases:list": Case(CASE_ROLES),
     "cases:new": Case(CASE_ROLES),
+    "cases:follow_ups": Case(CASE_ROLES),
     "cases:detail": Case(CASE_ROLES, _case),
     "cases:incident_new": Case(CASE_ROLES, _case),
     "cases:risk": Case(CASE_ROLES, _case),

@@ -9,11 +9,13 @@ from typing import Any
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from amparo.accounts.tests.http import Browser
 from amparo.audit.models import AuditEntry
 from amparo.cases import services
 from amparo.cases.models import Case, Consent, TraffickingAlert
+from amparo.cases.vocab import ChildRisk
 from amparo.safechannel.tests.conftest import staff_login
 from amparo.safechannel.tests.test_dump import database_dump
 
@@ -267,3 +269,44 @@ def test_purge_deletes_cases_closed_past_retention(case_world: CaseWorld, settin
     assert set(Case.objects.values_list("pk", flat=True)) == {recent.pk, still_open.pk}
     assert not Consent.objects.filter(case_id=old.pk).exists()
     assert AuditEntry.objects.get(action="case.purge").object_id == str(old.uuid)
+
+
+def test_follow_ups_due_across_her_cases_only(live_server: Any, case_world: CaseWorld) -> None:
+    """The follow-ups page lists the due and overdue actions and children's care follow-ups of the cases she may
+    see, overdue first, and nothing of cases she may not see, closed cases or dates beyond the week."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    worker, other = case_world.staff["caseworker"], case_world.staff["caseworker2"]
+    mine = open_case(case_world)
+    theirs = open_case(case_world, by="caseworker2")
+    for case, actor in ((mine, worker), (theirs, other)):
+        services.action_add(
+            actor=actor, case=case, description=f"Acción-{case.code}", due_on=today - timedelta(days=2),
+            assigned_to=actor,
+        )  # fmt: skip
+        services.child_add(
+            actor=actor, case=case, age_band="6-11", risks=["recruitment"], care_arrangement="kinship",
+            care_notes="Con la abuela", next_follow_up=today - timedelta(days=1),
+        )  # fmt: skip
+    services.action_add(
+        actor=worker, case=mine, description="Acción-lejana", due_on=today + timedelta(days=30), assigned_to=worker
+    )
+    browser = Browser(live_server.url)
+    staff_login(browser, worker)
+    with translation.override("es"):
+        page = browser.get(reverse("cases:follow_ups"))
+        assert page.status == 200
+        assert f"Acción-{mine.code}" in page.text and mine.code in page.text
+        assert theirs.code not in page.text and "Acción-lejana" not in page.text
+        assert str(ChildRisk.RECRUITMENT.label) in page.text and page.text.count("vencid") >= 2
+    entry = AuditEntry.objects.filter(action="case.follow_ups.read", actor_id=worker.pk).get()
+    assert entry.detail == {"cases": [mine.code]}
+    # Her coordinator sees both cases' follow-ups; a closed case drops out.
+    Case.objects.filter(pk=theirs.pk).update(status=Case.Status.CLOSED)
+    coordinator = Browser(live_server.url)
+    staff_login(coordinator, case_world.staff["coordinator"])
+    text = coordinator.get(reverse("cases:follow_ups")).text
+    assert mine.code in text and theirs.code not in text

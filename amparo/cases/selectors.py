@@ -1,0 +1,45 @@
+"""Reads across the cases a user may see: the follow-ups that are due (actions and children's care), for the page
+that a caseworker opens first thing in the morning."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.db.models import QuerySet
+
+from .models import ActionItem, Case, Child
+
+FOLLOW_UP_HORIZON_DAYS = 7
+
+
+@dataclass
+class FollowUps:
+    actions: list[ActionItem]
+    children: list[Child]
+    until: date
+
+    @property
+    def cases(self) -> list[Case]:
+        """The cases shown, each once (for the audit row)."""
+        seen: dict[int, Case] = {a.case_id: a.case for a in self.actions}
+        seen.update((c.case_id, c.case) for c in self.children)
+        return list(seen.values())
+
+
+def follow_ups_due(cases: QuerySet[Case], *, today: date, days: int = FOLLOW_UP_HORIZON_DAYS) -> FollowUps:
+    """Open actions and children's care follow-ups of these cases (open ones only) due by today + `days`, overdue
+    ones first. Pass `accounts.access.cases_for_user(user)`: need to know decides what is listed."""
+    until = today + timedelta(days=days)
+    open_cases = cases.exclude(status=Case.Status.CLOSED).values("pk")
+    actions = (
+        ActionItem.objects.filter(case__in=open_cases, done_at__isnull=True, due_on__lte=until)
+        .select_related("case__organization", "assigned_to")
+        .order_by("due_on", "pk")
+    )
+    children = (
+        Child.objects.filter(case__in=open_cases, next_follow_up__lte=until)
+        .select_related("case__organization")
+        .order_by("next_follow_up", "pk")
+    )
+    return FollowUps(actions=list(actions[:500]), children=list(children[:500]), until=until)
