@@ -1,6 +1,6 @@
 """The safe channel in a real Chromium (make test-browser): a survivor files a report with JavaScript off on a
 phone, keeps her receipt, a recipient answers after signing in with password and TOTP, and the survivor reads the
-answer with her receipt, then leaves."""
+answer with her receipt, agrees to be referred for protection, then leaves."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from playwright.sync_api import Browser
 
 from amparo.accounts.tests.test_auth_http import code_for
 from amparo.core.tests.browser import PHONE, NeutralSite, chromium, neutral_site, watch
+from amparo.safechannel import services
 from amparo.safechannel.models import Report
 
 from .conftest import CUCUTA, PASSWORD, World
@@ -93,6 +94,13 @@ def walk(browser: Browser, base: str, world: World, neutral: NeutralSite) -> Non
     assert [c["name"] for c in later.cookies()] == ["amparo_channel"]
     cookie = later.cookies()[0]
     assert cookie["httpOnly"] and cookie["sameSite"] == "Strict" and cookie["expires"] == -1
+    # She agrees to be referred for protection: a plain form, JavaScript still off; the choice stays ticked.
+    page.check("input[name=sharing][value=share_protection]")
+    page.locator("form[action='/es/channel/inbox/sharing/'] button[type=submit]").click()
+    assert page.url.endswith("/es/channel/inbox/#sharing")
+    assert page.is_checked("input[name=sharing][value=share_protection]")
+    assert not page.is_checked("input[name=sharing][value=share_health]")
+    assert services.sharing_consents(report) == {"share_protection"}
     # Leaving ends the session: the cookie is gone and Back does not reopen her report.
     page.locator("main a[href='/es/channel/exit/']").click()
     page.wait_for_url(neutral.url)
