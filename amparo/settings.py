@@ -207,6 +207,10 @@ try:
 except Exception as exc:
     raise ImproperlyConfigured(f"EMAIL_URL is not a valid e-mail URL: {exc}") from exc
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Amparo <no-reply@amparo.invalid>")
+# Scheme and host of the staff site, for links in e-mails sent by periodic commands (which have no request).
+BASE_URL = env.str("BASE_URL", default="").rstrip("/")
+if BASE_URL and not BASE_URL.startswith(("https://", "http://")):
+    raise ImproperlyConfigured(f"BASE_URL must start with https:// (or http://), not {BASE_URL!r}")
 
 # --- Passwords: Argon2 first (DESIGN rule 9) ------------------------------------------------------------
 PASSWORD_HASHERS = [

@@ -52,6 +52,7 @@ def test_check_deploy_is_clean_in_production(tmp_path: Path) -> None:
         ({"AMPARO_ENV": "staging"}, "AMPARO_ENV must be"),
         ({"DATABASE_URL": "mysql://root@localhost/amparo"}, "SQLite or PostgreSQL"),
         ({"DATABASE_URL": "nonsense://"}, "DATABASE_URL"),
+        ({"BASE_URL": "amparo.example.org"}, "BASE_URL must start with https://"),
     ],
 )
 def test_bad_configuration_stops_start_up(tmp_path: Path, env: dict[str, str], message: str) -> None:

@@ -38,7 +38,7 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--base-url",
-            default=getattr(settings, "BASE_URL", ""),
+            default=settings.BASE_URL,
             help="Scheme and host of the staff site for the links (e.g. https://amparo.example.org).",
         )
 

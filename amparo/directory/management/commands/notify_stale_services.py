@@ -33,7 +33,7 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="Print the summary, send nothing.")
         parser.add_argument(
             "--base-url",
-            default=getattr(settings, "BASE_URL", ""),
+            default=settings.BASE_URL,
             help="Scheme and host of the staff site for the links in the e-mails (e.g. https://amparo.example.org).",
         )
 
