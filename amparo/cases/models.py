@@ -66,6 +66,10 @@ class Case(models.Model):
     )
     closure_checklist = models.JSONField(default=dict, blank=True)  # item code -> bool; no identifying data
     trafficking_alerted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The case remembers its alert (the alert does not know the case), so that her later consents reach it.
+    trafficking_alert = models.OneToOneField(
+        "TraffickingAlert", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
     source_report = models.OneToOneField(
         "safechannel.Report", null=True, blank=True, on_delete=models.SET_NULL, related_name="case"
     )
@@ -251,6 +255,8 @@ class TraffickingAlert(models.Model):
     raised_on = models.DateField(default=timezone.localdate)
     detail_consented = models.BooleanField(default=False)
     case_code = models.CharField(max_length=16, blank=True)
+    # Only alerts of survivors who consent to statistics count in the trends (DESIGN.md rule 6).
+    statistics_consented = models.BooleanField(default=False)
     reporting_organization = models.ForeignKey(
         "accounts.Organization", null=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -1,12 +1,14 @@
 """Ombudsman monitoring: the trafficking alerts of a monitor's areas and their trends (selectors, no writes but the
 audit of the read).
 
-Disclosure control of the trends (DESIGN.md rule 6). Monitors are staff of a member organisation, so the threshold
-is the one "inside an organisation": SUPPRESS_UNDER = 5. The choice, cell by cell:
-- a count from 1 to 4 is shown as "<5"; 0 is shown as 0 (an empty cell says nothing about a person);
+Disclosure control of the trends (DESIGN.md rule 6). The alerts of an area come from every organisation working in
+it, so the trends are a regional output: SUPPRESS_UNDER = 11, and only alerts of survivors who consent to statistics
+count (`TraffickingAlert.statistics_consented`, kept in step with her consent by cases.services). The choice, cell
+by cell:
+- a count from 1 to 10 is shown as "<11"; 0 is shown as 0 (an empty cell says nothing about a person);
 - in the tables with a total (alerts by month, by municipality), when exactly one cell of the table is suppressed
   the next smallest non-zero cell is suppressed too (complementary suppression), so the total minus the other cells
-  cannot reveal it; a total under 5 is itself shown as "<5";
+  cannot reveal it; a total under 11 is itself shown as "<11";
 - the indicators-by-month table has no margins, and an alert can carry several indicators, so its cells add up to
   nothing shown: primary suppression alone cannot be undone by subtraction there;
 - geography is never finer than the municipality; alerts carry no age, no name, no case link.
@@ -30,7 +32,7 @@ from amparo.audit.services import audit_record
 from .models import TraffickingAlert
 from .vocab import TraffickingIndicator
 
-SUPPRESS_UNDER = 5
+SUPPRESS_UNDER = 11
 SUPPRESSED = f"<{SUPPRESS_UNDER}"
 
 
@@ -72,7 +74,8 @@ def _one_way(counter: Counter[str], label: Any, keys: Iterable[str]) -> tuple[li
 
 
 def alert_trends(alerts: QuerySet[TraffickingAlert]) -> Trends:
-    rows = list(alerts.values_list("raised_on", "place__name", "place__parent__name", "indicators"))
+    """Trends of the alerts whose survivors consent to statistics, with small cells suppressed."""
+    rows = list(alerts.filter(statistics_consented=True).values_list("raised_on", "place__name", "place__parent__name", "indicators"))
     months: Counter[str] = Counter()
     places: Counter[str] = Counter()
     by_month_indicator: Counter[tuple[str, str]] = Counter()

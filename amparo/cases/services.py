@@ -35,8 +35,14 @@ def has_consent(case: Case, kind: str) -> bool:
     return case.consents.filter(kind=kind, withdrawn_at__isnull=True).exists()
 
 
+def _lock(case: Case) -> None:
+    """Serialise the writes that decide what others may see of the case (consents, closure, referrals)."""
+    Case.objects.select_for_update().filter(pk=case.pk).values_list("pk").first()
+
+
 @transaction.atomic
 def consent_record(*, actor: User | None, case: Case, kind: str, method: str) -> Consent:
+    _lock(case)
     existing = case.consents.filter(kind=kind, withdrawn_at__isnull=True).first()
     if existing is not None:
         return existing
@@ -45,12 +51,17 @@ def consent_record(*, actor: User | None, case: Case, kind: str, method: str) ->
         actor=actor, action="case.consent.give", obj=case, organization=case.organization,
         detail={"kind": kind, "method": method},
     )  # fmt: skip
+    _consents_reach_the_alert(case)
     return consent
 
 
 @transaction.atomic
 def consent_withdraw(*, actor: User | None, case: Case, kind: str) -> bool:
-    """Withdrawal takes effect at once: every read of shared data checks the active consent."""
+    """Withdrawal takes effect at once: every read of shared data checks the active consent. It also reaches what
+    the consent let out of the case: the Ombudsman alert's case code (monitor details) or its place in the trends
+    (statistics), and, for a case opened from a safe-channel report, the same sharing consent in the channel with
+    the copies its referrals made."""
+    _lock(case)
     updated = case.consents.filter(kind=kind, withdrawn_at__isnull=True).update(
         withdrawn_at=timezone.now(), withdrawn_by=actor
     )
@@ -59,7 +70,24 @@ def consent_withdraw(*, actor: User | None, case: Case, kind: str) -> bool:
             actor=actor, action="case.consent.withdraw", obj=case, organization=case.organization,
             detail={"kind": kind},
         )  # fmt: skip
+        _consents_reach_the_alert(case)
+        if case.source_report_id is not None and kind.startswith("share_"):
+            from amparo.safechannel.services import sharing_consent_withdraw
+
+            sharing_consent_withdraw(case.source_report, {kind})  # type: ignore[arg-type]
     return bool(updated)
+
+
+def _consents_reach_the_alert(case: Case) -> None:
+    """Keep the case's trafficking alert in step with her consents to give the Ombudsman more, and to statistics."""
+    if case.trafficking_alert_id is None:
+        return
+    detailed = has_consent(case, ConsentKind.MONITOR_DETAILS)
+    TraffickingAlert.objects.filter(pk=case.trafficking_alert_id).update(
+        detail_consented=detailed,
+        case_code=case.code if detailed else "",
+        statistics_consented=has_consent(case, ConsentKind.STATISTICS),
+    )
 
 
 # --- Cases -------------------------------------------------------------------------------------------------------
@@ -237,10 +265,12 @@ def trafficking_alert_raise(*, case: Case, indicators: list[str]) -> Trafficking
         indicators=sorted(indicators),
         detail_consented=detailed,
         case_code=case.code if detailed else "",
+        statistics_consented=has_consent(case, ConsentKind.STATISTICS),
         reporting_organization=case.organization,
     )
     case.trafficking_alerted_at = timezone.now()
-    case.save(update_fields=["trafficking_alerted_at"])
+    case.trafficking_alert = alert
+    case.save(update_fields=["trafficking_alerted_at", "trafficking_alert"])
     audit_record(
         action="monitoring.alert.raise", obj=alert, organization=case.organization, detail={"place": place.pcode}
     )
@@ -337,6 +367,8 @@ def can_approve_closure(user: User, case: Case) -> bool:
 
 @transaction.atomic
 def closure_approve(*, actor: User, case: Case) -> None:
+    _lock(case)
+    case.refresh_from_db()
     if not can_approve_closure(actor, case):
         raise ValidationError(_("Only the supervisor or a coordinator, other than who asked, approves a closure."))
     case.status = Case.Status.CLOSED
@@ -382,6 +414,11 @@ def purge_closed_cases(now: datetime | None = None) -> int:
                 action="case.purge", obj=case, organization=case.organization,
                 detail={"closed_at": case.closed_at.isoformat() if case.closed_at else None},
             )  # fmt: skip
+            # The alert outlives the case as an anonymous record: without the case code she may have allowed.
+            if case.trafficking_alert_id is not None:
+                TraffickingAlert.objects.filter(pk=case.trafficking_alert_id).update(
+                    detail_consented=False, case_code=""
+                )
             case.delete()
         for folder in folders:
             shutil.rmtree(folder, ignore_errors=True)

@@ -437,9 +437,22 @@ def survivor_case_consent(report: Report) -> None:
 
 @transaction.atomic
 def survivor_case_consent_withdraw(report: Report) -> None:
+    """She withdraws her agreement to a case. If the case is open already, her consent to receive services is
+    withdrawn on it at once (the case page shows it to her caseworkers, who then talk with her through the channel);
+    nothing is deleted: the case's own retention applies."""
+    from amparo.cases.models import Case
+    from amparo.cases.services import consent_withdraw
+    from amparo.cases.vocab import ConsentKind
+
     Report.objects.filter(pk=report.pk).update(case_consent_at=None)
+    case = Case.objects.filter(source_report=report).first()
+    if case is not None:
+        consent_withdraw(actor=None, case=case, kind=ConsentKind.SERVICES)
     _touch(report, by_survivor=True)
-    audit_record(action="safechannel.case_consent.withdraw", obj=report, organization=report.organization)
+    audit_record(
+        action="safechannel.case_consent.withdraw", obj=report, organization=report.organization,
+        detail={"case_consent_withdrawn": case is not None},
+    )  # fmt: skip
 
 
 # Consents she can give through the channel: one per referral type (DESIGN.md rule 2).
@@ -459,29 +472,19 @@ def has_sharing_consent(report: Report, kind: str) -> bool:
 def survivor_sharing_consent(report: Report, kinds: set[str]) -> tuple[set[str], set[str]]:
     """Make her active sharing consents exactly `kinds`; returns (given, withdrawn).
 
-    A withdrawal takes effect at once: what referrals of that type copied from her report is erased (not hidden),
-    and the same consent is withdrawn on the case opened from this report, if any, since the channel is how she
-    speaks to the organisation. A consent given here is recorded on that case too ("through the safe channel").
+    A withdrawal takes effect at once (`sharing_consent_withdraw`), and the same consent is withdrawn on the case
+    opened from this report, if any, since the channel is how she speaks to the organisation. A consent given here
+    is recorded on that case too ("through the safe channel").
     """
     from amparo.cases.models import Case
     from amparo.cases.services import consent_record, consent_withdraw
-    from amparo.referrals.models import CONSENT_FOR, Referral
 
     kinds = kinds & set(SHARING_KINDS)
-    Report.objects.select_for_update().filter(pk=report.pk).first()  # a referral being sent waits for us
+    Report.objects.select_for_update().filter(pk=report.pk).values_list("pk").first()  # a referral being sent waits
     active = sharing_consents(report)
     given, withdrawn = kinds - active, active - kinds
-    now = timezone.now()
-    SharingConsent.objects.bulk_create(SharingConsent(report=report, kind=kind, given_at=now) for kind in given)
-    report.sharing_consents.filter(kind__in=withdrawn, withdrawn_at__isnull=True).update(withdrawn_at=now)
-    erased = 0
-    if withdrawn:
-        types = [str(t) for t, kind in CONSENT_FOR.items() if kind in withdrawn]
-        erased = (
-            Referral.objects.filter(report=report, service_type__in=types)
-            .exclude(shared_copy="")
-            .update(shared_copy="")
-        )
+    SharingConsent.objects.bulk_create(SharingConsent(report=report, kind=kind) for kind in given)
+    erased = _withdraw_and_erase(report, withdrawn)
     case = Case.objects.filter(source_report=report).first()
     if case is not None:
         for kind in sorted(given):
@@ -495,6 +498,32 @@ def survivor_sharing_consent(report: Report, kinds: set[str]) -> tuple[set[str],
             detail={"given": sorted(given), "withdrawn": sorted(withdrawn), "referral_copies_erased": erased},
         )  # fmt: skip
     return given, withdrawn
+
+
+@transaction.atomic
+def sharing_consent_withdraw(report: Report, kinds: set[str]) -> int:
+    """Her withdrawal recorded on the case opened from this report (by her caseworker): withdraw the same consents
+    in the channel and erase what referrals of those types copied. Returns the number of copies erased."""
+    Report.objects.select_for_update().filter(pk=report.pk).values_list("pk").first()
+    withdrawn = sharing_consents(report) & kinds
+    erased = _withdraw_and_erase(report, withdrawn)
+    if withdrawn:
+        audit_record(
+            action="safechannel.sharing_consent", obj=report, organization=report.organization,
+            detail={"given": [], "withdrawn": sorted(withdrawn), "referral_copies_erased": erased, "from_case": True},
+        )  # fmt: skip
+    return erased
+
+
+def _withdraw_and_erase(report: Report, kinds: set[str]) -> int:
+    """Withdraw these sharing consents now and erase (not hide) the copies made by referrals of those types."""
+    from amparo.referrals.models import CONSENT_FOR, Referral
+
+    if not kinds:
+        return 0
+    report.sharing_consents.filter(kind__in=kinds, withdrawn_at__isnull=True).update(withdrawn_at=timezone.now())
+    types = [str(t) for t, kind in CONSENT_FOR.items() if kind in kinds]
+    return Referral.objects.filter(report=report, service_type__in=types).exclude(shared_copy="").update(shared_copy="")
 
 
 # --- The staff side ----------------------------------------------------------------------------------------------

@@ -25,19 +25,21 @@ from amparo.safechannel.tests.conftest import make_staff, place, staff_login
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def alert(where: Place, *, on: date, indicators: list[str], code: str = "") -> TraffickingAlert:
+def alert(where: Place, *, on: date, indicators: list[str], code: str = "", stats: bool = True) -> TraffickingAlert:
     return TraffickingAlert.objects.create(
-        place=where, gbv_type="rape", indicators=indicators, raised_on=on, detail_consented=bool(code), case_code=code
-    )
+        place=where, gbv_type="rape", indicators=indicators, raised_on=on, detail_consented=bool(code), case_code=code,
+        statistics_consented=stats,
+    )  # fmt: skip
 
 
 def test_suppression_hides_small_cells_and_their_complement() -> None:
-    cells, total = suppress_counts({"a": 12, "b": 3, "c": 7, "d": 0})
-    assert cells == {"a": "12", "b": SUPPRESSED, "c": SUPPRESSED, "d": "0"} and total == "22"
+    cells, total = suppress_counts({"a": 30, "b": 3, "c": 17, "d": 0})
+    assert cells == {"a": "30", "b": SUPPRESSED, "c": SUPPRESSED, "d": "0"} and total == "50"
     cells, total = suppress_counts({"a": 2, "b": 1})
     assert cells == {"a": SUPPRESSED, "b": SUPPRESSED} and total == SUPPRESSED
-    cells, total = suppress_counts({"a": 9, "b": 6})
-    assert cells == {"a": "9", "b": "6"} and total == "15"
+    cells, total = suppress_counts({"a": 19, "b": 16})
+    assert cells == {"a": "19", "b": "16"} and total == "35"
+    assert SUPPRESSED == "<11"  # a regional output (DESIGN.md rule 6)
 
 
 def test_monitor_sees_alerts_of_her_area_only_and_no_identity(live_server: Any) -> None:
@@ -68,8 +70,10 @@ def test_monitor_sees_alerts_of_her_area_only_and_no_identity(live_server: Any) 
     )
     services.risk_assess(actor=caseworker, case=consented, persecution="no", indicators=["deception"], safety_plan="")
     this_month = timezone.localdate()
-    for _ in range(6):
+    for _ in range(12):
         alert(cucuta, on=this_month, indicators=["coercion"])
+    for _ in range(3):
+        alert(villa, on=this_month, indicators=["coercion"])
     alert(maicao, on=this_month, indicators=["coercion"], code="C-MAIC-AOOO")  # outside her area
 
     assert set(alerts_for_monitor(monitor).values_list("place__pcode", flat=True)) == {"CO54001", "CO54874"}
@@ -84,18 +88,27 @@ def test_monitor_sees_alerts_of_her_area_only_and_no_identity(live_server: Any) 
     with translation.override("es"):
         debt_bondage = gettext("Debt bondage")
     assert debt_bondage in text and "Villa del Rosario" in text
-    # Trends: Cúcuta has 7 alerts, Villa del Rosario 1 (<5, and Cúcuta is hidden with it: the total would tell).
+    # Trends count only alerts with statistics consent (not the two real cases'): Cúcuta 12, Villa del Rosario 3
+    # (<11, and Cúcuta is hidden with it: the total would tell).
     by_place = text.split('id="by-place"')[1].split("</table>")[0]
-    assert "&lt;5" in by_place and "<td>7</td>" not in by_place and "<td>8</td>" in by_place
+    assert "&lt;11" in by_place and "<td>12</td>" not in by_place and "<td>15</td>" in by_place
     by_month = text.split('id="by-month"')[1].split("</table>")[0]
-    assert this_month.strftime("%Y-%m") in by_month and "<td>8</td>" in by_month
+    assert this_month.strftime("%Y-%m") in by_month and "<td>15</td>" in by_month
     assert AuditEntry.objects.filter(action="monitoring.alerts.read", actor_id=monitor.pk).exists()
+
+    # Her later consents reach the alert at once: statistics counts it; withdrawing "more for the Ombudsman"
+    # takes her case code away.
+    services.consent_record(actor=caseworker, case=case, kind="statistics", method="verbal")
+    services.consent_withdraw(actor=caseworker, case=consented, kind="monitor_details")
+    text = browser.get("/staff/monitoring/").text
+    assert "<td>16</td>" in text.split('id="by-month"')[1].split("</table>")[0]
+    assert consented.code not in text
 
     # A caseworker is not a monitor: 404; an area that is a whole country includes its municipalities.
     other = Browser(live_server.url)
     staff_login(other, caseworker)
     assert other.get("/staff/monitoring/").status == 404
     defensoria.areas.set([co])
-    assert alerts_for_monitor(monitor).count() == 9
+    assert alerts_for_monitor(monitor).count() == 18
     old = alert(maicao, on=this_month - timedelta(days=70), indicators=["minors_involved"])
     assert alerts_for_monitor(monitor).filter(pk=old.pk).exists()

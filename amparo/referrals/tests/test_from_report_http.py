@@ -18,6 +18,7 @@ from amparo.cases import services as case_services
 from amparo.cases.models import Consent
 from amparo.cases.vocab import ConsentKind, ConsentMethod
 from amparo.directory.models import Place
+from amparo.referrals import services as referral_services
 from amparo.referrals.models import Priority, Referral, ServiceType
 from amparo.safechannel import services as channel
 from amparo.safechannel.forms import SHARING_CHOICES
@@ -188,6 +189,24 @@ def test_a_case_opened_from_the_report_follows_her_channel_consents(live_server:
     # Withdrawn in the channel: withdrawn on the case at once.
     share(survivor, ConsentKind.SHARE_LEGAL)
     assert not case_services.has_consent(case, ConsentKind.SHARE_PSYCHOSOCIAL)
+
+    # Withdrawn on the case (she told her caseworker): withdrawn in the channel, and the referral copies erased.
+    share(survivor, ConsentKind.SHARE_LEGAL, ConsentKind.SHARE_HEALTH)
+    referral = referral_services.referral_send_from_report(
+        actor=world.staff["caseworker"], report=report, service=world.hospital, focal_point=None,
+        content={"gbv_type": "sexual_assault", "contact_how": "whatsapp", "contact_details": PHONE},
+        service_type=ServiceType.HEALTH, shared_fields=["contact"], priority=Priority.NORMAL, reason="",
+    )  # fmt: skip
+    assert stored_copies() != [""]
+    case_services.consent_withdraw(actor=world.staff["caseworker"], case=case, kind=ConsentKind.SHARE_HEALTH)
+    assert channel.sharing_consents(report) == {ConsentKind.SHARE_LEGAL}
+    assert stored_copies() == [""] and not referral_services.shared_view(referral).consent_active
+    entry = AuditEntry.objects.filter(action="safechannel.sharing_consent").order_by("-pk").first()
+    assert entry is not None and entry.detail["from_case"] is True and entry.detail["referral_copies_erased"] == 1
+
+    # She withdraws her agreement to a case in the channel: her consent to services is withdrawn on the case.
+    assert survivor.request("/es/channel/inbox/case-consent/", {"consent": "withdraw"}, referer=False).status == 302
+    assert not case_services.has_consent(case, ConsentKind.SERVICES)
 
 
 def test_the_intake_from_a_report_starts_with_her_channel_consents(live_server: Any, channel_world: World) -> None:
