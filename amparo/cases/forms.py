@@ -30,6 +30,15 @@ TEXT = forms.Textarea(attrs={"rows": 4})
 MAX_TEXT = 20_000
 
 
+class SaneDateTimeField(forms.DateTimeField):
+    """A date and time between 1900 and 2100: a typo such as year 9999 would overflow when converted to UTC."""
+
+    def validate(self, value: Any) -> None:
+        super().validate(value)
+        if value is not None and not 1900 <= value.year <= 2100:
+            raise forms.ValidationError(_("Check the year."))
+
+
 def municipality_field(label: Any, required: bool = True) -> forms.ModelChoiceField:
     return forms.ModelChoiceField(
         label=label,
@@ -82,11 +91,11 @@ class ConsentForm(forms.Form):
 
 
 class IncidentForm(forms.Form):
-    occurred_at = forms.DateTimeField(
+    occurred_at = SaneDateTimeField(
         label=_("When it happened"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
     )
     time_known = forms.BooleanField(label=_("The time of day is known"), required=False, initial=True)
-    first_reported_at = forms.DateTimeField(
+    first_reported_at = SaneDateTimeField(
         label=_("When she first told anyone (us or another service)"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
     )
@@ -119,6 +128,8 @@ class IncidentForm(forms.Form):
         occurred, reported = data.get("occurred_at"), data.get("first_reported_at")
         if occurred and occurred > timezone.now():
             self.add_error("occurred_at", _("This date is in the future."))
+        if reported and reported > timezone.now():
+            self.add_error("first_reported_at", _("This date is in the future."))
         if occurred and reported and reported < occurred:
             self.add_error("first_reported_at", _("She cannot have told anyone before it happened."))
         return data

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from amparo.accounts.models import User
 from amparo.directory.models import Organization as DirectoryOrganization
 
+from .forms import SaneDateTimeField
 from .models import Case, LegalEvent, LegalMatter
 
 
@@ -58,7 +59,7 @@ class MatterUpdateForm(forms.Form):
 
 class EventForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=LegalEvent.Kind.choices)
-    due_at = forms.DateTimeField(
+    due_at = SaneDateTimeField(
         label=_("Date and time"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"],

@@ -136,6 +136,9 @@ def legal_matter_open(
     filing_reference: str = "",
     entity: DirectoryOrganization | None = None,
 ) -> LegalMatter:
+    from .services import require_open
+
+    require_open(case)
     if kind not in LegalMatter.Kind.values:
         raise ValidationError(_("Unknown kind of legal matter."))
     _check_lawyer(case, lawyer)

@@ -75,7 +75,11 @@ def _one_way(counter: Counter[str], label: Any, keys: Iterable[str]) -> tuple[li
 
 def alert_trends(alerts: QuerySet[TraffickingAlert]) -> Trends:
     """Trends of the alerts whose survivors consent to statistics, with small cells suppressed."""
-    rows = list(alerts.filter(statistics_consented=True).values_list("raised_on", "place__name", "place__parent__name", "indicators"))
+    rows = list(
+        alerts.filter(statistics_consented=True).values_list(
+            "raised_on", "place__name", "place__parent__name", "indicators"
+        )
+    )
     months: Counter[str] = Counter()
     places: Counter[str] = Counter()
     by_month_indicator: Counter[tuple[str, str]] = Counter()

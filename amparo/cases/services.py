@@ -18,7 +18,7 @@ from amparo.audit.services import audit_record
 from amparo.directory.models import Place
 
 from .models import ActionItem, Case, Child, Consent, Incident, RiskAssessment, TraffickingAlert
-from .vocab import ConsentKind, classify
+from .vocab import ConsentKind, ConsentMethod, classify
 
 # What a closure checklist asks (codes stored; labels in forms.py).
 CLOSURE_CHECKLIST = ("needs_met", "safety_plan_reviewed", "referrals_closed", "survivor_informed", "children_safe")
@@ -115,6 +115,15 @@ def case_open(*, actor: User, organization: Organization, intake: Intake, source
     """Open a case. Consent to receive services comes first (GBVIMS): without it there is no case."""
     if ConsentKind.SERVICES not in intake.consents:
         raise ValidationError(_("A case needs her consent to receive services."))
+    if intake.consent_method == ConsentMethod.SAFE_CHANNEL:
+        given = _channel_consents(source_report)
+        if not set(intake.consents) <= given:
+            raise ValidationError(
+                _(
+                    "Only what she agreed to in the safe channel can be recorded as given through it. Record the "
+                    "other consents after asking her, as verbal or written."
+                )
+            )
     case = Case.objects.create(
         organization=organization,
         full_name=intake.full_name,
@@ -139,6 +148,22 @@ def case_open(*, actor: User, organization: Organization, intake: Intake, source
     for kind in intake.consents:
         consent_record(actor=actor, case=case, kind=kind, method=intake.consent_method)
     return case
+
+
+def _channel_consents(report: Any) -> set[str]:
+    """The consents she gave herself in the safe channel for this report (none without a report)."""
+    if report is None:
+        return set()
+    from amparo.safechannel.services import sharing_consents
+
+    agreed = {str(ConsentKind.SERVICES)} if report.case_consent_at is not None else set()
+    return agreed | sharing_consents(report)
+
+
+def require_open(case: Case) -> None:
+    """Work on a closed case waits until it is reopened (withdrawals of consent never wait)."""
+    if case.status == Case.Status.CLOSED:
+        raise ValidationError(_("This case is closed: reopen it first."))
 
 
 @transaction.atomic
@@ -199,6 +224,7 @@ def incident_record(
     perpetrator_count: int,
     description: str,
 ) -> Incident:
+    require_open(case)
     incident = Incident.objects.create(
         case=case,
         occurred_at=occurred_at,
@@ -233,6 +259,7 @@ def risk_assess(
 ) -> RiskAssessment:
     """Record a risk assessment and safety plan. Trafficking indicators raise an alert for the Ombudsman monitors of
     the area, without identity (unless she consented to more), once per case."""
+    require_open(case)
     assessment = RiskAssessment.objects.create(
         case=case,
         assessed_by=actor,
@@ -279,6 +306,7 @@ def trafficking_alert_raise(*, case: Case, indicators: list[str]) -> Trafficking
 
 @transaction.atomic
 def action_add(*, actor: User, case: Case, description: str, due_on: date, assigned_to: User | None) -> ActionItem:
+    require_open(case)
     item = ActionItem.objects.create(case=case, description=description, due_on=due_on, assigned_to=assigned_to)
     audit_record(
         actor=actor, action="case.action.add", obj=case, organization=case.organization, detail={"id": item.pk}
@@ -301,6 +329,7 @@ def child_add(
     *, actor: User, case: Case, age_band: str, risks: list[str], care_arrangement: str, care_notes: str,
     next_follow_up: date | None,
 ) -> Child:  # fmt: skip
+    require_open(case)
     child = Child.objects.create(
         case=case,
         age_band=age_band,
@@ -343,6 +372,10 @@ def health_windows(incident: Incident, now: datetime | None = None) -> list[Heal
 
 @transaction.atomic
 def closure_request(*, actor: User, case: Case, checklist: dict[str, bool]) -> None:
+    _lock(case)
+    case.refresh_from_db()
+    if case.status != Case.Status.OPEN:
+        raise ValidationError(_("Only an open case can be proposed for closure."))
     missing = [item for item in CLOSURE_CHECKLIST if not checklist.get(item)]
     if missing:
         raise ValidationError(_("Every item of the closure checklist must be confirmed."))

@@ -113,7 +113,7 @@ def _source_report(request: HttpRequest, user: User) -> tuple[Any, dict[str, Any
     if report.case_consent_at is None or hasattr(report, "case"):
         raise Http404  # only with her consent given through the channel, and only once
     key = channel.report_key_for(report, user, keyring.private_key(request))
-    content = channel.report_content(report, key) if key is not None else {}
+    content = channel.staff_read(actor=user, report=report, key=key) if key is not None else {}  # audited
     initial = {
         "narrative": content.get("what_happened", ""),
         "contact": content.get("contact_details", ""),
@@ -130,11 +130,12 @@ def _source_report(request: HttpRequest, user: User) -> tuple[Any, dict[str, Any
 def case_detail(request: HttpRequest, case_uuid: str) -> HttpResponse:
     user = cast(User, request.user)
     case = get_case_for_user(user, case_uuid)
-    services.case_read(actor=user, case=case)
     return render(request, "cases/detail.html", _detail_context(user, case))
 
 
 def _detail_context(user: User, case: Case, **forms: Any) -> dict[str, Any]:
+    """Everything the case page shows. Building it is reading the case: audited here, whichever view renders it."""
+    services.case_read(actor=user, case=case)
     consents = list(case.consents.select_related("recorded_by", "withdrawn_by"))
     active = {c.kind for c in consents if c.withdrawn_at is None}
     incidents = list(case.incidents.select_related("place"))
@@ -201,20 +202,24 @@ def incident_new(request: HttpRequest, case_uuid: str) -> HttpResponse:
     form = IncidentForm(request.POST or None, initial={"place": case.place.pcode if case.place else None})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        services.incident_record(
-            actor=user,
-            case=case,
-            occurred_at=data["occurred_at"],
-            time_known=data["time_known"],
-            first_reported_at=data["first_reported_at"],
-            place=data["place"],
-            answers=form.answers(),
-            context_tags=data["context_tags"],
-            perpetrator_types=data["perpetrator_types"],
-            perpetrator_count=data["perpetrator_count"],
-            description=data["description"],
-        )
-        return redirect("cases:detail", case_uuid=case.uuid)
+        try:
+            services.incident_record(
+                actor=user,
+                case=case,
+                occurred_at=data["occurred_at"],
+                time_known=data["time_known"],
+                first_reported_at=data["first_reported_at"],
+                place=data["place"],
+                answers=form.answers(),
+                context_tags=data["context_tags"],
+                perpetrator_types=data["perpetrator_types"],
+                perpetrator_count=data["perpetrator_count"],
+                description=data["description"],
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            return redirect("cases:detail", case_uuid=case.uuid)
     return render(request, "cases/incident_form.html", {"case": case, "form": form}, status=400 if form.errors else 200)
 
 
@@ -228,14 +233,18 @@ def risk(request: HttpRequest, case_uuid: str) -> HttpResponse:
     form = RiskForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        services.risk_assess(
-            actor=user,
-            case=case,
-            persecution=data["persecution"],
-            indicators=data["indicators"],
-            safety_plan=data["safety_plan"],
-        )
-        return redirect("cases:detail", case_uuid=case.uuid)
+        try:
+            services.risk_assess(
+                actor=user,
+                case=case,
+                persecution=data["persecution"],
+                indicators=data["indicators"],
+                safety_plan=data["safety_plan"],
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            return redirect("cases:detail", case_uuid=case.uuid)
     services.case_read(actor=user, case=case, what="risk")
     return render(request, "cases/risk_form.html", {"case": case, "form": form}, status=400 if form.errors else 200)
 
@@ -246,19 +255,23 @@ def action(request: HttpRequest, case_uuid: str) -> HttpResponse:
     def handle(user: User, case: Case) -> HttpResponse | None:
         done = request.POST.get("done")
         if done:
-            item = case.actions.filter(pk=done if done.isdigit() else 0, done_at__isnull=True).first()
+            pk = int(done) if done.isascii() and done.isdigit() else 0  # "²".isdigit() is True, int("²") fails
+            item = case.actions.filter(pk=pk, done_at__isnull=True).first()
             if item is None:
                 raise Http404
             services.action_done(actor=user, item=item)
             return None
         form = ActionForm(request.POST)
-        if not form.is_valid():
-            return render(request, "cases/detail.html", _detail_context(user, case, action_form=form), status=400)
-        services.action_add(
-            actor=user, case=case, description=form.cleaned_data["description"],
-            due_on=form.cleaned_data["due_on"], assigned_to=user,
-        )  # fmt: skip
-        return None
+        try:
+            if form.is_valid():
+                services.action_add(
+                    actor=user, case=case, description=form.cleaned_data["description"],
+                    due_on=form.cleaned_data["due_on"], assigned_to=user,
+                )  # fmt: skip
+                return None
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        return render(request, "cases/detail.html", _detail_context(user, case, action_form=form), status=400)
 
     return _section_post(request, case_uuid, handle, part="actions")
 
@@ -268,10 +281,13 @@ def action(request: HttpRequest, case_uuid: str) -> HttpResponse:
 def child(request: HttpRequest, case_uuid: str) -> HttpResponse:
     def handle(user: User, case: Case) -> HttpResponse | None:
         form = ChildForm(request.POST)
-        if not form.is_valid():
-            return render(request, "cases/detail.html", _detail_context(user, case, child_form=form), status=400)
-        services.child_add(actor=user, case=case, **form.cleaned_data)
-        return None
+        try:
+            if form.is_valid():
+                services.child_add(actor=user, case=case, **form.cleaned_data)
+                return None
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        return render(request, "cases/detail.html", _detail_context(user, case, child_form=form), status=400)
 
     return _section_post(request, case_uuid, handle, part="children")
 

@@ -288,7 +288,7 @@ def test_follow_ups_due_across_her_cases_only(live_server: Any, case_world: Case
             assigned_to=actor,
         )  # fmt: skip
         services.child_add(
-            actor=actor, case=case, age_band="6-11", risks=["recruitment"], care_arrangement="kinship",
+            actor=actor, case=case, age_band="0-11", risks=["recruitment"], care_arrangement="kinship",
             care_notes="Con la abuela", next_follow_up=today - timedelta(days=1),
         )  # fmt: skip
     services.action_add(
@@ -310,3 +310,50 @@ def test_follow_ups_due_across_her_cases_only(live_server: Any, case_world: Case
     staff_login(coordinator, case_world.staff["coordinator"])
     text = coordinator.get(reverse("cases:follow_ups")).text
     assert mine.code in text and theirs.code not in text
+
+
+def test_bad_input_and_closed_cases_get_400_never_500(live_server: Any, case_world: CaseWorld) -> None:
+    """Forged or mistyped input comes back as a 400 with the form, a closed case takes no new work, and a page
+    re-rendered after an error is a read of the case like any other (audited)."""
+    case = open_case(case_world)
+    browser = Browser(live_server.url)
+    staff_login(browser, case_world.staff["caseworker"])
+    url = f"/staff/cases/{case.uuid}/"
+    token = _page_csrf(browser, url)
+    reads = AuditEntry.objects.filter(action="case.read", object_id=str(case.uuid)).count()
+    # "²" is a digit to str.isdigit(), not to int().
+    assert browser.request(f"{url}actions/", {"done": "²", "csrfmiddlewaretoken": token}).status == 404
+    # A year 9999 would overflow when converted to UTC; a report date in the future is refused.
+    future = {
+        "csrfmiddlewaretoken": token, "occurred_at": "9999-12-31T23:59", "first_reported_at": "2026-01-01T10:00",
+        "place": "CO54001", "perpetrator_types": "client", "perpetrator_count": "1",
+    }  # fmt: skip
+    assert browser.request(f"{url}incidents/new/", future).status == 400
+    future |= {"occurred_at": "2026-01-01T09:00", "first_reported_at": "2100-01-01T10:00"}
+    assert browser.request(f"{url}incidents/new/", future).status == 400
+    # An invalid action re-renders the case page: that read is audited too.
+    invalid = browser.request(f"{url}actions/", {"description": "", "due_on": "x", "csrfmiddlewaretoken": token})
+    assert invalid.status == 400
+    assert AuditEntry.objects.filter(action="case.read", object_id=str(case.uuid)).count() == reads + 1
+    # "Through the safe channel" only for what she gave in the channel: not for an intake without a report.
+    intake = browser.request(
+        "/staff/cases/new/",
+        {"csrfmiddlewaretoken": _csrf(browser), "consents": "services", "consent_method": "safe_channel",
+         "age_band": "unknown", "gender_identity": "not_said", "migratory_status": "unknown", "disability": "unknown"},
+    )  # fmt: skip
+    assert intake.status == 400 and Case.objects.count() == 1
+    # A closed case takes no new action, child, incident or closure request until it is reopened (the same posts
+    # work while it is open).
+    action = {"description": "Llamar", "due_on": "2030-01-01", "csrfmiddlewaretoken": token}
+    child = {"age_band": "0-11", "care_arrangement": "kinship", "csrfmiddlewaretoken": token}
+    assert browser.request(f"{url}actions/", action).status == 302
+    assert browser.request(f"{url}children/", child).status == 302
+    Case.objects.filter(pk=case.pk).update(status=Case.Status.CLOSED)
+    assert browser.request(f"{url}actions/", action).status == 400
+    assert browser.request(f"{url}children/", child).status == 400
+    future |= {"first_reported_at": "2026-01-02T10:00"}
+    assert browser.request(f"{url}incidents/new/", future).status == 400
+    checklist = {"step": "request", "csrfmiddlewaretoken": token, **dict.fromkeys(services.CLOSURE_CHECKLIST, "on")}
+    assert browser.request(f"{url}closure/", checklist).status == 400
+    assert case.actions.count() == 1 and case.children.count() == 1 and not case.incidents.exists()
+    assert Case.objects.get(pk=case.pk).status == Case.Status.CLOSED
