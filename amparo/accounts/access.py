@@ -216,7 +216,7 @@ def get_case_for_user(user: Any, case_uuid: UUID | str) -> Case:
 
 
 # --- Referrals (DESIGN.md rules 1 and 2: the sender's side sees its cases' referrals, the receiving focal point
-# only the referrals addressed to them or to a service they cover) -------------------------------------------------
+# only the referrals addressed to them by name, or to a service they cover when no person is named) ---------------
 
 
 def referrals_for_sender(user: Any) -> QuerySet[Referral]:
@@ -228,13 +228,15 @@ def referrals_for_sender(user: Any) -> QuerySet[Referral]:
 
 
 def referrals_for_focal_point(user: Any) -> QuerySet[Referral]:
-    """Referrals addressed to one of the user's acting focal-point records, or to a service such a record covers.
-    Deactivating the focal point or its focal_point membership takes them away at once (`acting_focal_points`)."""
+    """Referrals addressed by name to one of the user's acting focal-point records, and referrals addressed to a
+    service such a record covers with no person named (`focal_point` null). A referral naming a focal point is seen
+    by that focal point only, never by the others covering the same service. Deactivating the focal point or its
+    focal_point membership takes them away at once (`acting_focal_points`)."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return Referral.objects.none()
     own = acting_focal_points().filter(user=user).values("pk")
     covered = FocalPoint.services.through.objects.filter(focalpoint__in=own).values("service_id")
-    return Referral.objects.filter(Q(focal_point__in=own) | Q(service__in=covered))
+    return Referral.objects.filter(Q(focal_point__in=own) | Q(focal_point__isnull=True, service__in=covered))
 
 
 def referral_sides(user: Any, referral: Referral) -> tuple[bool, bool]:

@@ -89,9 +89,10 @@ def with_urgency(referrals: QuerySet[Referral], now: datetime | None = None) -> 
 
 
 def inbox(referrals: QuerySet[Referral], *, finished: bool = False) -> QuerySet[Referral]:
-    """The focal point's inbox: open referrals (or the finished ones), overdue and urgent first."""
+    """The focal point's inbox: open referrals (or the finished ones), overdue and urgent first. With the sending
+    organisation (of the case or the report) for the audited read (`services.referral_inbox_read`)."""
     chosen = referrals.exclude(status__in=OPEN_STATUSES) if finished else referrals.filter(status__in=OPEN_STATUSES)
-    return with_urgency(chosen).select_related("service__organization", "case")
+    return with_urgency(chosen).select_related("service__organization", "case__organization", "report__organization")
 
 
 def referrals_of_case(case: CaseRecord) -> QuerySet[Referral]:

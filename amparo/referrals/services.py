@@ -8,6 +8,7 @@ while the survivor's consent for the referral's type is active, so a withdrawal 
 from __future__ import annotations
 
 import json
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -48,6 +49,9 @@ RECEIVER_TRANSITIONS: dict[str, frozenset[str]] = {
     Status.ACCEPTED: frozenset({Status.ATTENDED}),
 }
 SENDER_CLOSABLE = frozenset({Status.SENT, Status.RECEIVED, Status.ACCEPTED, Status.ATTENDED})
+# Finished for the receiving side: the focal point no longer needs what she shared (DESIGN.md rule 1), and sees only
+# the referral's metadata. The sender's side keeps seeing it (still under her consent).
+RECEIVER_FINISHED = frozenset({Status.DECLINED, Status.CLOSED})
 
 
 # --- Health clock ------------------------------------------------------------------------------------------------
@@ -372,6 +376,7 @@ class SharedView:
     values: dict[str, str] = field(default_factory=dict)  # SharedField code -> value, in SharedField order
     reason: str = ""
     clock: HealthClock | None = None
+    finished: bool = False  # finished for the receiving side: nothing she shared is shown (RECEIVER_FINISHED)
 
     @property
     def items(self) -> list[tuple[str, str]]:
@@ -459,15 +464,55 @@ def _shared_view_of_report(referral: Referral) -> SharedView:
     return SharedView(consent_active=True, values=values, reason=referral.reason)
 
 
+def referral_consent_active(referral: Referral) -> bool:
+    """Whether her consent for the referral's type is active, without reading any shared value."""
+    if referral.report_id is not None:
+        from amparo.safechannel.services import has_sharing_consent
+
+        assert referral.report is not None
+        return has_sharing_consent(referral.report, referral.consent_kind)
+    assert referral.case is not None  # the check constraint: a case or a report
+    return has_consent(referral.case, referral.consent_kind)
+
+
 @transaction.atomic
 def referral_read(*, actor: User, referral: Referral, side: str, part: str = "page") -> SharedView:
-    """Read what a referral shares, audited (`referral.read`) in the same transaction as the read."""
-    view = shared_view(referral)
+    """Read what a referral shares, audited (`referral.read`) in the same transaction as the read.
+
+    `side` is "sender", "receiver" or "both" (a user on both sides reads as the sender). Once the referral is
+    finished for the receiving side (declined or closed, `RECEIVER_FINISHED`), the receiver gets no shared value
+    and no reason: only `finished` and whether her consent is still active; the audit entry records that no field
+    was shown."""
+    finished = side == "receiver" and referral.status in RECEIVER_FINISHED
+    view = (
+        SharedView(consent_active=referral_consent_active(referral), finished=True)
+        if finished
+        else shared_view(referral)
+    )
     audit_record(
         actor=actor, action="referral.read", obj=referral, organization=referral.sender_organization,
         detail={
             "side": side, "part": part, "consent_active": view.consent_active,
-            "fields": sorted(referral.shared_fields) if view.consent_active else [],
+            "fields": sorted(referral.shared_fields) if view.consent_active and not finished else [],
+            "finished": finished,
         },
     )  # fmt: skip
     return view
+
+
+@transaction.atomic
+def referral_inbox_read(*, actor: User, referrals: list[Referral], finished: bool = False) -> None:
+    """Record that a focal point listed referrals in their inbox (codes, types, priorities): one audit entry per
+    sending organisation whose referrals were shown, with their count and subject codes (never names). `referrals`
+    should come with `case__organization` and `report__organization` selected (`selectors.inbox`)."""
+    by_org: dict[Any, list[Referral]] = defaultdict(list)
+    for referral in referrals:
+        by_org[referral.sender_organization].append(referral)
+    for organization, shown in by_org.items():
+        audit_record(
+            actor=actor,
+            action="referral.inbox.read",
+            organization=organization,
+            object_type="referrals.referral",
+            detail={"referrals": len(shown), "codes": sorted({r.subject_code for r in shown}), "finished": finished},
+        )

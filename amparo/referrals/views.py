@@ -149,13 +149,16 @@ def _new_referral_page(
 @staff_view(RECEIVER_ROLES)
 @require_GET
 def inbox(request: HttpRequest) -> HttpResponse:
+    """The focal point's referrals (codes, types, priorities), the listing audited per sending organisation."""
     user = cast(User, request.user)
     finished = request.GET.get("finished") == "1"
+    referrals = list(selectors.inbox(referrals_for_focal_point(user), finished=finished)[:200])
+    services.referral_inbox_read(actor=user, referrals=referrals, finished=finished)
     return render(
         request,
         "referrals/inbox.html",
         {
-            "referrals": selectors.inbox(referrals_for_focal_point(user), finished=finished)[:200],
+            "referrals": referrals,
             "finished": finished,
             "now": timezone.now(),
         },

@@ -108,6 +108,17 @@ def add_incident(world: World, hours_ago: float) -> None:
     )
 
 
+def focal_point_for(world: World, email: str, service: Service) -> FocalPoint:
+    """Another acting focal point of the member organisation, covering `service` (a colleague of `world.focal` when
+    it is the hospital)."""
+    user = make_staff(email, world.red, Role.FOCAL_POINT, with_key=False)
+    focal = FocalPoint.objects.create(
+        entity=service.organization, display_name=f"Punto focal {email}", user=user, managed_by=world.red
+    )
+    focal.services.add(service)
+    return focal
+
+
 def signed_in(live_server: Any, user: User) -> Browser:
     browser = Browser(live_server.url)
     staff_login(browser, user)

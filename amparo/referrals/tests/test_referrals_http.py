@@ -15,12 +15,13 @@ from amparo.accounts.tests.http import Browser, Response
 from amparo.audit.models import AuditEntry
 from amparo.cases import services as case_services
 from amparo.cases.vocab import ConsentKind
+from amparo.directory.models import Place
 from amparo.directory.taxonomy import SERVICE_TYPE_BY_CODE
 from amparo.referrals import services
 from amparo.referrals.models import Priority, Referral, ServiceType
 from amparo.referrals.selectors import DIRECTORY_TYPES
 
-from .conftest import SURVIVOR_NAME, SURVIVOR_PHONE, World, add_incident, signed_in
+from .conftest import CUCUTA, SURVIVOR_NAME, SURVIVOR_PHONE, World, add_incident, focal_point_for, signed_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -43,8 +44,10 @@ def send(
     focal: bool = True,
     shared: tuple[str, ...] = ("age_band", "incident_summary", "health_clock"),
     priority: str = Priority.NORMAL,
+    case: Any = None,
 ) -> Response:
     service = service or world.hospital
+    case = case or world.case
     fields = [
         ("service_type", service_type),
         ("service", str(service.uuid)),
@@ -53,7 +56,7 @@ def send(
         ("reason", "Atención de urgencia tras agresión sexual."),
         *[("shared_fields", code) for code in shared],
     ]
-    return post_form(browser, f"/staff/referrals/new/{world.case.uuid}/?type={service_type}", fields)
+    return post_form(browser, f"/staff/referrals/new/{case.uuid}/?type={service_type}", fields)
 
 
 def transition(browser: Browser, referral: Referral, to_status: str, **extra: str) -> Response:
@@ -188,6 +191,137 @@ def test_focal_point_of_another_service_gets_404(live_server: Any, world: World)
     unnamed = Referral.objects.get(focal_point__isnull=True)
     focal = signed_in(live_server, world.staff["focal"])
     assert focal.get(f"/staff/referrals/{unnamed.uuid}/").status == 200
+
+
+def test_a_referral_naming_a_focal_point_is_hidden_from_their_colleagues(live_server: Any, world: World) -> None:
+    colleague = focal_point_for(world, "colega@hospital.example.org", world.hospital)  # covers the same service
+    caseworker = signed_in(live_server, world.staff["caseworker"])
+    assert send(caseworker, world, focal=True).status == 302
+    assert send(caseworker, world, focal=False).status == 302
+    named = Referral.objects.get(focal_point=world.focal)
+    unnamed = Referral.objects.get(focal_point__isnull=True)
+
+    # The focal point named sees both: the one naming them and the one addressed to the service they cover.
+    focal = signed_in(live_server, world.staff["focal"])
+    inbox = focal.get("/staff/referrals/inbox/").text
+    assert str(named.uuid) in inbox and str(unnamed.uuid) in inbox
+    assert focal.get(f"/staff/referrals/{named.uuid}/").status == 200
+
+    # Their colleague covering the hospital sees only the referral addressed to the service, with no person named.
+    assert colleague.user is not None
+    other = signed_in(live_server, colleague.user)
+    inbox = other.get("/staff/referrals/inbox/").text
+    assert str(unnamed.uuid) in inbox and str(named.uuid) not in inbox
+    assert other.get(f"/staff/referrals/{unnamed.uuid}/").status == 200
+    assert other.get(f"/staff/referrals/{unnamed.uuid}/print/").status == 200
+    for path in (f"/staff/referrals/{named.uuid}/", f"/staff/referrals/{named.uuid}/print/"):
+        assert other.get(path).status == 404, path
+    assert transition(other, unnamed, "received").status == 302  # their own move on the service's referral
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', other.get("/staff/referrals/inbox/").text)
+    assert token is not None
+    posted = other.request(
+        f"/staff/referrals/{named.uuid}/", {"csrfmiddlewaretoken": token.group(1), "to_status": "received"}
+    )
+    assert posted.status == 404
+    named.refresh_from_db()
+    assert named.status == Referral.Status.SENT
+    assert not AuditEntry.objects.filter(
+        action="referral.read", object_id=str(named.uuid), actor_id=colleague.user_id
+    ).exists()
+
+
+def test_a_finished_referral_no_longer_shows_what_she_shared_to_the_receiver(live_server: Any, world: World) -> None:
+    caseworker = signed_in(live_server, world.staff["caseworker"])
+    for _ in range(2):
+        assert send(caseworker, world, shared=("full_name", "contact", "age_band")).status == 302
+    declined, cancelled = Referral.objects.order_by("pk")
+    focal = signed_in(live_server, world.staff["focal"])
+    for referral in (declined, cancelled):
+        page = focal.get(f"/staff/referrals/{referral.uuid}/")
+        assert SURVIVOR_NAME in page.text and SURVIVOR_PHONE in page.text and "Atención de urgencia" in page.text
+        assert "referral-finished" not in page.text
+        printed = focal.get(f"/staff/referrals/{referral.uuid}/print/")
+        assert SURVIVOR_NAME in printed.text and "referral-finished" not in printed.text
+
+    # The focal point declines one (service unavailable, with feedback); the sender cancels the other.
+    assert transition(focal, declined, "received").status == 302
+    answer = transition(
+        focal, declined, "declined", decline_reason="service_unavailable", feedback="Sin cupo hasta el lunes."
+    )
+    assert answer.status == 302
+    assert transition(caseworker, cancelled, "closed").status == 302
+
+    # The receiving side keeps the metadata (in the finished list, the page opens) and nothing she shared.
+    finished_list = focal.get("/staff/referrals/inbox/?finished=1").text
+    assert str(declined.uuid) in finished_list and str(cancelled.uuid) in finished_list
+    for referral in (declined, cancelled):
+        page = focal.get(f"/staff/referrals/{referral.uuid}/")
+        assert page.status == 200
+        assert "referral-finished" in page.text  # the notice
+        assert world.case.code in page.text and world.hospital.name in page.text
+        for secret in (SURVIVOR_NAME, SURVIVOR_PHONE, "Atención de urgencia", "Sin cupo"):
+            assert secret not in page.text, (referral.status, secret)
+        printed = focal.get(f"/staff/referrals/{referral.uuid}/print/")
+        assert printed.status == 200 and "referral-finished" in printed.text and world.case.code in printed.text
+        for secret in (SURVIVOR_NAME, SURVIVOR_PHONE, "Atención de urgencia", "Sin cupo"):
+            assert secret not in printed.text, (referral.status, secret)
+        read = AuditEntry.objects.filter(
+            action="referral.read", object_id=str(referral.uuid), actor_id=world.staff["focal"].pk
+        ).order_by("seq")
+        last = read.last()
+        assert last is not None and last.detail["fields"] == [] and last.detail["finished"] is True
+        assert last.detail["consent_active"] is True and last.detail["side"] == "receiver"
+        assert read.first().detail["fields"] == ["age_band", "contact", "full_name"]  # type: ignore[union-attr]
+
+    # The sender's side still sees everything, under her consent.
+    page = caseworker.get(f"/staff/referrals/{declined.uuid}/")
+    assert page.status == 200 and "referral-finished" not in page.text
+    assert SURVIVOR_NAME in page.text and SURVIVOR_PHONE in page.text and "Atención de urgencia" in page.text
+    assert "Sin cupo hasta el lunes." in page.text  # the receiving service's answer
+    assert SURVIVOR_NAME in caseworker.get(f"/staff/referrals/{declined.uuid}/print/").text
+    read = AuditEntry.objects.filter(action="referral.read", actor_id=world.staff["caseworker"].pk).order_by("seq")
+    assert read.last().detail["finished"] is False  # type: ignore[union-attr]
+
+
+def test_opening_the_inbox_is_audited_per_sending_organisation(live_server: Any, world: World) -> None:
+    casa_case = case_services.case_open(
+        actor=world.staff["casa"],
+        organization=world.casa,
+        intake=case_services.Intake(
+            full_name="Otra Sobreviviente",
+            age_band="18-25",
+            place=Place.objects.get(pcode=CUCUTA),
+            consents=[ConsentKind.SERVICES, ConsentKind.SHARE_HEALTH],
+        ),
+    )
+    red_caseworker = signed_in(live_server, world.staff["caseworker"])
+    for _ in range(2):
+        assert send(red_caseworker, world).status == 302
+    casa_caseworker = signed_in(live_server, world.staff["casa"])
+    assert send(casa_caseworker, world, case=casa_case).status == 302
+    listed = AuditEntry.objects.filter(action="referral.inbox.read")
+    assert not listed.exists()
+
+    focal = signed_in(live_server, world.staff["focal"])
+    inbox = focal.get("/staff/referrals/inbox/")
+    assert inbox.status == 200 and world.case.code in inbox.text and casa_case.code in inbox.text
+    rows = {entry.organization_id: entry for entry in listed}
+    assert set(rows) == {world.red.pk, world.casa.pk} and listed.count() == 2
+    assert all(entry.actor_id == world.staff["focal"].pk for entry in rows.values())
+    assert rows[world.red.pk].detail == {"referrals": 2, "codes": [world.case.code], "finished": False}
+    assert rows[world.casa.pk].detail == {"referrals": 1, "codes": [casa_case.code], "finished": False}
+    assert SURVIVOR_NAME not in str(rows[world.red.pk].detail)
+
+    # The finished list is audited too; an empty inbox lists nobody and records nothing.
+    referral = Referral.objects.filter(case=casa_case).get()
+    assert transition(casa_caseworker, referral, "closed").status == 302
+    focal.get("/staff/referrals/inbox/?finished=1")
+    last = listed.order_by("seq").last()
+    assert last is not None and last.organization_id == world.casa.pk
+    assert last.detail == {"referrals": 1, "codes": [casa_case.code], "finished": True}
+    count = listed.count()
+    assert signed_in(live_server, world.staff["other_focal"]).get("/staff/referrals/inbox/").status == 200
+    assert listed.count() == count
 
 
 def test_other_organisation_gets_404_for_every_referral_url(live_server: Any, world: World) -> None:
