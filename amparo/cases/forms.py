@@ -48,7 +48,9 @@ def municipality_field(label: Any, required: bool = True) -> forms.ModelChoiceFi
     )
 
 
-class IntakeForm(forms.Form):
+class CaseDetailsForm(forms.Form):
+    """Her identifying data and demographics: asked at intake, corrected later on the edit page."""
+
     full_name = forms.CharField(label=_("Name she uses"), max_length=200, required=False)
     contact = forms.CharField(label=_("Safe contact (phone, how and when)"), max_length=500, required=False)
     document = forms.CharField(label=_("Identity document"), max_length=100, required=False)
@@ -69,6 +71,19 @@ class IntakeForm(forms.Form):
     )
     disability = forms.ChoiceField(label=_("Disability"), choices=YesNoUnknown.choices, initial=YesNoUnknown.UNKNOWN)
     place = municipality_field(_("Municipality where she lives"), required=False)
+
+    def clean_nationality(self) -> str:
+        return str(self.cleaned_data.get("nationality") or "").upper()
+
+
+# The case fields CaseDetailsForm edits (all of its fields).
+DETAIL_FIELDS = (
+    "full_name", "contact", "document", "address", "narrative", "age_band", "gender_identity", "nationality",
+    "migratory_status", "disability", "place",
+)  # fmt: skip
+
+
+class IntakeForm(CaseDetailsForm):
     consents = forms.MultipleChoiceField(
         label=_("She consents (ask each one separately)"),
         choices=ConsentKind.choices,
@@ -76,6 +91,21 @@ class IntakeForm(forms.Form):
         required=False,
     )
     consent_method = forms.ChoiceField(label=_("How she gave consent"), choices=ConsentMethod.choices)
+
+    def __init__(self, *args: Any, organizations: list[Any] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.organizations = {str(org.uuid): org for org in organizations or []}
+        if len(self.organizations) > 1:  # someone working for several organisations says which one opens the case
+            self.fields = {
+                "organization": forms.ChoiceField(
+                    label=_("Organisation that opens the case"),
+                    choices=[("", "—"), *((key, org.name) for key, org in self.organizations.items())],
+                ),
+                **self.fields,
+            }
+
+    def clean_organization(self) -> Any:
+        return self.organizations[self.cleaned_data["organization"]]
 
     def clean_consents(self) -> list[str]:
         consents: list[str] = self.cleaned_data["consents"]
@@ -154,6 +184,36 @@ class RiskForm(forms.Form):
 class ActionForm(forms.Form):
     description = forms.CharField(label=_("Action"), max_length=2000)
     due_on = forms.DateField(label=_("Due"), widget=forms.DateInput(attrs={"type": "date"}))
+
+
+def _person(user: Any) -> str:
+    return str(user.display_name or user.email)
+
+
+class TeamForm(forms.Form):
+    """Who accompanies her (need to know: only they, the supervisor and the coordinators see the case)."""
+
+    caseworkers: forms.ModelMultipleChoiceField[Any] = forms.ModelMultipleChoiceField(
+        label=_("Caseworkers and lawyers on the case"), queryset=None, widget=forms.CheckboxSelectMultiple
+    )
+    supervisor: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
+        label=_("Supervisor (approves the closure)"), queryset=None, required=False
+    )
+
+    def __init__(self, *args: Any, members: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("caseworkers", "supervisor"):
+            field = self.fields[name]
+            assert isinstance(field, forms.ModelChoiceField)
+            field.queryset = members
+            field.label_from_instance = _person  # type: ignore[method-assign,assignment]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        supervisor, workers = data.get("supervisor"), data.get("caseworkers") or []
+        if supervisor is not None and supervisor in workers:
+            self.add_error("supervisor", _("The supervisor is someone other than the people on the case."))
+        return data
 
 
 class ChildForm(forms.Form):

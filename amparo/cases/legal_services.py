@@ -161,7 +161,9 @@ def legal_matter_update(*, actor: User, matter: LegalMatter, changes: dict[str, 
     """Change status, outcome, parties, filing number or lawyer; returns the names of the fields that changed."""
     unknown = set(changes) - UPDATABLE_FIELDS
     if unknown:
-        raise ValidationError(_("These fields cannot be changed here: %(fields)s") % {"fields": sorted(unknown)})
+        raise ValidationError(
+            _("These fields cannot be changed here: %(fields)s") % {"fields": ", ".join(sorted(unknown))}
+        )
     if "status" in changes and changes["status"] not in LegalMatter.Status.values:
         raise ValidationError(_("Unknown status."))
     if "lawyer" in changes:

@@ -23,9 +23,12 @@ from .vocab import (
     ChildRisk,
     ConsentKind,
     ConsentMethod,
+    ContextTag,
     GBVType,
     GenderIdentity,
     MigratoryStatus,
+    PerpetratorType,
+    TraffickingIndicator,
     YesNoUnknown,
 )
 
@@ -166,6 +169,16 @@ class Incident(models.Model):
         return max(self.first_reported_at - self.occurred_at, timedelta(0))
 
     @property
+    def context_labels(self) -> list[str]:
+        labels = dict(ContextTag.choices)
+        return [str(labels.get(code, code)) for code in self.context_tags]
+
+    @property
+    def perpetrator_labels(self) -> list[str]:
+        labels = dict(PerpetratorType.choices)
+        return [str(labels.get(code, code)) for code in self.perpetrator_types]
+
+    @property
     def reporting_delay_band(self) -> str:
         """GBVIMS bands (non-overlapping: day 4 is 4–5 days)."""
         days = self.reporting_delay.total_seconds() / 86400
@@ -201,6 +214,11 @@ class RiskAssessment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id}:{self.level}"
+
+    @property
+    def indicator_labels(self) -> list[str]:
+        labels = dict(TraffickingIndicator.choices)
+        return [str(labels.get(code, code)) for code in self.trafficking_indicators]
 
 
 class ActionItem(models.Model):

@@ -195,8 +195,30 @@ def case_update(*, actor: User, case: Case, changes: dict[str, Any]) -> None:
     )
 
 
+def team_members(case: Case) -> QuerySet[User]:
+    """Who may be put on the case or supervise it: active caseworkers, lawyers and coordinators of its
+    organisation."""
+    from amparo.accounts.roles import CASE_ROLES
+
+    return (
+        User.objects.filter(
+            is_active=True,
+            memberships__organization=case.organization_id,
+            memberships__active=True,
+            memberships__role__in=CASE_ROLES,
+        )
+        .distinct()
+        .order_by("display_name", "email")
+    )
+
+
 @transaction.atomic
 def case_assign(*, actor: User, case: Case, caseworkers: list[User], supervisor: User | None) -> None:
+    members = team_members(case)
+    if not caseworkers or any(
+        not members.filter(pk=u.pk).exists() for u in [*caseworkers, *filter(None, [supervisor])]
+    ):
+        raise ValidationError(_("Choose people of the case's organisation who work on cases."))
     case.caseworkers.set(caseworkers)
     case.supervisor = supervisor
     case.save(update_fields=["supervisor"])
@@ -342,6 +364,23 @@ def child_add(
         actor=actor, action="case.child.add", obj=case, organization=case.organization, detail={"child": child.code}
     )
     return child
+
+
+CHILD_FIELDS = ("age_band", "risks", "care_arrangement", "care_notes", "next_follow_up")
+
+
+@transaction.atomic
+def child_update(*, actor: User, child: Child, changes: dict[str, Any]) -> None:
+    """A follow-up of a child's care: change the arrangement, the risks, the notes or the next follow-up date."""
+    require_open(child.case)
+    changes = {name: value for name, value in changes.items() if name in CHILD_FIELDS}
+    for name, value in changes.items():
+        setattr(child, name, value)
+    child.save(update_fields=list(changes))
+    audit_record(
+        actor=actor, action="case.child.update", obj=child.case, organization=child.case.organization,
+        detail={"child": child.code, "fields": sorted(changes)},
+    )  # fmt: skip
 
 
 # --- Health priority (clocks from the incident) ---------------------------------------------------------------

@@ -9,8 +9,10 @@ from typing import Any, cast
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db import IntegrityError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -26,7 +28,18 @@ from amparo.accounts.models import User
 from amparo.accounts.roles import CASE_ROLES, Role
 
 from . import services
-from .forms import ActionForm, ChildForm, ClosureForm, ConsentForm, IncidentForm, IntakeForm, RiskForm
+from .forms import (
+    DETAIL_FIELDS,
+    ActionForm,
+    CaseDetailsForm,
+    ChildForm,
+    ClosureForm,
+    ConsentForm,
+    IncidentForm,
+    IntakeForm,
+    RiskForm,
+    TeamForm,
+)
 from .models import Case
 from .selectors import follow_ups_due
 from .vocab import ConsentKind
@@ -68,9 +81,12 @@ def case_new(request: HttpRequest) -> HttpResponse:
     user = cast(User, request.user)
     organizations = list(organizations_for_user(user, {Role.COORDINATOR, Role.CASEWORKER, Role.LEGAL_ADVISOR}))
     report, initial = _source_report(request, user)
-    form = IntakeForm(request.POST or None, initial=initial)
+    form = IntakeForm(request.POST or None, initial=initial, organizations=organizations if report is None else None)
     if request.method == "POST" and form.is_valid():
-        organization = report.organization if report is not None else organizations[0]
+        if report is not None:
+            organization = report.organization
+        else:
+            organization = form.cleaned_data.get("organization") or organizations[0]
         data = form.cleaned_data
         intake = services.Intake(
             full_name=data["full_name"],
@@ -91,6 +107,8 @@ def case_new(request: HttpRequest) -> HttpResponse:
             case = services.case_open(actor=user, organization=organization, intake=intake, source_report=report)
         except ValidationError as exc:
             form.add_error(None, exc)
+        except IntegrityError:  # a colleague opened the case from the same report a moment earlier
+            form.add_error(None, _("A case was already opened from this report."))
         else:
             messages.success(request, _("Case %(code)s opened.") % {"code": case.code})
             return redirect("cases:detail", case_uuid=case.uuid)
@@ -126,6 +144,82 @@ def _source_report(request: HttpRequest, user: User) -> tuple[Any, dict[str, Any
 
 
 @staff_view(CASE_ROLES)
+@require_http_methods(["GET", "POST"])
+def case_edit(request: HttpRequest, case_uuid: str) -> HttpResponse:
+    """Correct her details (identifying data and demographics); audited with the names of the fields changed."""
+    user = cast(User, request.user)
+    case = get_case_for_user(user, case_uuid)
+    initial = {name: getattr(case, name) for name in DETAIL_FIELDS} | {
+        "place": case.place.pcode if case.place else None
+    }
+    form = CaseDetailsForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        changes = {name: form.cleaned_data[name] for name in DETAIL_FIELDS}
+        changes = {name: value for name, value in changes.items() if value != getattr(case, name)}
+        if changes:
+            services.case_update(actor=user, case=case, changes=changes)
+            messages.success(request, _("Saved."))
+        return redirect("cases:detail", case_uuid=case.uuid)
+    services.case_read(actor=user, case=case, what="edit")
+    return render(request, "cases/edit.html", {"case": case, "form": form}, status=400 if form.errors else 200)
+
+
+@staff_view({Role.COORDINATOR})
+@require_http_methods(["GET", "POST"])
+def case_team(request: HttpRequest, case_uuid: str) -> HttpResponse:
+    """A coordinator of the case's organisation chooses who accompanies her and who supervises."""
+    user = cast(User, request.user)
+    case = get_case_for_user(user, case_uuid)
+    if not organizations_for_user(user, {Role.COORDINATOR}).filter(pk=case.organization_id).exists():
+        raise Http404  # on the case as a caseworker of another organisation: not its coordinator
+    members = services.team_members(case)
+    form = TeamForm(
+        request.POST or None,
+        members=members,
+        initial={"caseworkers": list(case.caseworkers.all()), "supervisor": case.supervisor},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.case_assign(
+                actor=user,
+                case=case,
+                caseworkers=list(form.cleaned_data["caseworkers"]),
+                supervisor=form.cleaned_data["supervisor"],
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("cases:detail", case_uuid=case.uuid)
+    return render(request, "cases/team.html", {"case": case, "form": form}, status=400 if form.errors else 200)
+
+
+@staff_view(CASE_ROLES)
+@require_http_methods(["GET", "POST"])
+def child_update(request: HttpRequest, case_uuid: str, child_code: str) -> HttpResponse:
+    """A follow-up of a child's alternative care: update the arrangement, risks, notes and the next date."""
+    user = cast(User, request.user)
+    case = get_case_for_user(user, case_uuid)
+    child = case.children.filter(code=child_code).first()
+    if child is None:
+        raise Http404
+    initial = {name: getattr(child, name) for name in services.CHILD_FIELDS}
+    form = ChildForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.child_update(actor=user, child=child, changes=form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect(f"{reverse('cases:detail', args=[case.uuid])}#children")
+    services.case_read(actor=user, case=case, what="child")
+    return render(
+        request, "cases/child.html", {"case": case, "child": child, "form": form}, status=400 if form.errors else 200
+    )
+
+
+@staff_view(CASE_ROLES)
 @require_GET
 def case_detail(request: HttpRequest, case_uuid: str) -> HttpResponse:
     user = cast(User, request.user)
@@ -150,6 +244,8 @@ def _detail_context(user: User, case: Case, **forms: Any) -> dict[str, Any]:
         "children": case.children.all(),
         "today": timezone.localdate(),
         "can_approve": services.can_approve_closure(user, case),
+        "can_assign": organizations_for_user(user, {Role.COORDINATOR}).filter(pk=case.organization_id).exists(),
+        "caseworkers": case.caseworkers.all(),
         "action_form": forms.get("action_form") or ActionForm(),
         "child_form": forms.get("child_form") or ChildForm(),
         "closure_form": forms.get("closure_form") or ClosureForm(),

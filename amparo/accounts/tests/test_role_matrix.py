@@ -83,6 +83,12 @@ EXPECTED: dict[str, Case] = {
     "cases:new": Case(CASE_ROLES),
     "cases:follow_ups": Case(CASE_ROLES),
     "cases:detail": Case(CASE_ROLES, _case),
+    "cases:edit": Case(CASE_ROLES, _case),
+    "cases:team": Case(frozenset({Role.COORDINATOR}), _case),
+    "cases:child_update": Case(
+        CASE_ROLES,
+        lambda w: [w["case"].uuid, w["child"].code],  # type: ignore[attr-defined]
+    ),
     "cases:incident_new": Case(CASE_ROLES, _case),
     "cases:risk": Case(CASE_ROLES, _case),
     "cases:consent": Case(CASE_ROLES, _case, "post", 400),
@@ -164,6 +170,7 @@ class _Placeholder(dict[str, object]):
         class Obj:
             uuid = "00000000-0000-0000-0000-000000000000"
             pk = 1
+            code = "N-AAAAAA"
 
         return Obj()
 
@@ -207,6 +214,7 @@ def world(demo_directory: None, verified_client_for: Callable[..., Client]) -> d
         "report": report,
         "attachment": report.attachments.get(),
         "case": (case := matrix_case(org, users)),
+        "child": case.children.get(),
         "referral": matrix_referral(case, service, focal, users),
         "legal_matter": (legal_matter := matrix_legal_matter(org, users)),
         "legal_document": legal_matter.documents.get(),  # type: ignore[attr-defined]
@@ -220,6 +228,10 @@ def matrix_case(org: Organization, users: dict[str, User]) -> CaseModel:
     intake = case_services.Intake(full_name="Nombre", consents=["services"])
     case = case_services.case_open(actor=users[Role.CASEWORKER], organization=org, intake=intake)
     case.caseworkers.add(users[Role.LEGAL_ADVISOR])
+    case_services.child_add(
+        actor=users[Role.CASEWORKER], case=case, age_band="0-11", risks=[], care_arrangement="kinship",
+        care_notes="", next_follow_up=None,
+    )  # fmt: skip
     return case
 
 

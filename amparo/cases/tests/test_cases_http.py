@@ -166,7 +166,7 @@ def test_closure_needs_checklist_and_another_persons_approval(live_server: Any, 
     assert closed.status == "closed" and closed.closure_approved_by == case_world.staff["caseworker2"]
 
 
-CASE_URLS = ["detail", "consent", "incident_new", "risk", "action", "child", "closure"]
+CASE_URLS = ["detail", "edit", "team", "consent", "incident_new", "risk", "action", "child", "closure"]
 POST_ONLY = {"consent", "action", "child", "closure"}  # (a GET answers 405 for any id: it reveals nothing)
 
 
@@ -357,3 +357,105 @@ def test_bad_input_and_closed_cases_get_400_never_500(live_server: Any, case_wor
     assert browser.request(f"{url}closure/", checklist).status == 400
     assert case.actions.count() == 1 and case.children.count() == 1 and not case.incidents.exists()
     assert Case.objects.get(pk=case.pk).status == Case.Status.CLOSED
+
+
+def test_team_edit_and_child_follow_up(live_server: Any, case_world: CaseWorld) -> None:
+    """A coordinator puts a lawyer on the case and names a supervisor, who then approves the closure; a caseworker
+    corrects her details (encrypted, audited by field name) and records a child's follow-up."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    case = open_case(case_world)
+    staff = case_world.staff
+    lawyer = Browser(live_server.url)
+    staff_login(lawyer, staff["lawyer"])
+    assert lawyer.get(f"/staff/cases/{case.uuid}/").status == 404  # not on the case yet
+    coordinator = Browser(live_server.url)
+    staff_login(coordinator, staff["coordinator"])
+    team = f"/staff/cases/{case.uuid}/team/"
+    token = _page_csrf(coordinator, team)
+    people = {"csrfmiddlewaretoken": token, "caseworkers": [str(staff["caseworker"].pk), str(staff["lawyer"].pk)]}
+    # The supervisor is someone other than the people on the case; an outsider is not offered at all.
+    same = coordinator.request(team, [*_pairs(people), ("supervisor", str(staff["caseworker"].pk))])
+    outsider = coordinator.request(team, [*_pairs(people), ("supervisor", str(staff["outsider"].pk))])
+    assert same.status == 400 and outsider.status == 400
+    saved = coordinator.request(team, [*_pairs(people), ("supervisor", str(staff["caseworker2"].pk))])
+    assert saved.status == 302
+    case.refresh_from_db()
+    assert case.supervisor == staff["caseworker2"] and set(case.caseworkers.all()) == {
+        staff["caseworker"], staff["lawyer"],
+    }  # fmt: skip
+    assert lawyer.get(f"/staff/cases/{case.uuid}/").status == 200
+    assert AuditEntry.objects.filter(action="case.assign", object_id=str(case.uuid)).exists()
+    # A caseworker may not choose the team (only coordinators).
+    worker = Browser(live_server.url)
+    staff_login(worker, staff["caseworker"])
+    assert worker.get(team).status == 404
+
+    # She asks to correct her name: stored encrypted, audited by field name only.
+    edit = f"/staff/cases/{case.uuid}/edit/"
+    page = worker.get(edit)
+    assert page.status == 200 and "Valentina Secreta-Rubí" in page.text
+    fields = dict(re.findall(r'name="([a-z_]+)" value="([^"]*)"', page.text))
+    form = {name: fields.get(name, "") for name in ("full_name", "contact", "document", "address", "nationality")}
+    form |= {
+        "full_name": "Valentina Corregida", "narrative": case.narrative, "age_band": "26-40",
+        "gender_identity": "trans_woman", "migratory_status": "irregular", "disability": "unknown",
+        "place": "CO54001", "csrfmiddlewaretoken": _page_csrf(worker, edit),
+    }  # fmt: skip
+    assert worker.request(edit, form).status == 302
+    assert Case.objects.get(pk=case.pk).full_name == "Valentina Corregida"
+    entry = AuditEntry.objects.filter(action="case.update", object_id=str(case.uuid)).get()
+    assert entry.detail == {"fields": ["full_name"]}
+
+    # A child's follow-up moves the next date: the child leaves the follow-ups page.
+    child = services.child_add(
+        actor=staff["caseworker"], case=case, age_band="0-11", risks=["recruitment"], care_arrangement="kinship",
+        care_notes="Con la abuela", next_follow_up=timezone.localdate() - timedelta(days=1),
+    )  # fmt: skip
+    assert child.code in worker.get("/staff/cases/follow-ups/").text
+    follow = f"/staff/cases/{case.uuid}/children/{child.code}/"
+    later = (timezone.localdate() + timedelta(days=30)).isoformat()
+    answer = worker.request(
+        follow,
+        {"age_band": "0-11", "risks": "recruitment", "care_arrangement": "foster", "care_notes": "Familia de acogida",
+         "next_follow_up": later, "csrfmiddlewaretoken": _page_csrf(worker, follow)},
+    )  # fmt: skip
+    assert answer.status == 302
+    child.refresh_from_db()
+    assert child.care_arrangement == "foster" and child.next_follow_up.isoformat() == later  # type: ignore[union-attr]
+    assert child.code not in worker.get("/staff/cases/follow-ups/").text
+    assert worker.get(f"/staff/cases/{case.uuid}/children/N-NOPE00/").status == 404
+
+    # The named supervisor approves the closure the caseworker asked for.
+    url = f"/staff/cases/{case.uuid}/"
+    checklist = {"step": "request", "csrfmiddlewaretoken": _page_csrf(worker, url)}
+    checklist |= dict.fromkeys(services.CLOSURE_CHECKLIST, "on")
+    assert worker.request(f"{url}closure/", checklist).status == 302
+    supervisor = Browser(live_server.url)
+    staff_login(supervisor, staff["caseworker2"])
+    approve = {"step": "approve", "csrfmiddlewaretoken": _page_csrf(supervisor, url)}
+    assert supervisor.request(f"{url}closure/", approve).status == 302
+    assert Case.objects.get(pk=case.pk).status == Case.Status.CLOSED
+
+
+def _pairs(fields: dict[str, Any]) -> list[tuple[str, str]]:
+    return [(k, item) for k, v in fields.items() for item in (v if isinstance(v, list) else [v])]
+
+
+def test_someone_in_two_organisations_says_which_one_opens_the_case(live_server: Any, case_world: CaseWorld) -> None:
+    from amparo.accounts.models import Membership
+    from amparo.accounts.roles import Role
+
+    worker = case_world.staff["caseworker"]
+    Membership.objects.create(user=worker, organization=case_world.other, role=Role.CASEWORKER)
+    browser = Browser(live_server.url)
+    staff_login(browser, worker)
+    base = {"consents": "services", "consent_method": "verbal", "age_band": "unknown", "gender_identity": "not_said",
+            "migratory_status": "unknown", "disability": "unknown"}  # fmt: skip
+    missing = browser.request("/staff/cases/new/", base | {"csrfmiddlewaretoken": _csrf(browser)})
+    assert missing.status == 400 and not Case.objects.exists()
+    chosen = base | {"organization": str(case_world.other.uuid), "csrfmiddlewaretoken": _csrf(browser)}
+    assert browser.request("/staff/cases/new/", chosen).status == 302
+    assert Case.objects.get().organization == case_world.other

@@ -175,6 +175,8 @@ def test_a_case_opened_from_the_report_follows_her_channel_consents(live_server:
     signed_in(live_server, world.staff["caseworker"])
     survivor, report = file_and_sign_in(live_server)
     share(survivor, ConsentKind.SHARE_LEGAL)
+    assert survivor.request("/es/channel/inbox/case-consent/", {"consent": "give"}, referer=False).status == 302
+    report.refresh_from_db()
     case = case_services.case_open(
         actor=world.staff["caseworker"],
         organization=world.red,
