@@ -173,14 +173,15 @@ def case_read(*, actor: User, case: Case, what: str = "case") -> None:
 
 
 @transaction.atomic
-def follow_ups_read(*, actor: User, cases: list[Case]) -> None:
-    """Record that someone listed the follow-ups due (action texts included): one audit row per organisation."""
+def cases_listed(*, actor: User, cases: list[Case], what: str) -> None:
+    """Record that someone listed cases (`what`: "list", or "follow_ups" with action texts): one audit row per
+    organisation, with the case codes shown."""
     by_org: dict[Any, list[str]] = {}
     for case in cases:
         by_org.setdefault(case.organization, []).append(case.code)
     for organization, codes in by_org.items():
         audit_record(
-            actor=actor, action="case.follow_ups.read", organization=organization, object_type="cases.case",
+            actor=actor, action=f"case.{what}.read", organization=organization, object_type="cases.case",
             detail={"cases": sorted(codes)},
         )  # fmt: skip
 

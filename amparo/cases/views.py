@@ -52,10 +52,11 @@ CASES_PER_PAGE = 50
 def case_list(request: HttpRequest) -> HttpResponse:
     user = cast(User, request.user)
     status = request.GET.get("status", "open")
-    cases = cases_for_user(user).select_related("place")
+    cases = cases_for_user(user).select_related("place", "organization")
     if status in Case.Status.values:
         cases = cases.filter(status=status)
     page = Paginator(cases.order_by("-opened_at", "-pk"), CASES_PER_PAGE).get_page(request.GET.get("page"))
+    services.cases_listed(actor=user, cases=list(page), what="list")
     return render(
         request,
         "cases/list.html",
@@ -70,7 +71,7 @@ def follow_ups(request: HttpRequest) -> HttpResponse:
     user = cast(User, request.user)
     today = timezone.localdate()
     due = follow_ups_due(cases_for_user(user), today=today)
-    services.follow_ups_read(actor=user, cases=due.cases)
+    services.cases_listed(actor=user, cases=due.cases, what="follow_ups")
     return render(request, "cases/follow_ups.html", {"due": due, "today": today})
 
 

@@ -188,6 +188,8 @@ def test_need_to_know_every_case_url_is_404_for_others(live_server: Any, case_wo
         staff_login(browser, case_world.staff[who])
         assert browser.get(reverse("cases:detail", args=[case.uuid])).status == 200, who
         assert case.code in browser.get("/staff/cases/").text
+        listed = AuditEntry.objects.filter(action="case.list.read", actor_id=case_world.staff[who].pk).get()
+        assert listed.detail == {"cases": [case.code]}  # listing cases is a read too
 
 
 def test_a_database_dump_shows_no_identifying_text(live_server: Any, case_world: CaseWorld) -> None:
