@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import defaultdict
+from collections.abc import Iterable
 from typing import Any
 
 from django.db import connection
@@ -76,3 +78,19 @@ def audit_record(
     head.count = entry.seq
     head.save(update_fields=["last_hash", "count"])
     return entry
+
+
+def audit_listing(
+    *, actor: Any, action: str, object_type: str, shown: Iterable[tuple[Any, str]], **detail: Any
+) -> None:
+    """Record that someone listed records of one or more organisations (a list page is a read too): one entry per
+    organisation, with how many rows were shown and their pseudonymous codes, never names. `shown` holds
+    (organisation, code) pairs, one per row. Must run inside the caller's transaction, like `audit_record`."""
+    by_org: dict[Any, list[str]] = defaultdict(list)
+    for organization, code in shown:
+        by_org[organization].append(code)
+    for organization, codes in by_org.items():
+        audit_record(
+            actor=actor, action=action, organization=organization, object_type=object_type,
+            detail={"rows": len(codes), "codes": sorted(set(codes)), **detail},
+        )  # fmt: skip

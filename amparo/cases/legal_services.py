@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from amparo.accounts.models import User
-from amparo.audit.services import audit_record
+from amparo.audit.services import audit_listing, audit_record
 from amparo.core.encryption import decrypt_bytes, encrypt_bytes
 from amparo.directory.models import Organization as DirectoryOrganization
 from amparo.directory.models import Place
@@ -206,18 +206,11 @@ def legal_event_done(*, actor: User, matter: LegalMatter, event_id: int) -> Lega
 
 @transaction.atomic
 def legal_upcoming_read(*, actor: User, events: list[LegalEvent]) -> None:
-    """Record that someone listed upcoming legal dates: one audit row per organisation whose cases were shown."""
-    by_org: dict[Any, list[LegalEvent]] = defaultdict(list)
-    for event in events:
-        by_org[event.matter.case.organization].append(event)
-    for organization, shown in by_org.items():
-        audit_record(
-            actor=actor,
-            action="legal.upcoming.read",
-            organization=organization,
-            object_type="cases.legalevent",
-            detail={"events": len(shown), "cases": sorted({e.matter.case.code for e in shown})},
-        )
+    """Record that someone listed upcoming legal dates (one row per date, known by its case's code)."""
+    audit_listing(
+        actor=actor, action="legal.upcoming.read", object_type="cases.legalevent",
+        shown=((e.matter.case.organization, e.matter.case.code) for e in events),
+    )  # fmt: skip
 
 
 # --- Reminders ---------------------------------------------------------------------------------------------------

@@ -20,11 +20,9 @@ class FollowUps:
     until: date
 
     @property
-    def cases(self) -> list[Case]:
-        """The cases shown, each once (for the audit row)."""
-        seen: dict[int, Case] = {a.case_id: a.case for a in self.actions}
-        seen.update((c.case_id, c.case) for c in self.children)
-        return list(seen.values())
+    def row_cases(self) -> list[Case]:
+        """The case of each row shown (for the audit of the listing)."""
+        return [a.case for a in self.actions] + [c.case for c in self.children]
 
 
 def follow_ups_due(cases: QuerySet[Case], *, today: date, days: int = FOLLOW_UP_HORIZON_DAYS) -> FollowUps:

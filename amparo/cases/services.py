@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from amparo.accounts.models import Organization, User
-from amparo.audit.services import audit_record
+from amparo.audit.services import audit_listing, audit_record
 from amparo.directory.models import Place
 
 from .models import ActionItem, Case, Child, Consent, Incident, RiskAssessment, TraffickingAlert
@@ -174,16 +174,11 @@ def case_read(*, actor: User, case: Case, what: str = "case") -> None:
 
 @transaction.atomic
 def cases_listed(*, actor: User, cases: list[Case], what: str) -> None:
-    """Record that someone listed cases (`what`: "list", or "follow_ups" with action texts): one audit row per
-    organisation, with the case codes shown."""
-    by_org: dict[Any, list[str]] = {}
-    for case in cases:
-        by_org.setdefault(case.organization, []).append(case.code)
-    for organization, codes in by_org.items():
-        audit_record(
-            actor=actor, action=f"case.{what}.read", organization=organization, object_type="cases.case",
-            detail={"cases": sorted(codes)},
-        )  # fmt: skip
+    """Record that someone listed cases (`what`: "list", or "follow_ups" with action texts)."""
+    audit_listing(
+        actor=actor, action=f"case.{what}.read", object_type="cases.case",
+        shown=((case.organization, case.code) for case in cases),
+    )  # fmt: skip
 
 
 @transaction.atomic

@@ -71,7 +71,7 @@ def follow_ups(request: HttpRequest) -> HttpResponse:
     user = cast(User, request.user)
     today = timezone.localdate()
     due = follow_ups_due(cases_for_user(user), today=today)
-    services.cases_listed(actor=user, cases=due.cases, what="follow_ups")
+    services.cases_listed(actor=user, cases=due.row_cases, what="follow_ups")
     return render(request, "cases/follow_ups.html", {"due": due, "today": today})
 
 

@@ -8,7 +8,6 @@ while the survivor's consent for the referral's type is active, so a withdrawal 
 from __future__ import annotations
 
 import json
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -20,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from amparo.accounts.access import referral_sides
 from amparo.accounts.models import User
-from amparo.audit.services import audit_record
+from amparo.audit.services import audit_listing, audit_record
 from amparo.cases.models import Case, Incident
 from amparo.cases.services import HEALTH_WINDOWS, SEXUAL_VIOLENCE_TYPES, has_consent
 from amparo.cases.vocab import AgeBand, GBVType, GenderIdentity, MigratoryStatus
@@ -502,17 +501,10 @@ def referral_read(*, actor: User, referral: Referral, side: str, part: str = "pa
 
 @transaction.atomic
 def referral_inbox_read(*, actor: User, referrals: list[Referral], finished: bool = False) -> None:
-    """Record that a focal point listed referrals in their inbox (codes, types, priorities): one audit entry per
-    sending organisation whose referrals were shown, with their count and subject codes (never names). `referrals`
-    should come with `case__organization` and `report__organization` selected (`selectors.inbox`)."""
-    by_org: dict[Any, list[Referral]] = defaultdict(list)
-    for referral in referrals:
-        by_org[referral.sender_organization].append(referral)
-    for organization, shown in by_org.items():
-        audit_record(
-            actor=actor,
-            action="referral.inbox.read",
-            organization=organization,
-            object_type="referrals.referral",
-            detail={"referrals": len(shown), "codes": sorted({r.subject_code for r in shown}), "finished": finished},
-        )
+    """Record that a focal point listed referrals in their inbox (codes, types, priorities), per sending
+    organisation. `referrals` should come with `case__organization` and `report__organization` selected
+    (`selectors.inbox`)."""
+    audit_listing(
+        actor=actor, action="referral.inbox.read", object_type="referrals.referral",
+        shown=((r.sender_organization, r.subject_code) for r in referrals), finished=finished,
+    )  # fmt: skip

@@ -29,8 +29,8 @@ from amparo.accounts.models import User
 from amparo.accounts.roles import CASE_ROLES, REPORT_RECIPIENT_ROLES, Role
 from amparo.cases.services import has_consent
 from amparo.directory.models import Place
-from amparo.safechannel import keyring
 from amparo.safechannel import services as channel
+from amparo.safechannel.staff_views import report_key_or_locked
 
 from . import selectors, services
 from .forms import DEFAULT_SHARED, DEFAULT_SHARED_FROM_REPORT, ReferralForm, ReferralTypeForm, TransitionForm
@@ -65,12 +65,9 @@ def referral_new_from_report(request: HttpRequest, report_uuid: str) -> HttpResp
     report key (the sender copies what she agreed to share from the decrypted report)."""
     user = cast(User, request.user)
     report = get_report_for_user(user, report_uuid)
-    private = keyring.private_key(request)
-    key = channel.report_key_for(report, user, private)
-    if key is None:
-        return render(
-            request, "safechannel/staff/locked.html", {"report": report, "signed_in_again": private is not None}
-        )
+    key = report_key_or_locked(request, user, report)
+    if isinstance(key, HttpResponse):
+        return key
     content = channel.report_content(report, key)
     active = channel.sharing_consents(report)
     return _new_referral_page(

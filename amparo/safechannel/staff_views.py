@@ -25,7 +25,7 @@ from amparo.referrals.selectors import referrals_of_report
 
 from . import crypto, keyring, services
 from .forms import RecoveryKeyForm, StaffReplyForm, describe, sharing_labels
-from .models import ChannelSettings
+from .models import ChannelSettings, Report
 
 SETTINGS_ROLES = frozenset({Role.COORDINATOR, PLATFORM_ADMIN})
 
@@ -41,6 +41,17 @@ class ChannelSettingsForm(forms.ModelForm):
         if not 7 <= days <= 3650:
             raise forms.ValidationError(_("Choose between 7 and 3650 days."))
         return days
+
+
+def report_key_or_locked(request: HttpRequest, user: User, report: Report) -> bytes | HttpResponse:
+    """The report key this recipient's unlocked private key opens, or the page that says how to unlock it."""
+    private = keyring.private_key(request)
+    key = services.report_key_for(report, user, private)
+    if key is None:
+        return render(
+            request, "safechannel/staff/locked.html", {"report": report, "signed_in_again": private is not None}
+        )
+    return key
 
 
 @staff_view(REPORT_RECIPIENT_ROLES)
@@ -67,12 +78,9 @@ def inbox(request: HttpRequest) -> HttpResponse:
 def report_detail(request: HttpRequest, report_uuid: str) -> HttpResponse:
     user = cast(User, request.user)
     report = get_report_for_user(user, report_uuid)
-    private = keyring.private_key(request)
-    key = services.report_key_for(report, user, private)
-    if key is None:
-        return render(
-            request, "safechannel/staff/locked.html", {"report": report, "signed_in_again": private is not None}
-        )
+    key = report_key_or_locked(request, user, report)
+    if isinstance(key, HttpResponse):
+        return key
     form = StaffReplyForm(request.POST or None, initial={"status": report.status})
     if request.method == "POST" and form.is_valid():
         services.staff_reply(
@@ -105,12 +113,9 @@ def attachment(request: HttpRequest, report_uuid: str, attachment_uuid: str) -> 
     report = get_report_for_user(user, report_uuid)
     if not report.attachments.filter(uuid=attachment_uuid).exists():
         return render(request, "core/error.html", {"status": 404}, status=404)
-    private = keyring.private_key(request)
-    key = services.report_key_for(report, user, private)
-    if key is None:
-        return render(
-            request, "safechannel/staff/locked.html", {"report": report, "signed_in_again": private is not None}
-        )
+    key = report_key_or_locked(request, user, report)
+    if isinstance(key, HttpResponse):
+        return key
     info, data = services.staff_attachment_read(actor=user, report=report, key=key, attachment_uuid=attachment_uuid)
     response = HttpResponse(data, content_type=info.content_type)
     response["Content-Disposition"] = f'attachment; filename="{info.name}"'

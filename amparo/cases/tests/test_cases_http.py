@@ -189,7 +189,7 @@ def test_need_to_know_every_case_url_is_404_for_others(live_server: Any, case_wo
         assert browser.get(reverse("cases:detail", args=[case.uuid])).status == 200, who
         assert case.code in browser.get("/staff/cases/").text
         listed = AuditEntry.objects.filter(action="case.list.read", actor_id=case_world.staff[who].pk).get()
-        assert listed.detail == {"cases": [case.code]}  # listing cases is a read too
+        assert listed.detail == {"rows": 1, "codes": [case.code]}  # listing cases is a read too
 
 
 def test_a_database_dump_shows_no_identifying_text(live_server: Any, case_world: CaseWorld) -> None:
@@ -305,7 +305,7 @@ def test_follow_ups_due_across_her_cases_only(live_server: Any, case_world: Case
         assert theirs.code not in page.text and "Acción-lejana" not in page.text
         assert str(ChildRisk.RECRUITMENT.label) in page.text and page.text.count("vencid") >= 2
     entry = AuditEntry.objects.filter(action="case.follow_ups.read", actor_id=worker.pk).get()
-    assert entry.detail == {"cases": [mine.code]}
+    assert entry.detail == {"rows": 2, "codes": [mine.code]}
     # Her coordinator sees both cases' follow-ups; a closed case drops out.
     Case.objects.filter(pk=theirs.pk).update(status=Case.Status.CLOSED)
     coordinator = Browser(live_server.url)

@@ -253,7 +253,7 @@ def test_upcoming_page_lists_the_users_dates_and_is_audited(live_server: Any, lw
     wide = browser.get("/staff/cases/legal/upcoming/?days=120")
     assert wide.text.count("<tr>") == 3
     entry = AuditEntry.objects.filter(action="legal.upcoming.read", actor_id=lw.staff["lawyer"].pk).first()
-    assert entry is not None and entry.detail["cases"] == [lw.case.code]
+    assert entry is not None and entry.detail["codes"] == [lw.case.code]
 
 
 def test_reminders_go_to_the_lawyer_without_identifying_data(lw: LegalWorld, settings: Any) -> None:

@@ -308,8 +308,8 @@ def test_opening_the_inbox_is_audited_per_sending_organisation(live_server: Any,
     rows = {entry.organization_id: entry for entry in listed}
     assert set(rows) == {world.red.pk, world.casa.pk} and listed.count() == 2
     assert all(entry.actor_id == world.staff["focal"].pk for entry in rows.values())
-    assert rows[world.red.pk].detail == {"referrals": 2, "codes": [world.case.code], "finished": False}
-    assert rows[world.casa.pk].detail == {"referrals": 1, "codes": [casa_case.code], "finished": False}
+    assert rows[world.red.pk].detail == {"rows": 2, "codes": [world.case.code], "finished": False}
+    assert rows[world.casa.pk].detail == {"rows": 1, "codes": [casa_case.code], "finished": False}
     assert SURVIVOR_NAME not in str(rows[world.red.pk].detail)
 
     # The finished list is audited too; an empty inbox lists nobody and records nothing.
@@ -318,7 +318,7 @@ def test_opening_the_inbox_is_audited_per_sending_organisation(live_server: Any,
     focal.get("/staff/referrals/inbox/?finished=1")
     last = listed.order_by("seq").last()
     assert last is not None and last.organization_id == world.casa.pk
-    assert last.detail == {"referrals": 1, "codes": [casa_case.code], "finished": True}
+    assert last.detail == {"rows": 1, "codes": [casa_case.code], "finished": True}
     count = listed.count()
     assert signed_in(live_server, world.staff["other_focal"]).get("/staff/referrals/inbox/").status == 200
     assert listed.count() == count
