@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from amparo.cases.vocab import ConsentKind
 from amparo.core.encryption import EncryptedTextField
@@ -61,12 +62,13 @@ class Priority(models.TextChoices):
 
 class Referral(models.Model):
     class Status(models.TextChoices):
-        SENT = "sent", _("Sent")
-        RECEIVED = "received", _("Received")
-        ACCEPTED = "accepted", _("Accepted")
-        DECLINED = "declined", _("Declined")
-        ATTENDED = "attended", _("Attended")
-        CLOSED = "closed", _("Closed")
+        # "referral status": Spanish and Portuguese agree the word with "remisión" / "encaminhamento".
+        SENT = "sent", pgettext_lazy("referral status", "Sent")
+        RECEIVED = "received", pgettext_lazy("referral status", "Received")
+        ACCEPTED = "accepted", pgettext_lazy("referral status", "Accepted")
+        DECLINED = "declined", pgettext_lazy("referral status", "Declined")
+        ATTENDED = "attended", pgettext_lazy("referral status", "Attended")
+        CLOSED = "closed", pgettext_lazy("referral status", "Closed")
 
     class DeclineReason(models.TextChoices):
         SERVICE_UNAVAILABLE = "service_unavailable", _("Service unavailable")

@@ -134,7 +134,7 @@ def test_referral_from_a_report_with_her_consent_and_erased_on_withdrawal(
 
     # She sees where she was referred, and its status.
     mine = survivor.get("/es/channel/inbox/")
-    assert world.hospital.name in mine.text and "Recibido" in mine.text
+    assert world.hospital.name in mine.text and "Recibida" in mine.text
 
     # She withdraws: the copy is erased at once, and the focal point sees nothing of her.
     assert share(survivor).status == 302
