@@ -39,7 +39,9 @@ from .models import (
     UsedFormToken,
 )
 
-FIRST_RESPONSE_HOURS = {True: 24, False: 72}  # persecuted or state agent -> 24 h; otherwise 72 h
+# Persecuted, state agent, or rape / sexual assault (PEP must start within 72 h of it) -> 24 h; otherwise 72 h.
+FIRST_RESPONSE_HOURS = {True: 24, False: 72}
+SEXUAL_VIOLENCE = frozenset({"rape", "sexual_assault"})
 
 
 class ChannelError(Exception):
@@ -252,7 +254,7 @@ def report_create(*, organization: Organization | None, data: NewReport) -> tupl
         content=_seal_json(report_key, content),
         created_at=now,
         last_activity_at=now,
-        due_at=now + timedelta(hours=FIRST_RESPONSE_HOURS[risk > 0]),
+        due_at=now + timedelta(hours=FIRST_RESPONSE_HOURS[risk > 0 or content["gbv_type"] in SEXUAL_VIOLENCE]),
         expires_at=now + timedelta(days=channel.retention_days),
     )
     written: list[Any] = []
