@@ -331,7 +331,8 @@ def referral_transition(
     """Move a referral along its lifecycle. The side the actor stands on (sender or receiving focal point) comes from
     accounts.access; a move that side may not make is refused."""
     referral = (
-        Referral.objects.select_for_update()
+        # Lock the referral row only: PostgreSQL refuses FOR UPDATE on the nullable side of the outer joins.
+        Referral.objects.select_for_update(of=("self",))
         .select_related("case__organization", "report__organization")
         .get(pk=referral.pk)
     )
