@@ -208,6 +208,11 @@ def cases_for_user(user: Any) -> QuerySet[Case]:
     return Case.objects.filter(visible)
 
 
+def coordinates_case(user: Any, case: Case) -> bool:
+    """A coordinator of the case's organisation: chooses who accompanies her, and may approve its closure."""
+    return organizations_for_user(user, {Role.COORDINATOR}).filter(pk=case.organization_id).exists()
+
+
 def get_case_for_user(user: Any, case_uuid: UUID | str) -> Case:
     case = cases_for_user(user).select_related("organization", "place").filter(uuid=_uuid_or_404(case_uuid)).first()
     if case is None:

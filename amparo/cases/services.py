@@ -423,14 +423,11 @@ def closure_request(*, actor: User, case: Case, checklist: dict[str, bool]) -> N
 
 def can_approve_closure(user: User, case: Case) -> bool:
     """The supervisor of the case, or a coordinator of its organisation; never the person who asked."""
-    from amparo.accounts.access import organizations_for_user
-    from amparo.accounts.roles import Role
+    from amparo.accounts.access import coordinates_case
 
     if case.status != Case.Status.CLOSURE_REQUESTED or case.closure_requested_by_id == user.pk:
         return False
-    if case.supervisor_id == user.pk:
-        return True
-    return organizations_for_user(user, {Role.COORDINATOR}).filter(pk=case.organization_id).exists()
+    return case.supervisor_id == user.pk or coordinates_case(user, case)
 
 
 @transaction.atomic

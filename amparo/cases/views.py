@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from amparo.accounts.access import (
     cases_for_user,
+    coordinates_case,
     get_case_for_user,
     get_report_for_user,
     organizations_for_user,
@@ -171,7 +172,7 @@ def case_team(request: HttpRequest, case_uuid: str) -> HttpResponse:
     """A coordinator of the case's organisation chooses who accompanies her and who supervises."""
     user = cast(User, request.user)
     case = get_case_for_user(user, case_uuid)
-    if not organizations_for_user(user, {Role.COORDINATOR}).filter(pk=case.organization_id).exists():
+    if not coordinates_case(user, case):
         raise Http404  # on the case as a caseworker of another organisation: not its coordinator
     members = services.team_members(case)
     form = TeamForm(
@@ -245,7 +246,7 @@ def _detail_context(user: User, case: Case, **forms: Any) -> dict[str, Any]:
         "children": case.children.all(),
         "today": timezone.localdate(),
         "can_approve": services.can_approve_closure(user, case),
-        "can_assign": organizations_for_user(user, {Role.COORDINATOR}).filter(pk=case.organization_id).exists(),
+        "can_assign": coordinates_case(user, case),
         "caseworkers": case.caseworkers.all(),
         "action_form": forms.get("action_form") or ActionForm(),
         "child_form": forms.get("child_form") or ChildForm(),

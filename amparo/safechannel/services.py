@@ -22,6 +22,7 @@ from django.utils import timezone
 from amparo.accounts.models import Organization, User
 from amparo.accounts.roles import REPORT_RECIPIENT_ROLES as RECIPIENT_ROLES
 from amparo.audit.services import audit_record
+from amparo.cases.services import SEXUAL_VIOLENCE_TYPES
 from amparo.cases.vocab import ConsentKind, ConsentMethod
 from amparo.directory.models import Place
 
@@ -41,7 +42,6 @@ from .models import (
 
 # Persecuted, state agent, or rape / sexual assault (PEP must start within 72 h of it) -> 24 h; otherwise 72 h.
 FIRST_RESPONSE_HOURS = {True: 24, False: 72}
-SEXUAL_VIOLENCE = frozenset({"rape", "sexual_assault"})
 
 
 class ChannelError(Exception):
@@ -254,7 +254,7 @@ def report_create(*, organization: Organization | None, data: NewReport) -> tupl
         content=_seal_json(report_key, content),
         created_at=now,
         last_activity_at=now,
-        due_at=now + timedelta(hours=FIRST_RESPONSE_HOURS[risk > 0 or content["gbv_type"] in SEXUAL_VIOLENCE]),
+        due_at=now + timedelta(hours=FIRST_RESPONSE_HOURS[risk > 0 or content["gbv_type"] in SEXUAL_VIOLENCE_TYPES]),
         expires_at=now + timedelta(days=channel.retention_days),
     )
     written: list[Any] = []
