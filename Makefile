@@ -27,7 +27,7 @@ demo: messages
 	@echo ""
 	@echo "Amparo is running on http://127.0.0.1:$(PORT)/  (Spanish: /es/, English: /en/, Portuguese: /pt/)"
 	@echo "Public pages need no account; staff sign in at http://127.0.0.1:$(PORT)/staff/login/ (accounts above)."
-	DEBUG=true $(MANAGE) runserver 127.0.0.1:$(PORT)
+	$(MANAGE) runserver 127.0.0.1:$(PORT)
 
 test: messages
 	$(BIN)/pytest

@@ -198,6 +198,17 @@ AXES_VERBOSE = False
 # axes.W006 warns that locking per account alone lets an attacker rotate addresses; that is the point here: the
 # account, not the office's shared address, is what gets locked (issue: "counted per account").
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+# Sign-in logs (docs/security.md): axes keeps the account name and the browser's user agent of each sign-in and
+# failure, never the address (lockout is per account, so the address serves nothing); purge_signin_logs deletes them
+# after SIGNIN_LOG_RETENTION_DAYS.
+AXES_CLIENT_IP_CALLABLE = "amparo.accounts.lockout.no_address"
+SIGNIN_LOG_RETENTION_DAYS = env.int("SIGNIN_LOG_RETENTION_DAYS", default=30)
+# Password-reset e-mails: at most this many per account, and overall, in each window of seconds.
+PASSWORD_RESET_LIMITS = (
+    env.int("PASSWORD_RESET_PER_ACCOUNT", default=3),
+    env.int("PASSWORD_RESET_OVERALL", default=100),
+    60 * 60,
+)
 OTP_TOTP_ISSUER = "Amparo"
 OTP_TOTP_THROTTLE_FACTOR = 1  # each failed code doubles the wait before the next one is checked
 OTP_STATIC_THROTTLE_FACTOR = 1

@@ -19,6 +19,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 
 from amparo.cases.models import Case, LegalMatter, TraffickingAlert
 from amparo.directory.models import FocalPoint, Place, Service
+from amparo.directory.models import Organization as DirectoryOrganization
 from amparo.referrals.models import Referral
 from amparo.safechannel.models import Report
 
@@ -110,7 +111,7 @@ def acting_focal_points() -> QuerySet[FocalPoint]:
     membership = Membership.objects.filter(
         user=OuterRef("user"), organization=OuterRef("managed_by"), role=Role.FOCAL_POINT, active=True
     )
-    return FocalPoint.objects.filter(Exists(membership), active=True, user__is_active=True)
+    return FocalPoint.objects.granted().filter(Exists(membership), active=True, user__is_active=True)
 
 
 def services_for_verification(user: Any) -> QuerySet[Service]:
@@ -133,7 +134,7 @@ def services_for_verification(user: Any) -> QuerySet[Service]:
         organizations = organizations_for_user(user, {Role.COORDINATOR})
         linked = organizations.filter(directory_organization__isnull=False).values("directory_organization")
         allowed |= Q(organization__in=linked)
-        managed = FocalPoint.objects.filter(active=True, managed_by__in=organizations)
+        managed = FocalPoint.objects.granted().filter(active=True, managed_by__in=organizations)
         allowed |= Q(pk__in=covered.filter(focalpoint__in=managed).values("service_id"))
     return Service.objects.filter(allowed)
 
@@ -163,6 +164,69 @@ def verification_organization(user: Any, service: Service) -> Organization | Non
         .order_by("pk")
         .first()
     )
+
+
+# --- Directory administration: the admin and every write to the directory ------------------------------------------
+
+
+def coordinated_organizations(user: Any) -> QuerySet[Organization]:
+    """Member organisations the user administers: those where she is a coordinator (all for platform admins)."""
+    return organizations_for_user(user, {Role.COORDINATOR, PLATFORM_ADMIN})
+
+
+def directory_entities_for_user(user: Any) -> QuerySet[DirectoryOrganization]:
+    """Directory entries a user may edit (with their locations and services): every entry for a platform
+    administrator; for a coordinator, the entry linked to her member organisation and the entries it keeps up to
+    date (`managed_by`). Nobody else edits the directory."""
+    roles = user_roles(user)
+    if PLATFORM_ADMIN in roles:
+        return DirectoryOrganization.objects.all()
+    if Role.COORDINATOR not in roles:
+        return DirectoryOrganization.objects.none()
+    organizations = organizations_for_user(user, {Role.COORDINATOR})
+    linked = organizations.filter(directory_organization__isnull=False).values("directory_organization")
+    return DirectoryOrganization.objects.filter(Q(managed_by__in=organizations) | Q(pk__in=linked))
+
+
+def own_entities_for_user(user: Any) -> QuerySet[DirectoryOrganization]:
+    """Entities whose own coordinator the user is (her member organisation IS that entity): she approves the focal
+    points other organisations register there. Platform administrators approve for every entity."""
+    roles = user_roles(user)
+    if PLATFORM_ADMIN in roles:
+        return DirectoryOrganization.objects.all()
+    linked = organizations_for_user(user, {Role.COORDINATOR}).filter(directory_organization__isnull=False)
+    return DirectoryOrganization.objects.filter(pk__in=linked.values("directory_organization"))
+
+
+def focal_points_for_admin(user: Any) -> QuerySet[FocalPoint]:
+    """Focal points a coordinator registers and edits: those her organisation manages (all for platform admins)."""
+    if PLATFORM_ADMIN in user_roles(user):
+        return FocalPoint.objects.all()
+    return FocalPoint.objects.filter(managed_by__in=organizations_for_user(user, {Role.COORDINATOR}))
+
+
+def focal_point_requests_for_user(user: Any) -> QuerySet[FocalPoint]:
+    """Focal points waiting for the user's approval: registered at an entity she coordinates by another
+    organisation (`own_entities_for_user`)."""
+    return FocalPoint.objects.filter(grant=FocalPoint.Grant.PENDING, entity__in=own_entities_for_user(user))
+
+
+def get_focal_point_request_for_user(user: Any, focal_point_uuid: UUID | str) -> FocalPoint:
+    found = (
+        focal_point_requests_for_user(user)
+        .select_related("entity", "managed_by", "user")
+        .filter(uuid=_uuid_or_404(focal_point_uuid))
+        .first()
+    )
+    if found is None:
+        raise Http404
+    return found
+
+
+def grants_itself(user: Any, focal_point: FocalPoint) -> bool:
+    """Whether registering this focal point needs no one else's approval: the user is a platform administrator,
+    or a coordinator of the entity's own member organisation."""
+    return own_entities_for_user(user).filter(pk=focal_point.entity_id).exists()
 
 
 # --- Safe channel: reports -------------------------------------------------------------------------------------

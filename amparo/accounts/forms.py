@@ -1,10 +1,16 @@
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Iterator
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth import password_validation
+from django.contrib.auth.forms import PasswordResetForm
 from django.utils.translation import gettext_lazy as _
+
+from amparo.core.counters import within
 
 from .roles import Role
 
@@ -54,3 +60,18 @@ class AcceptInvitationForm(forms.Form):
                 data["password1"], User(email=self.email, display_name=data.get("display_name", ""))
             )
         return data
+
+
+class LimitedPasswordResetForm(PasswordResetForm):
+    """Django's reset form, with the e-mails it sends limited per account and overall in each window
+    (`PASSWORD_RESET_LIMITS`), so nobody can flood a colleague's mailbox or make the server a mail cannon.
+    The page answers the same whether a message was sent, held back, or the address has no account."""
+
+    def get_users(self, email: str) -> Iterator[Any]:
+        per_account, overall, period = settings.PASSWORD_RESET_LIMITS
+        for user in super().get_users(email):
+            account = hashlib.blake2b(str(user.pk).encode(), key=settings.SECRET_KEY.encode()[:64], digest_size=16)
+            if within(f"pwreset-account:{account.hexdigest()}", per_account, period) and within(
+                "pwreset-all", overall, period
+            ):
+                yield user

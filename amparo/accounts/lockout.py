@@ -10,3 +10,9 @@ def attempted_account(request: Any, credentials: dict[str, Any] | None) -> str |
     if value is None and request is not None and hasattr(request, "POST"):
         value = request.POST.get("email")
     return str(value).strip().lower()[:254] if value else None
+
+
+def no_address(request: Any) -> None:
+    """django-axes asks for the client's address to store with each attempt: Amparo gives none (DESIGN rule 8 in
+    spirit: staff addresses reveal where people who protect survivors live and work, and lockout is per account)."""
+    return None

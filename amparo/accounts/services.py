@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -133,3 +133,23 @@ def recovery_codes_issue(user: User) -> list[str]:
     codes = [StaticToken.random_token() for _ in range(RECOVERY_CODES)]
     StaticToken.objects.bulk_create([StaticToken(device=static, token=code) for code in codes])
     return codes
+
+
+@transaction.atomic
+def signin_logs_purge(*, now: datetime | None = None) -> dict[str, int]:
+    """Delete sign-in records past their retention (DESIGN.md rule 7): successful sign-ins and failure logs older
+    than SIGNIN_LOG_RETENTION_DAYS, and failure counters whose lockout window has passed. Audited with the counts."""
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+
+    now = now or timezone.now()
+    limit = now - timedelta(days=settings.SIGNIN_LOG_RETENTION_DAYS)
+    cooled = now - timedelta(hours=float(settings.AXES_COOLOFF_TIME))
+    deleted = {
+        "sign_ins": AccessLog.objects.filter(attempt_time__lt=limit).delete()[0],
+        "failure_logs": AccessFailureLog.objects.filter(attempt_time__lt=limit).delete()[0],
+        "failure_counters": AccessAttempt.objects.filter(attempt_time__lt=cooled).delete()[0],
+    }
+    audit_record(
+        action="auth.signin_logs.purge", detail={**deleted, "retention_days": settings.SIGNIN_LOG_RETENTION_DAYS}
+    )
+    return deleted

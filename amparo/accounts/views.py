@@ -21,7 +21,14 @@ from amparo.audit.services import audit_record
 from amparo.pathways.qr import qr_svg
 
 from . import services
-from .access import ANY_STAFF, get_invitation_for_user, get_organization_for_user, staff_view, user_roles
+from .access import (
+    ANY_STAFF,
+    focal_point_requests_for_user,
+    get_invitation_for_user,
+    get_organization_for_user,
+    staff_view,
+    user_roles,
+)
 from .forms import AcceptInvitationForm, InvitationForm, LoginForm, TokenForm
 from .models import Membership, User
 from .roles import PLATFORM_ADMIN, Role
@@ -67,6 +74,7 @@ def verify_view(request: HttpRequest) -> HttpResponse:
             form.add_error("token", _("That code is not valid. Codes can be used only once."))
         else:
             otp_login(request, device)
+            request.session.cycle_key()  # a session key seen before the second factor is worth nothing after it
             with_transaction_audit(request.user, "auth.login")
             return redirect(_next_url(request))
     return render(request, "accounts/verify.html", {"form": form, "next": request.GET.get("next", "")})
@@ -92,6 +100,7 @@ def setup_2fa_view(request: HttpRequest) -> HttpResponse:
         if device.verify_token(form.cleaned_data["token"]):
             codes = services.totp_device_confirm(user=user, device=device)
             otp_login(request, device)
+            request.session.cycle_key()
             return render(request, "accounts/recovery_codes.html", {"codes": codes})
         form.add_error("token", _("That code is not valid. Check the time on your phone and try again."))
     return render(
@@ -109,14 +118,23 @@ def _base32(key: bytes) -> str:
 
 @require_POST
 def logout_view(request: HttpRequest) -> HttpResponse:
+    """Sign out, and ask the browser to drop what it kept of the staff site (cached pages, cookies, storage)."""
     logout(request)
-    return redirect("accounts:login")
+    response = redirect("accounts:login")
+    response["Clear-Site-Data"] = '"cache", "cookies", "storage"'
+    return response
 
 
 @staff_view(ANY_STAFF)
 def home(request: HttpRequest) -> HttpResponse:
     memberships = Membership.objects.filter(user=cast(User, request.user), active=True).select_related("organization")
-    return render(request, "accounts/home.html", {"memberships": memberships, "roles": user_roles(request.user)})
+    roles = user_roles(request.user)
+    requests = focal_point_requests_for_user(request.user).count() if roles & {Role.COORDINATOR, PLATFORM_ADMIN} else 0
+    return render(
+        request,
+        "accounts/home.html",
+        {"memberships": memberships, "roles": roles, "focal_point_requests": requests},
+    )
 
 
 @staff_view({Role.COORDINATOR, PLATFORM_ADMIN})

@@ -16,6 +16,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -172,6 +173,7 @@ def document_download(request: HttpRequest, matter_uuid: str, document_uuid: str
         raise Http404
     data = services.legal_document_read(actor=user, document=document)
     response = HttpResponse(data, content_type=document.content_type)
-    response["Content-Disposition"] = f'attachment; filename="{document.name}"'
+    # RFC 6266: an ASCII fallback and filename*=UTF-8'' for names with accents (as FileResponse writes it).
+    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=document.name)
     response["Cache-Control"] = "no-store"
     return response

@@ -4,6 +4,10 @@ Public pages are every URL outside the staff areas (/admin/, /staff/). On them t
 the response would set, stops browsers and proxies from keeping a copy, and asks the browser not to send a referrer.
 It never reads or logs the client's address.
 
+Staff responses (/admin/, /staff/) get the opposite rule for caching only: `Cache-Control: no-store, private` (and
+`Expires` in the past) on every one of them by default, so decrypted case and report pages never stay in a staff
+browser's disk cache after sign-out (DESIGN rule 9).
+
 One exception: after a survivor signs in to the safe channel with her receipt, the channel's pages (and only
 those) keep one cookie, `CHANNEL_COOKIE`, which holds her short-lived session token (see amparo/safechannel).
 """
@@ -15,6 +19,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.utils.cache import add_never_cache_headers
 
 STAFF_PREFIXES = ("/admin/", "/staff/")
 CHANNEL_COOKIE = "amparo_channel"
@@ -38,6 +43,8 @@ class PublicPageMiddleware:
             kept = request.COOKIES.get(CHANNEL_COOKIE) if channel else None
             request.COOKIES = {CHANNEL_COOKIE: kept} if kept else {}
         response = self.get_response(request)
+        if not public:
+            add_never_cache_headers(response)  # no-cache, no-store, must-revalidate, private; Expires in the past
         if public:
             for name in list(response.cookies):
                 if not (channel and name == CHANNEL_COOKIE):

@@ -1,4 +1,9 @@
-"""The directory in Django's admin, for coordinators: stale services are flagged and can be filtered."""
+"""The directory in Django's admin, for coordinators: stale services are flagged and can be filtered.
+
+Every admin here is scoped through the permission module (`accounts.access`, via `ScopedAdminMixin`): a coordinator
+lists, opens and edits only the directory entries her organisation keeps up to date (and their locations and
+services) and the focal points it manages; places are platform data she can only look at. A focal point at another
+organisation's entity waits for that entity's approval (`/staff/directory/focal-points/requests/`)."""
 
 from __future__ import annotations
 
@@ -8,13 +13,19 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.contrib import admin
-from django.db.models import Exists, ForeignKey, OuterRef, Q, QuerySet
-from django.forms import ModelChoiceField
+from django.contrib.admin import RelatedOnlyFieldListFilter
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from amparo.core.admin_site import CoordinatorAdminMixin
+from amparo.accounts.access import (
+    coordinated_organizations,
+    directory_entities_for_user,
+    focal_points_for_admin,
+    grants_itself,
+)
+from amparo.core.admin_site import ScopedAdminMixin
 
 from .models import (
     FocalPoint,
@@ -25,8 +36,9 @@ from .models import (
     Sensitisation,
     Service,
     ServiceAtLocation,
+    ServiceType,
 )
-from .services import location_sync, services_mark_verified, services_reindex
+from .services import focal_point_saved, location_sync, services_mark_verified, services_reindex
 from .taxonomy import SENSITISATION_TOPIC_CHOICES
 
 
@@ -48,48 +60,73 @@ class StaleFilter(admin.SimpleListFilter):
 
 
 @admin.register(Place)
-class PlaceAdmin(CoordinatorAdminMixin, admin.ModelAdmin):
+class PlaceAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    platform_only = True  # P-codes and zone types: reference data for every organisation
     list_display = ["name", "pcode", "level", "zone", "parent"]
     list_filter = ["level", "zone"]
     search_fields = ["name", "pcode"]
 
 
 @admin.register(Organization)
-class OrganizationAdmin(CoordinatorAdminMixin, admin.ModelAdmin):
-    list_display = ["name", "kind"]
+class OrganizationAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    list_display = ["name", "kind", "managed_by"]
     list_filter = ["kind"]
     search_fields = ["name"]
 
+    def scope(self, request: HttpRequest, queryset: QuerySet[Organization]) -> QuerySet[Organization]:
+        return queryset.filter(pk__in=directory_entities_for_user(request.user).values("pk"))
+
+    def field_choices(self, request: HttpRequest, field_name: str) -> QuerySet[Any] | None:
+        return coordinated_organizations(request.user) if field_name == "managed_by" else None
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        form = super().get_form(request, obj, change=change, **kwargs)
+        field = form.base_fields.get("managed_by")
+        if field is not None and not request.user.is_superuser:
+            # A coordinator's new entry is kept by her organisation, or she could not open it again; an entry
+            # linked to her organisation but kept by another keeps its keeper (she cannot hand it over).
+            field.required = obj is None
+            if obj is not None and obj.managed_by_id and not field.queryset.filter(pk=obj.managed_by_id).exists():
+                field.queryset = type(obj.managed_by)._default_manager.filter(pk=obj.managed_by_id)
+                field.disabled = True
+        return form
+
 
 @admin.register(Location)
-class LocationAdmin(CoordinatorAdminMixin, admin.ModelAdmin):
+class LocationAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_display = ["name", "organization", "place"]
     search_fields = ["name", "organization__name"]
     autocomplete_fields = ["organization", "place"]
+
+    def scope(self, request: HttpRequest, queryset: QuerySet[Location]) -> QuerySet[Location]:
+        return queryset.filter(organization__in=directory_entities_for_user(request.user).values("pk"))
 
     def save_model(self, request: HttpRequest, obj: Location, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)
         location_sync(obj)
 
 
-class OpeningHoursInline(CoordinatorAdminMixin, admin.TabularInline):
+class OpeningHoursInline(ScopedAdminMixin, admin.TabularInline):
     model = OpeningHours
     extra = 0
 
 
 @admin.register(ServiceAtLocation)
-class ServiceAtLocationAdmin(CoordinatorAdminMixin, admin.ModelAdmin):
+class ServiceAtLocationAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_display = ["service", "location", "place", "open_24h"]
     search_fields = ["service__name", "location__name"]
     autocomplete_fields = ["service", "location"]
     inlines = [OpeningHoursInline]
+
+    def scope(self, request: HttpRequest, queryset: QuerySet[ServiceAtLocation]) -> QuerySet[ServiceAtLocation]:
+        return queryset.filter(service__organization__in=directory_entities_for_user(request.user).values("pk"))
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         super().save_related(request, form, formsets, change)
         services_reindex([form.instance.service_id])  # search masks and the week of opening hours
 
 
-class ServiceAtLocationInline(CoordinatorAdminMixin, admin.TabularInline):
+class ServiceAtLocationInline(ScopedAdminMixin, admin.TabularInline):
     model = ServiceAtLocation
     extra = 0
     autocomplete_fields = ["location"]
@@ -97,7 +134,7 @@ class ServiceAtLocationInline(CoordinatorAdminMixin, admin.TabularInline):
 
 
 @admin.register(Service)
-class ServiceAdmin(CoordinatorAdminMixin, admin.ModelAdmin):
+class ServiceAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_display = ["name", "organization", "status", "last_verified_on", "verification_state"]
     list_filter = [StaleFilter, "status", "types", "trans_affirming", "no_id_required", "sex_worker_friendly"]
     search_fields = ["name", "organization__name"]
@@ -107,6 +144,12 @@ class ServiceAdmin(CoordinatorAdminMixin, admin.ModelAdmin):
     ordering = ["last_verified_on"]
 
     actions = ["mark_verified_today"]
+
+    def scope(self, request: HttpRequest, queryset: QuerySet[Service]) -> QuerySet[Service]:
+        return queryset.filter(organization__in=directory_entities_for_user(request.user).values("pk"))
+
+    def field_choices(self, request: HttpRequest, field_name: str) -> QuerySet[Any] | None:
+        return ServiceType.objects.all() if field_name == "types" else None  # the published taxonomy
 
     @admin.action(description=_("Mark the selected services and all their facts as verified today"))
     def mark_verified_today(self, request: HttpRequest, queryset: QuerySet[Service]) -> None:
@@ -132,7 +175,7 @@ class SensitisationForm(forms.ModelForm):
         fields = ["trained_on", "expires_on", "topics", "trainer_name", "trainer_organization"]
 
 
-class SensitisationInline(CoordinatorAdminMixin, admin.StackedInline):
+class SensitisationInline(ScopedAdminMixin, admin.StackedInline):
     model = Sensitisation
     form = SensitisationForm
     extra = 0
@@ -200,12 +243,18 @@ class SensitisationStateFilter(admin.SimpleListFilter):
 
 
 @admin.register(FocalPoint)
-class FocalPointAdmin(CoordinatorAdminMixin, admin.ModelAdmin):
+class FocalPointAdmin(ScopedAdminMixin, admin.ModelAdmin):
     """Coordinators see and register the focal points their organisation manages; platform administrators all."""
 
     form = FocalPointForm
-    list_display = ["display_name", "entity", "job_title", "managed_by", "active", "sensitised"]
-    list_filter = [SensitisationStateFilter, "active", "entity__kind", "managed_by"]
+    list_display = ["display_name", "entity", "job_title", "managed_by", "active", "grant", "sensitised"]
+    list_filter = [
+        SensitisationStateFilter,
+        "active",
+        "grant",
+        "entity__kind",
+        ("managed_by", RelatedOnlyFieldListFilter),
+    ]
     search_fields = ["display_name", "job_title", "entity__name"]
     autocomplete_fields = ["entity", "services"]
     inlines = [SensitisationInline]
@@ -225,34 +274,41 @@ class FocalPointAdmin(CoordinatorAdminMixin, admin.ModelAdmin):
         (_("Management"), {"fields": ["managed_by", "user"]}),
     ]
 
-    def _coordinated(self, request: HttpRequest) -> QuerySet[Any]:
-        from amparo.accounts.access import organizations_for_user
-        from amparo.accounts.roles import PLATFORM_ADMIN, Role
+    # The entity and its services may be any in the directory: a grant at another organisation's entity gives
+    # nothing until that entity approves it (`focal_point_saved`).
+    open_choices = frozenset({"entity", "services"})
 
-        return organizations_for_user(request.user, {Role.COORDINATOR, PLATFORM_ADMIN})  # type: ignore[arg-type]
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[FocalPoint]:
+    def scope(self, request: HttpRequest, queryset: QuerySet[FocalPoint]) -> QuerySet[FocalPoint]:
         current = FocalPoint.objects.currently_sensitised().filter(pk=OuterRef("pk"))
-        qs = super().get_queryset(request).select_related("entity", "managed_by").annotate(current=Exists(current))
-        if not request.user.is_superuser:
-            qs = qs.filter(managed_by__in=self._coordinated(request))
-        return qs
+        return (
+            queryset.filter(pk__in=focal_points_for_admin(request.user).values("pk"))
+            .select_related("entity", "managed_by")
+            .annotate(current=Exists(current))
+        )
 
-    def formfield_for_foreignkey(
-        self, db_field: ForeignKey[Any, Any], request: HttpRequest, **kwargs: Any
-    ) -> ModelChoiceField[Any] | None:
+    def field_choices(self, request: HttpRequest, field_name: str) -> QuerySet[Any] | None:
         from amparo.accounts.models import User
         from amparo.accounts.roles import Role
 
-        if db_field.name == "managed_by":
-            kwargs["queryset"] = self._coordinated(request)
-        elif db_field.name == "user":
-            kwargs["queryset"] = User.objects.filter(
+        if field_name == "managed_by":
+            return coordinated_organizations(request.user)
+        if field_name == "user":
+            return User.objects.filter(
                 memberships__role=Role.FOCAL_POINT,
                 memberships__active=True,
-                memberships__organization__in=self._coordinated(request),
+                memberships__organization__in=coordinated_organizations(request.user),
             ).distinct()
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+        return None
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        focal_point_saved(
+            actor=request.user,
+            focal_point=form.instance,
+            created=not change,
+            changed=form.changed_data,
+            self_granted=grants_itself(request.user, form.instance),
+        )
 
     @admin.display(description=_("currently sensitised"), boolean=True)
     def sensitised(self, obj: FocalPoint) -> bool:

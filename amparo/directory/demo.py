@@ -603,6 +603,7 @@ def focal_points_load(*, seed: int = 7, share: float = 0.6, expired_share: float
                 email=f"punto.focal{n}@example.org",
                 email_public=rng.random() < 0.5,
                 managed_by=rng.choice(managers),
+                grant=FocalPoint.Grant.APPROVED,  # demo: approved by the entities (in real use, they approve)
             )
         )
         plans.append((services, rng.random() < expired_share))
@@ -666,6 +667,7 @@ def focal_points_link_demo_staff() -> None:
         email_public=False,
         user=membership.user,
         managed_by=membership.organization,
+        grant=FocalPoint.Grant.APPROVED,
     )
     focal_point.services.set(hospital.services.all())
     Sensitisation.objects.create(

@@ -96,6 +96,18 @@ class Organization(models.Model):
     description = models.TextField(_("description"), blank=True)
     email = models.EmailField(_("email"), blank=True)
     website = models.URLField(_("website"), blank=True)
+    managed_by = models.ForeignKey(
+        "accounts.Organization",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="directory_entries",
+        verbose_name=_("kept up to date by"),
+        help_text=_(
+            "The member organisation whose coordinators edit this entry, its locations and services. Empty: only "
+            "platform administrators (and the coordinators of a member organisation linked to this entry)."
+        ),
+    )
 
     class Meta:
         ordering = ["name"]
@@ -340,7 +352,12 @@ class FocalPointQuerySet(models.QuerySet["FocalPoint"]):
         """Active focal points with a sensitisation that has taken place and has not expired (expires_on >= today)."""
         today = today or timezone.localdate()
         valid = Sensitisation.objects.filter(focal_point=OuterRef("pk"), trained_on__lte=today, expires_on__gte=today)
-        return self.filter(Exists(valid), active=True)
+        return self.granted().filter(Exists(valid), active=True)
+
+    def granted(self) -> FocalPointQuerySet:
+        """Focal points the entity approved (or registered itself): only these are shown, receive referrals or
+        verify services. A grant requested by another organisation gives nothing until approved."""
+        return self.filter(grant=FocalPoint.Grant.APPROVED)
 
 
 class FocalPoint(models.Model):
@@ -351,7 +368,16 @@ class FocalPoint(models.Model):
     pages only with its own "agreed to publish" flag. The public pages and the APIs never read the fields directly:
     `directory.selectors.attach_public_focal_points` gives them `PublicFocalPoint` values holding only what may be
     shown.
+
+    A focal point registered by an organisation other than the entity's own is a *grant request*: it shows nothing,
+    receives no referral and verifies nothing until a coordinator of the entity's own member organisation (or a
+    platform administrator) approves it (`grant`). Changing the entity, the services or the account asks again.
     """
+
+    class Grant(models.TextChoices):
+        PENDING = "pending", _("Waiting for the entity's approval")
+        APPROVED = "approved", _("Approved by the entity")
+        DECLINED = "declined", _("Declined by the entity")
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     entity = models.ForeignKey(
@@ -396,6 +422,13 @@ class FocalPoint(models.Model):
         help_text=_("The member organisation that registered and trained this focal point."),
     )
     active = models.BooleanField(_("active"), default=True)
+    grant = models.CharField(
+        _("approval by the entity"), max_length=10, choices=Grant.choices, default=Grant.PENDING, editable=False
+    )
+    grant_decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, editable=False, related_name="+"
+    )
+    grant_decided_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -13,7 +13,7 @@ from django.utils import timezone, translation
 
 from amparo.audit.services import audit_record
 
-from .models import Location, Place, SearchTerm, Service, ServiceAtLocation, ServiceType
+from .models import FocalPoint, Location, Place, SearchTerm, Service, ServiceAtLocation, ServiceType
 from .taxonomy import INCLUSION_FACT_CODES, INCLUSION_FACTS, SERVICE_TYPE_BY_CODE, SERVICE_TYPES, fact_mask, type_mask
 from .text import normalize
 
@@ -276,6 +276,92 @@ def service_verify(*, actor: Any, service: Service, facts: Mapping[str, bool], o
         detail={"facts_changed": changed, "facts_confirmed": len(INCLUSION_FACT_CODES)},
     )
     locked.refresh_from_db()
+    return locked
+
+
+# Changing any of these on a focal point registered by another organisation asks the entity again: they decide who
+# receives referrals for the entity, verifies its services, and what contact is shown on its public pages.
+GRANT_FIELDS = frozenset(
+    {
+        "entity",
+        "services",
+        "user",
+        "managed_by",
+        "display_name",
+        "publish_name",
+        "phone",
+        "phone_public",
+        "whatsapp",
+        "whatsapp_public",
+        "email",
+        "email_public",
+    }
+)
+
+
+class GrantChanged(Exception):
+    """The focal point was edited or decided since the approval page was shown."""
+
+
+def grant_version(focal_point: FocalPoint) -> str:
+    return focal_point.updated_at.isoformat()
+
+
+@transaction.atomic
+def focal_point_saved(
+    *, actor: Any, focal_point: FocalPoint, created: bool, changed: Iterable[str], self_granted: bool
+) -> FocalPoint:
+    """After a focal point was registered or edited (the admin calls this once its services are saved): decide its
+    grant and audit the change in the same transaction.
+
+    `self_granted` (from accounts.access.grants_itself) says that the actor may grant it alone: a coordinator of
+    the entity's own member organisation, or a platform administrator. Otherwise a new focal point, or a change of
+    a field in GRANT_FIELDS, leaves it pending until the entity approves (`focal_point_grant_decide`)."""
+    changed = set(changed)
+    locked = FocalPoint.objects.select_for_update().get(pk=focal_point.pk)
+    previous = locked.grant
+    if self_granted:
+        if created or locked.grant != FocalPoint.Grant.APPROVED or changed & GRANT_FIELDS:
+            locked.grant = FocalPoint.Grant.APPROVED
+            locked.grant_decided_by, locked.grant_decided_at = actor, timezone.now()
+    elif created or changed & GRANT_FIELDS:
+        locked.grant = FocalPoint.Grant.PENDING
+        locked.grant_decided_by, locked.grant_decided_at = None, None
+    locked.save(update_fields=["grant", "grant_decided_by", "grant_decided_at", "updated_at"])
+    audit_record(
+        actor=actor,
+        action="focal_point.register" if created else "focal_point.change",
+        obj=locked,
+        organization=locked.managed_by,
+        detail={
+            "entity": str(locked.entity.uuid),
+            "fields": sorted(changed),
+            "grant": locked.grant,
+            "grant_before": "" if created else previous,
+        },
+    )
+    focal_point.grant = locked.grant
+    return locked
+
+
+@transaction.atomic
+def focal_point_grant_decide(*, actor: Any, focal_point: FocalPoint, approve: bool, seen_version: str) -> FocalPoint:
+    """The entity's coordinator (or a platform administrator) approves or declines a pending focal point. Only the
+    version she saw can be decided (`seen_version`, from `grant_version`): an edit made since the page was opened
+    must be seen before it is approved. Raises GrantChanged otherwise."""
+    locked = FocalPoint.objects.select_for_update().get(pk=focal_point.pk)
+    if locked.grant != FocalPoint.Grant.PENDING or grant_version(locked) != seen_version:
+        raise GrantChanged
+    locked.grant = FocalPoint.Grant.APPROVED if approve else FocalPoint.Grant.DECLINED
+    locked.grant_decided_by, locked.grant_decided_at = actor, timezone.now()
+    locked.save(update_fields=["grant", "grant_decided_by", "grant_decided_at"])
+    audit_record(
+        actor=actor,
+        action="focal_point.approve" if approve else "focal_point.decline",
+        obj=locked,
+        organization=locked.managed_by,
+        detail={"entity": str(locked.entity.uuid)},
+    )
     return locked
 
 

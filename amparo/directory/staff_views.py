@@ -13,22 +13,26 @@ from django.db.models import F
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from amparo.accounts.access import (
+    focal_point_requests_for_user,
+    get_focal_point_request_for_user,
     get_service_for_verification,
     services_for_verification,
     staff_view,
     verification_organization,
 )
 from amparo.accounts.roles import PLATFORM_ADMIN, Role
+from amparo.core.views import bad_request_page
 
 from .forms import VerifyServiceForm
 from .models import Place
 from .selectors import coverage_gaps, place_by_code
-from .services import service_verify
+from .services import GrantChanged, focal_point_grant_decide, grant_version, service_verify
 
 GAPS_ROLES = frozenset({Role.COORDINATOR, PLATFORM_ADMIN})
+GRANT_ROLES = frozenset({Role.COORDINATOR, PLATFORM_ADMIN})
 VERIFY_ROLES = frozenset({Role.FOCAL_POINT, Role.COORDINATOR, PLATFORM_ADMIN})
 MAX_PLACE_CODE = 16
 SERVICES_PER_PAGE = 50
@@ -85,3 +89,40 @@ def verify_service(request: HttpRequest, service_uuid: UUID) -> HttpResponse:
             return redirect("directory_staff:verify_list")
         return render(request, "directory/staff/verify_service.html", {"service": service, "form": form}, status=400)
     return render(request, "directory/staff/verify_service.html", {"service": service, "form": form})
+
+
+@staff_view(GRANT_ROLES)
+@require_GET
+def focal_point_requests(request: HttpRequest) -> HttpResponse:
+    """Focal points that other organisations registered at the entities this coordinator answers for, waiting for
+    her approval: until then they show nothing, receive no referral and verify nothing."""
+    pending = (
+        focal_point_requests_for_user(request.user)
+        .select_related("entity", "managed_by", "user")
+        .prefetch_related("services")
+        .order_by("entity__name", "created_at", "pk")
+    )
+    rows = [(fp, grant_version(fp)) for fp in pending[:200]]
+    return render(request, "directory/staff/focal_point_requests.html", {"rows": rows})
+
+
+@staff_view(GRANT_ROLES)
+@require_POST
+def focal_point_decide(request: HttpRequest, focal_point_uuid: UUID) -> HttpResponse:
+    focal_point = get_focal_point_request_for_user(request.user, focal_point_uuid)
+    decision = request.POST.get("decision")
+    if decision not in {"approve", "decline"}:
+        return bad_request_page(request, _("Choose to approve or to decline."))
+    try:
+        focal_point_grant_decide(
+            actor=request.user,
+            focal_point=focal_point,
+            approve=decision == "approve",
+            seen_version=request.POST.get("version", ""),
+        )
+    except GrantChanged:
+        messages.error(request, _("This focal point was changed since you opened the page: read it again."))
+    else:
+        done = _("“%(name)s” can now act for %(entity)s.") if decision == "approve" else _("“%(name)s” was declined.")
+        messages.success(request, done % {"name": focal_point.display_name, "entity": focal_point.entity.name})
+    return redirect("directory_staff:focal_point_requests")

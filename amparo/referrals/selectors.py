@@ -61,9 +61,10 @@ def service_matches_type(service: Service, service_type: str) -> bool:
 
 
 def focal_points_for_services(service_ids: list[int]) -> QuerySet[FocalPoint]:
-    """Active focal points covering any of the services (for the optional "to whom" choice)."""
+    """Active focal points the entity approved, covering any of the services (for the optional "to whom" choice)."""
     return (
-        FocalPoint.objects.filter(active=True, services__in=service_ids)
+        FocalPoint.objects.granted()
+        .filter(active=True, services__in=service_ids)
         .select_related("entity")
         .distinct()
         .order_by("display_name", "pk")

@@ -153,7 +153,11 @@ def _check_request(
         raise ValidationError(_("This service is not active."))
     if not service_matches_type(service, service_type):
         raise ValidationError(_("This service does not offer this kind of care."))
-    if focal_point is not None and not (focal_point.active and focal_point.services.filter(pk=service.pk).exists()):
+    if focal_point is not None and not (
+        focal_point.active
+        and focal_point.grant == FocalPoint.Grant.APPROVED
+        and focal_point.services.filter(pk=service.pk).exists()
+    ):
         raise ValidationError(_("This focal point does not cover the chosen service."))
 
 

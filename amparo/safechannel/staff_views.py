@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
@@ -118,7 +119,8 @@ def attachment(request: HttpRequest, report_uuid: str, attachment_uuid: str) -> 
         return key
     info, data = services.staff_attachment_read(actor=user, report=report, key=key, attachment_uuid=attachment_uuid)
     response = HttpResponse(data, content_type=info.content_type)
-    response["Content-Disposition"] = f'attachment; filename="{info.name}"'
+    # RFC 6266: an ASCII fallback and filename*=UTF-8'' for names with accents (as FileResponse writes it).
+    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=info.name)
     response["Cache-Control"] = "no-store"
     return response
 

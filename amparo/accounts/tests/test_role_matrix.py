@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from amparo.accounts.access import STAFF_RULES
 from amparo.accounts.models import Invitation, Membership, Organization, User
-from amparo.accounts.roles import CASE_ROLES, PLATFORM_ADMIN, REPORT_RECIPIENT_ROLES, Role
+from amparo.accounts.roles import CASE_ROLES, PLATFORM_ADMIN, REPORT_RECIPIENT_ROLES, ROLES_REQUIRING_2FA, Role
 from amparo.cases.models import Case as CaseModel
 from amparo.directory.models import FocalPoint, Place, Sensitisation, Service
 from amparo.referrals.models import Referral
@@ -66,6 +66,14 @@ EXPECTED: dict[str, Case] = {
     "audit:trail": Case(frozenset({Role.COORDINATOR, PLATFORM_ADMIN}), _org),
     "directory_staff:gaps": Case(frozenset({Role.COORDINATOR, PLATFORM_ADMIN})),
     "directory_staff:verify_list": Case(frozenset({Role.FOCAL_POINT, Role.COORDINATOR, PLATFORM_ADMIN})),
+    "directory_staff:focal_point_requests": Case(frozenset({Role.COORDINATOR, PLATFORM_ADMIN})),
+    # No decision in the POST: the page says so (400) to those who may decide.
+    "directory_staff:focal_point_decide": Case(
+        frozenset({Role.COORDINATOR, PLATFORM_ADMIN}),
+        lambda w: [w["pending_focal_point"].uuid],  # type: ignore[attr-defined]
+        "post",
+        400,
+    ),
     "directory_staff:verify_service": Case(
         frozenset({Role.FOCAL_POINT, Role.COORDINATOR, PLATFORM_ADMIN}),
         lambda w: [w["service"].uuid],  # type: ignore[attr-defined]
@@ -194,7 +202,11 @@ def world(demo_directory: None, verified_client_for: Callable[..., Client]) -> d
     admin = User.objects.create_superuser(username="root@example.org", email="root@example.org", password="x" * 16)
     users[PLATFORM_ADMIN] = admin
     focal = FocalPoint.objects.create(
-        entity=service.organization, display_name="Punto Focal", user=users[Role.FOCAL_POINT], managed_by=org
+        entity=service.organization,
+        display_name="Punto Focal",
+        user=users[Role.FOCAL_POINT],
+        managed_by=org,
+        grant=FocalPoint.Grant.APPROVED,
     )
     focal.services.add(service)
     Sensitisation.objects.create(
@@ -205,10 +217,18 @@ def world(demo_directory: None, verified_client_for: Callable[..., Client]) -> d
     )
     for role, user in users.items():
         clients[role] = verified_client_for(user)
+    # Another member organisation registered a focal point at the entity `org` answers for: waiting for approval.
+    pending = FocalPoint.objects.create(
+        entity=service.organization,
+        display_name="Punto Focal Pendiente",
+        managed_by=Organization.objects.create(name="Red Externa (demo)"),
+    )
+    pending.services.add(service)
     report = channel_report(org, users[Role.COORDINATOR])
     return {
         "org": org,
         "service": service,
+        "pending_focal_point": pending,
         "clients": clients,
         "users": users,
         "report": report,
@@ -367,14 +387,120 @@ def test_cross_organisation_objects_are_404(
     assert missing.status_code == 404
 
 
-def test_unverified_session_reaches_nothing(world: dict[str, object]) -> None:
-    """A password-only session of a role that needs 2FA is sent to verification from every protected page."""
-    client = Client()
-    client.force_login(world["users"][Role.CASEWORKER], backend="django.contrib.auth.backends.ModelBackend")  # type: ignore[index]
-    for url in ("/staff/", reverse("directory_staff:verify_list"), "/admin/"):
-        response = client.get(url)
-        assert response.status_code == 302, url
-        assert "/staff/2fa/setup/" in response["Location"] or "/staff/login/verify/" in response["Location"]
+def _outsiders(verified_client_for: Callable[..., Client]) -> dict[str, Client]:
+    """A second member organisation with a verified account in every role (and its own directory entry)."""
+    other = Organization.objects.create(name="Otra Organización (demo)")
+    clients = {}
+    for role in Role.values:
+        email = f"{role}@otra.example.org"
+        user = User.objects.create_user(username=email, email=email, password="x" * 16)
+        Membership.objects.create(user=user, organization=other, role=role)
+        clients[role] = verified_client_for(user)
+    return clients
+
+
+def _object_urls(world: dict[str, object]) -> dict[str, str]:
+    """Every staff URL that names an object of the world's organisation (the others act on the user's own)."""
+    world["invitation"] = fresh_invitation(world)
+    urls = {}
+    for name, case in EXPECTED.items():
+        if case.allowed == OPEN or not case.args(world):
+            continue
+        urls[name] = reverse(name, args=case.args(world))
+    return urls
+
+
+def _own_method_answers(world: dict[str, object]) -> dict[tuple[str, str], int]:
+    """What an allowed user of the world's organisation gets for each object URL and method (405: not accepted)."""
+    clients: dict[str, Client] = world["clients"]  # type: ignore[assignment]
+    answers = {}
+    for name, url in _object_urls(world).items():
+        allowed = EXPECTED[name].allowed
+        who = next(role for role in ALL_ROLES if role in allowed)
+        for method in ("get", "post"):
+            answers[(name, method)] = getattr(clients[who], method)(url).status_code
+    return answers
+
+
+def test_every_staff_url_and_method_across_organisations(
+    world: dict[str, object], verified_client_for: Callable[..., Client]
+) -> None:
+    """Every role of another organisation, with GET and with POST, on every staff URL that names an object of this
+    one: 404 (or 405 where the page takes no such method at all), and not one audit entry is written for them:
+    nothing of this organisation was read or changed. A new staff page or form that leaks fails here."""
+    from amparo.audit.models import AuditEntry
+
+    own = _own_method_answers(world)
+    outsiders = _outsiders(verified_client_for)
+    before = AuditEntry.objects.count()
+    failures = []
+    for name, url in _object_urls(world).items():
+        for method in ("get", "post"):
+            for role, client in outsiders.items():
+                got = getattr(client, method)(url, {"decision": "approve", "to_status": "closed"}).status_code
+                if got != 404 and not (got == 405 == own[(name, method)]):
+                    failures.append(f"{method.upper()} {name} as another organisation's {role}: {got}")
+    assert not failures, "\n".join(failures)
+    assert AuditEntry.objects.count() == before, "another organisation's requests read or changed something"
+    pending = world["pending_focal_point"]
+    pending.refresh_from_db()  # type: ignore[attr-defined]
+    assert pending.grant == FocalPoint.Grant.PENDING  # type: ignore[attr-defined]
+
+
+def test_password_only_session_reaches_nothing(world: dict[str, object]) -> None:
+    """A session that passed the password but not the second factor reaches no staff page, GET or POST, and no
+    admin page: every one sends it to verification (or to enrolment), nothing is read or written. This holds for
+    roles that must use 2FA and for a user of another role who enrolled a device."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from amparo.audit.models import AuditEntry
+
+    users: dict[str, User] = world["users"]  # type: ignore[assignment]
+    world["invitation"] = fresh_invitation(world)
+    urls = [reverse(name, args=case.args(world)) for name, case in EXPECTED.items() if case.allowed != OPEN] + [
+        "/admin/",
+        "/admin/directory/service/",
+        "/admin/directory/focalpoint/add/",
+    ]
+    TOTPDevice.objects.create(user=users[Role.ANALYST], name="phone", confirmed=True)
+    before = AuditEntry.objects.count()
+    failures = []
+    for role in [*sorted(ROLES_REQUIRING_2FA), Role.ANALYST, PLATFORM_ADMIN]:
+        client = Client()
+        client.force_login(users[role], backend="django.contrib.auth.backends.ModelBackend")
+        for url in urls:
+            for method in ("get", "post"):
+                response = getattr(client, method)(url)
+                target = response.get("Location", "")
+                if response.status_code != 302 or not (
+                    "/staff/2fa/setup/" in target or "/staff/login/verify/" in target
+                ):
+                    failures.append(f"{method.upper()} {url} as a password-only {role}: {response.status_code}")
+    assert not failures, "\n".join(failures)
+    assert AuditEntry.objects.count() == before
+    assert not Invitation.objects.filter(revoked_at__isnull=False).exists()
+
+
+def test_staff_responses_are_never_cached(world: dict[str, object]) -> None:
+    """Every staff URL, as a user allowed to open it (and the admin, the sign-in pages): `Cache-Control: no-store,
+    private`, so no decrypted page stays in the browser's disk cache after sign-out."""
+    clients: dict[str, Client] = world["clients"]  # type: ignore[assignment]
+    failures = []
+    pages = [(name, case) for name, case in EXPECTED.items()]
+    for name, case in pages:
+        who = ANON if case.allowed == OPEN else next(role for role in ALL_ROLES if role in case.allowed)
+        world["invitation"] = fresh_invitation(world)
+        url = reverse(name, args=case.args(world))
+        response = clients[who].post(url) if case.method == "post" else clients[who].get(url)
+        directives = {d.strip() for d in response.get("Cache-Control", "").split(",")}
+        if not {"no-store", "private"} <= directives:
+            failures.append(f"{name}: {response.status_code} Cache-Control={response.get('Cache-Control')!r}")
+    for url in ("/admin/", "/admin/directory/service/", "/admin/directory/focalpoint/add/"):
+        response = clients[Role.COORDINATOR].get(url)
+        directives = {d.strip() for d in response.get("Cache-Control", "").split(",")}
+        if response.status_code != 200 or not {"no-store", "private"} <= directives:
+            failures.append(f"{url}: {response.status_code} Cache-Control={response.get('Cache-Control')!r}")
+    assert not failures, "\n".join(failures)
 
 
 def test_admin_is_for_coordinators_and_platform_admins(world: dict[str, object]) -> None:

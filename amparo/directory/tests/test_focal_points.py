@@ -112,6 +112,7 @@ def make_focal_point(
         "job_title": "Trabajadora social de urgencias",
         "availability": "Lunes a viernes, 7:00–15:00",
         "languages": ["es", "en"],
+        "grant": FocalPoint.Grant.APPROVED,
     }
     focal_point = FocalPoint.objects.create(
         entity=services[0].organization,

@@ -69,11 +69,19 @@ def world(demo_directory: None) -> World:
     )
     assert psychology is not None
     focal = FocalPoint.objects.create(
-        entity=hospital.organization, display_name="Doctora Punto Focal", user=staff["focal"], managed_by=red
+        entity=hospital.organization,
+        display_name="Doctora Punto Focal",
+        user=staff["focal"],
+        managed_by=red,
+        grant=FocalPoint.Grant.APPROVED,
     )
     focal.services.add(hospital)
     other_focal = FocalPoint.objects.create(
-        entity=psychology.organization, display_name="Psicóloga Punto Focal", user=staff["other_focal"], managed_by=red
+        entity=psychology.organization,
+        display_name="Psicóloga Punto Focal",
+        user=staff["other_focal"],
+        managed_by=red,
+        grant=FocalPoint.Grant.APPROVED,
     )
     other_focal.services.add(psychology)
     case = case_services.case_open(
@@ -113,7 +121,11 @@ def focal_point_for(world: World, email: str, service: Service) -> FocalPoint:
     it is the hospital)."""
     user = make_staff(email, world.red, Role.FOCAL_POINT, with_key=False)
     focal = FocalPoint.objects.create(
-        entity=service.organization, display_name=f"Punto focal {email}", user=user, managed_by=world.red
+        entity=service.organization,
+        display_name=f"Punto focal {email}",
+        user=user,
+        managed_by=world.red,
+        grant=FocalPoint.Grant.APPROVED,
     )
     focal.services.add(service)
     return focal
