@@ -25,7 +25,7 @@ class AmparoAdminSite(admin.AdminSite):
         user = request.user
         return bool(user.is_active and is_coordinator(user) and user.is_verified())
 
-    def logout(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
+    def logout(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:  # type: ignore[override]
         """The staff sign-out (which also clears what the browser kept)."""
         from amparo.accounts.views import logout_view
 
@@ -112,7 +112,7 @@ class ScopedAdminMixin:
             return explicit
         related_admin = self.admin_site._registry.get(related)  # type: ignore[attr-defined]
         if isinstance(related_admin, ScopedAdminMixin):
-            return related_admin.get_queryset(request)  # type: ignore[attr-defined]
+            return related_admin.get_queryset(request)
         raise ImproperlyConfigured(
             f"{type(self).__name__}.{db_field.name}: no rule for the choices of {related._meta.label}; "
             "register a scoped admin for it, or give them in field_choices() or open_choices"

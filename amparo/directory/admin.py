@@ -82,11 +82,12 @@ class OrganizationAdmin(ScopedAdminMixin, admin.ModelAdmin):
     def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
         form = super().get_form(request, obj, change=change, **kwargs)
         field = form.base_fields.get("managed_by")
-        if field is not None and not request.user.is_superuser:
+        if isinstance(field, forms.ModelChoiceField) and not request.user.is_superuser:
             # A coordinator's new entry is kept by her organisation, or she could not open it again; an entry
             # linked to her organisation but kept by another keeps its keeper (she cannot hand it over).
             field.required = obj is None
-            if obj is not None and obj.managed_by_id and not field.queryset.filter(pk=obj.managed_by_id).exists():
+            choices = field.queryset
+            if obj is not None and obj.managed_by_id and not (choices and choices.filter(pk=obj.managed_by_id).exists()):
                 field.queryset = type(obj.managed_by)._default_manager.filter(pk=obj.managed_by_id)
                 field.disabled = True
         return form

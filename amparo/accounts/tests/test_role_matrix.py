@@ -486,8 +486,7 @@ def test_staff_responses_are_never_cached(world: dict[str, object]) -> None:
     private`, so no decrypted page stays in the browser's disk cache after sign-out."""
     clients: dict[str, Client] = world["clients"]  # type: ignore[assignment]
     failures = []
-    pages = [(name, case) for name, case in EXPECTED.items()]
-    for name, case in pages:
+    for name, case in EXPECTED.items():
         who = ANON if case.allowed == OPEN else next(role for role in ALL_ROLES if role in case.allowed)
         world["invitation"] = fresh_invitation(world)
         url = reverse(name, args=case.args(world))

@@ -15,7 +15,6 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         deleted = signin_logs_purge()
         self.stdout.write(
-            "Purged {sign_ins} sign-in(s), {failure_logs} failure log(s), {failure_counters} failure counter(s).".format(
-                **deleted
-            )
+            f"Purged {deleted['sign_ins']} sign-in(s), {deleted['failure_logs']} failure log(s), "
+            f"{deleted['failure_counters']} failure counter(s)."
         )
