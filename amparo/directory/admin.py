@@ -87,7 +87,11 @@ class OrganizationAdmin(ScopedAdminMixin, admin.ModelAdmin):
             # linked to her organisation but kept by another keeps its keeper (she cannot hand it over).
             field.required = obj is None
             choices = field.queryset
-            if obj is not None and obj.managed_by_id and not (choices and choices.filter(pk=obj.managed_by_id).exists()):
+            if (
+                obj is not None
+                and obj.managed_by_id
+                and not (choices and choices.filter(pk=obj.managed_by_id).exists())
+            ):
                 field.queryset = type(obj.managed_by)._default_manager.filter(pk=obj.managed_by_id)
                 field.disabled = True
         return form
