@@ -161,3 +161,84 @@ def test_invitation_flow(live_server) -> None:
     user = User.objects.get(email="ines@example.org")
     assert user.memberships.get().role == Role.LEGAL_ADVISOR
     assert Browser(live_server.url).get(f"/staff/invitations/{token}/").status == 404  # used once
+
+
+# --- Security findings (issue 10): session fixation across the second factor, sign-out, reset flood, sign-in logs --
+
+
+def _session_cookie(browser: Browser) -> str:
+    return next(c.value for c in browser.cookies if c.name == "sessionid")
+
+
+def test_session_key_rotates_when_the_second_factor_is_verified(live_server) -> None:
+    """A session cookie captured before the second factor (a shared computer, a proxy log) is worth nothing after
+    it: the key changes at verification, and the old one opens nothing."""
+    user = make_user("jade@example.org")
+    device = TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+    browser = Browser(live_server.url)
+    password_step(browser, "jade@example.org")
+    before = _session_cookie(browser)
+    assert browser.submit("/staff/login/verify/", {"token": code_for(device)}).status == 302
+    after = _session_cookie(browser)
+    assert after != before
+    assert browser.get("/staff/").status == 200
+    response = Browser(live_server.url).request("/staff/", headers={"Cookie": f"sessionid={before}"})
+    assert response.status == 302 and "/staff/login/" in response.location
+
+
+def test_sign_out_asks_the_browser_to_forget_the_staff_site(live_server) -> None:
+    user = make_user("kira@example.org")
+    device = TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+    browser = Browser(live_server.url)
+    password_step(browser, "kira@example.org")
+    browser.submit("/staff/login/verify/", {"token": code_for(device)})
+    home = browser.get("/staff/")
+    assert "no-store" in home.headers["Cache-Control"] and "private" in home.headers["Cache-Control"]
+    import re
+
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', home.text)
+    assert token, "the staff pages carry a sign-out form"
+    response = browser.request("/staff/logout/", {"csrfmiddlewaretoken": token.group(1)})
+    assert response.status == 302
+    assert response.headers["Clear-Site-Data"] == '"cache", "cookies", "storage"'
+    assert browser.get("/staff/").status == 302
+
+
+def test_password_reset_emails_are_limited_per_account_and_overall(live_server, settings) -> None:
+    """Asking again and again sends at most PASSWORD_RESET_LIMITS e-mails to one account in an hour, and the page
+    answers the same each time, whether a message went out or not."""
+    settings.PASSWORD_RESET_LIMITS = (3, 5, 3600)
+    make_user("luna@example.org")
+    make_user("mia@example.org")
+    answers = {
+        Browser(live_server.url).submit("/staff/password-reset/", {"email": "luna@example.org"}).location
+        for _ in range(6)
+    }
+    assert len(answers) == 1
+    assert [m.to for m in mail.outbox] == [["luna@example.org"]] * 3
+    for _ in range(4):
+        Browser(live_server.url).submit("/staff/password-reset/", {"email": "mia@example.org"})
+    assert len(mail.outbox) == 5  # the overall cap: 3 for luna, 2 for mia
+
+
+def test_sign_in_logs_keep_no_address_and_are_purged(live_server) -> None:
+    from datetime import timedelta
+
+    from axes.models import AccessAttempt, AccessLog
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    make_user("nora@example.org")
+    make_user("olga@example.org")
+    password_step(Browser(live_server.url), "olga@example.org", "wrong password")  # a failure counter
+    password_step(Browser(live_server.url), "nora@example.org")  # a sign-in
+    assert AccessLog.objects.exists() and AccessAttempt.objects.exists()
+    assert not AccessLog.objects.exclude(ip_address=None).exists()
+    assert not AccessAttempt.objects.exclude(ip_address=None).exists()
+    old = timezone.now() - timedelta(days=31)
+    AccessLog.objects.update(attempt_time=old)
+    AccessAttempt.objects.update(attempt_time=old)
+    password_step(Browser(live_server.url), "nora@example.org")  # a recent sign-in stays
+    call_command("purge_signin_logs", verbosity=0)
+    assert AccessLog.objects.count() == 1 and not AccessAttempt.objects.exists()
+    assert AuditEntry.objects.filter(action="auth.signin_logs.purge").exists()

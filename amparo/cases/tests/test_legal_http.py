@@ -378,3 +378,23 @@ def test_documents_are_stored_encrypted_and_read_with_audit(live_server: Any, lw
     assert AuditEntry.objects.filter(action="legal.document.read").count() == 1
     outsider = signed_in(live_server, lw.staff["outsider"])
     assert outsider.get(links[0][0]).status == 404
+
+
+def test_a_document_name_with_accents_downloads_with_an_rfc6266_header(live_server: Any, lw: LegalWorld) -> None:
+    """Names as people write them ("declaración de María.pdf") give a valid Content-Disposition: an ASCII fallback
+    and the UTF-8 name in filename* (RFC 6266 / 5987), never a raw non-ASCII or MIME-encoded header."""
+    from amparo.safechannel.attachments import CleanFile
+    from amparo.safechannel.tests.conftest import small_pdf
+
+    matter = legal_services.legal_matter_open(actor=lw.staff["lawyer"], case=lw.case, kind="criminal_complaint")
+    document = legal_services.legal_document_add(
+        actor=lw.staff["lawyer"],
+        matter=matter,
+        clean=CleanFile("declaración de María.pdf", "application/pdf", small_pdf()),
+    )
+    browser = signed_in(live_server, lw.staff["lawyer"])
+    response = browser.get(f"/staff/cases/legal/{matter.uuid}/documents/{document.uuid}/")
+    assert response.status == 200
+    header = response.headers["Content-Disposition"]
+    assert header.isascii() and "=?utf-8?" not in header
+    assert header.startswith("attachment;") and "filename*=utf-8''declaraci%C3%B3n%20de%20Mar%C3%ADa.pdf" in header

@@ -70,3 +70,22 @@ def test_development_generates_a_secret_key_once(tmp_path: Path) -> None:
     assert (tmp_path / "secret_key").read_text() == key
     pepper = (tmp_path / "safechannel_pepper").read_text()
     assert len(pepper) >= 32 and pepper != key
+
+
+def test_the_demo_serves_without_debug_so_404_pages_list_no_urls(tmp_path: Path) -> None:
+    """`make demo` runs the server with the demo's environment: DEBUG stays off (Django's debug 404 page lists every
+    URL pattern of the site, staff and admin included), and static files are still served (WhiteNoise's finders)."""
+    makefile = (ROOT / "Makefile").read_text()
+    recipe = makefile.split("\ndemo:", 1)[1].split("\n\n", 1)[0]
+    assert "runserver" in recipe and "DEBUG" not in recipe
+    probe = (
+        "import django; django.setup(); from django.conf import settings; from django.test import Client; "
+        "r = Client().get('/staff/no-such-page/'); s = Client().get('/static/core/amparo.css'); "
+        "print(settings.DEBUG, r.status_code, 'URLconf' in r.content.decode(), s.status_code)"
+    )
+    clean = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DEBUG", "AMPARO_ENV"}}
+    clean |= {"AMPARO_VAR_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "amparo.settings"}
+    result = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, env=clean, capture_output=True, text=True, timeout=120
+    )
+    assert result.stdout.split() == ["False", "404", "False", "200"], result.stderr[-2000:]
