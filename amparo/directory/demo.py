@@ -633,14 +633,22 @@ def focal_points_load(*, seed: int = 7, share: float = 0.6, expired_share: float
 @transaction.atomic
 def focal_points_link_demo_staff() -> None:
     """After the demo staff accounts exist: the Cúcuta-area network (Red Violeta) manages the demo focal points of
-    Norte de Santander, and the demo focal point account gets its own record at the Cúcuta hospital, so that its
-    "services to verify" page and the coordinator's admin have something to show. Idempotent."""
+    Norte de Santander and keeps the region's community organisations in the directory, and the demo focal point
+    account gets its own record at the Cúcuta hospital, so that its "services to verify" page and the coordinator's
+    admin have something to show. Idempotent."""
     from amparo.accounts.models import Membership
     from amparo.accounts.models import Organization as MemberOrganization
     from amparo.accounts.roles import Role
 
     network = MemberOrganization.objects.filter(name="Red Violeta (demo)").first()
     if network is not None:
+        # The network keeps the entries of the community organisations of its region up to date (the admin shows
+        # a coordinator only the entries her organisation keeps).
+        Organization.objects.filter(
+            locations__place__parent__pcode="CO54",
+            kind__in=[Organization.Kind.NGO, Organization.Kind.SEX_WORKER_LED],
+            managed_by__isnull=True,
+        ).update(managed_by=network)
         FocalPoint.objects.filter(
             entity__locations__place__parent__pcode="CO54",
             managed_by__name__in=[n for n, _k in DEMO_MEMBER_ORGANIZATIONS],
