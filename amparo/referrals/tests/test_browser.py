@@ -117,3 +117,50 @@ def test_intake_referral_and_closure(browser: Browser, live_server: Any, world: 
     assert Case.objects.get(pk=case.pk).status == "closed"
     assert AuditEntry.objects.filter(action="referral.read", object_id=str(referral.uuid)).exists()
     assert AuditEntry.objects.filter(action="case.closure.approve", object_id=str(case.uuid)).exists()
+
+
+def test_nothing_of_a_case_stays_in_the_browser_cache_after_sign_out(
+    browser: Browser, live_server: Any, world: World, tmp_path: Any
+) -> None:
+    """A real Chromium profile on disk: a caseworker opens the case page, the printable referral form and the
+    legal page, then signs out. The profile's disk cache then holds no entry for those pages and not her name
+    (security finding: decrypted pages stayed in the staff browser's cache after sign-out)."""
+    from amparo.core.tests.browser import CHROMIUM, CHROMIUM_ARGS
+    from amparo.referrals import services as referral_services
+
+    from .conftest import SURVIVOR_NAME
+
+    referral = referral_services.referral_send(
+        actor=world.staff["caseworker"], case=world.case, service=world.hospital, focal_point=world.focal,
+        service_type="health", shared_fields=["full_name"], priority="normal", reason="",
+    )  # fmt: skip
+    profile = tmp_path / "profile"
+    context = browser.browser_type.launch_persistent_context(
+        str(profile), executable_path=CHROMIUM, args=CHROMIUM_ARGS, locale="es-CO"
+    )
+    try:
+        page = context.new_page()
+        base = live_server.url
+        page.goto(f"{base}/staff/login/")
+        page.fill("input[name=email]", world.staff["caseworker"].email)
+        page.fill("input[name=password]", PASSWORD)
+        page.locator("main form button[type=submit]").click()
+        page.fill("input[name=token]", code_for(TOTPDevice.objects.get(user=world.staff["caseworker"])))
+        page.locator("main form button[type=submit]").click()
+        page.wait_for_url(re.compile(r"/staff/$"))
+        visited = [f"/staff/cases/{world.case.uuid}/", f"/staff/referrals/{referral.uuid}/print/"]
+        for path in visited:
+            response = page.goto(base + path)
+            assert response is not None and response.status == 200
+            assert SURVIVOR_NAME in page.content()
+        page.goto(f"{base}/staff/")
+        with page.expect_response(re.compile(r"/staff/logout/$")) as info:
+            page.locator("header form[action$='/staff/logout/'] button").click()
+        assert info.value.all_headers().get("clear-site-data") == '"cache", "cookies", "storage"'
+        page.wait_for_url(re.compile(r"/staff/login/"))
+    finally:
+        context.close()
+    cached = b"".join(p.read_bytes() for p in profile.rglob("*") if p.is_file() and "Cache" in str(p))
+    for path in visited:
+        assert path.encode() not in cached, f"{path} is in the disk cache"
+    assert SURVIVOR_NAME.encode() not in cached
