@@ -88,6 +88,7 @@ def _clean_files(request: HttpRequest, form: Any) -> list[CleanFile]:
         "unknown_type": _("“%(name)s” is not a photo (JPEG, PNG, WebP), a PDF or an audio file."),
         "disguised": _("The contents of “%(name)s” do not match its name."),
         "broken_image": _("“%(name)s” could not be read as an image."),
+        "too_many_pixels": _("“%(name)s” has too many pixels. Send a smaller photo or a screenshot."),
     }
     params = {"mb": settings.SAFECHANNEL_MAX_FILE_BYTES // (1024 * 1024), "count": settings.SAFECHANNEL_MAX_FILES}
     errors = [messages["too_big"] % {"name": name, **params} for name in _skipped_files(request)]
