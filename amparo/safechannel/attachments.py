@@ -20,7 +20,7 @@ from typing import Any, cast
 import filetype
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.core.files.uploadhandler import MemoryFileUploadHandler, SkipFile
+from django.core.files.uploadhandler import FileUploadHandler, MemoryFileUploadHandler, SkipFile
 from PIL import Image, ImageFile, ImageOps, JpegImagePlugin, PngImagePlugin, WebPImagePlugin
 
 IMAGE_FORMATS = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP"}
@@ -171,3 +171,24 @@ class LimitedMemoryUploadHandler(MemoryFileUploadHandler):
             self.skipped = [*getattr(self, "skipped", []), self.file_name]
             raise SkipFile
         return super().receive_data_chunk(raw_data, start)
+
+
+class DiscardFilesUploadHandler(FileUploadHandler):
+    """For a request refused before its body was read: file parts are read from the wire chunk by chunk and
+    dropped (never buffered, never decoded), while the text fields are still parsed (bounded by Django's
+    DATA_UPLOAD_MAX_MEMORY_SIZE), so the form comes back with her text and a note to choose the files again."""
+
+    def __init__(self, request: Any = None) -> None:
+        super().__init__(request)
+        self.discarded: list[str] = []
+
+    def new_file(self, field_name: str, file_name: str, *args: Any, **kwargs: Any) -> None:
+        super().new_file(field_name, file_name, *args, **kwargs)
+        if file_name:
+            self.discarded.append(file_name)
+
+    def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes | None:
+        return None  # dropped
+
+    def file_complete(self, file_size: int) -> None:
+        return None  # no file object: request.FILES stays empty
