@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import io
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import PurePath
-from typing import Any, cast
+from typing import IO, Any
 
 import filetype
 from django.conf import settings
@@ -42,7 +43,7 @@ ALLOWED = {
 # would otherwise take 120 MB per decoded copy).
 MAX_PIXELS = 16_000_000
 MAX_SIDE = 65_500  # JPEG's own limit; also bounds a PNG or WebP header that claims an absurd side
-DECODERS = {
+DECODERS: dict[str, Callable[[IO[bytes]], ImageFile.ImageFile]] = {
     "JPEG": JpegImagePlugin.JpegImageFile,
     "PNG": PngImagePlugin.PngImageFile,
     "WEBP": WebPImagePlugin.WebPImageFile,
@@ -94,7 +95,7 @@ def clean_upload(upload: UploadedFile) -> CleanFile:
 def _open_header(data: bytes, fmt: str) -> ImageFile.ImageFile:
     """Read the header only, with the decoder the contents named (never Pillow's guess among every format it
     knows), and without Pillow's process-wide decompression-bomb threshold: the caps below are ours."""
-    return cast(ImageFile.ImageFile, DECODERS[fmt](io.BytesIO(data)))
+    return DECODERS[fmt](io.BytesIO(data))
 
 
 def _draft_size(width: int, height: int) -> tuple[int, int] | None:
@@ -130,7 +131,9 @@ def strip_image(data: bytes, fmt: str, name: str) -> bytes:
                     raise AttachmentRejected("too_many_pixels", name)
                 decode(image)
                 ImageOps.exif_transpose(image, in_place=True)
-                kept = {"transparency": image.info["transparency"]} if "transparency" in image.info else {}
+                kept: dict[str | tuple[int, int], Any] = {}
+                if "transparency" in image.info:
+                    kept["transparency"] = image.info["transparency"]
                 image.info = kept  # EXIF, GPS, XMP, ICC, comments: gone before encoding
                 out = io.BytesIO()
                 pixels: Image.Image = image

@@ -312,9 +312,10 @@ def login(request: HttpRequest) -> HttpResponse:
         form.add_error("receipt", _("One of the digits is wrong or two are swapped. Check what you wrote down."))
         return page(400)
     admission = ratelimit.admit(request, admission, "receipt")
-    if not admission.admitted:
+    if not admission.admitted:  # the lane filled meanwhile, or the proof was already used
         form.add_error(None, _refused_message(admission))
-        return page(429)
+        busy = admission.refusal == "busy"
+        return page(429 if busy else 400, retry=not busy)
     opened = services.receipt_login(receipt)
     if opened is not None:
         response = redirect("safechannel:inbox")
