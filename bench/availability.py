@@ -129,6 +129,15 @@ def server(env: dict[str, str]) -> Iterator[int]:
                 process.wait()
 
 
+def challenge_in(text: str) -> tuple[str, str, int]:
+    token = re.search(r'data-pow="([^"]+)"', text)
+    nonce = re.search(r'data-pow-nonce="([^"]+)"', text)
+    bits = re.search(r'data-pow-bits="(\d+)"', text)
+    if not (token and nonce and bits):
+        raise RuntimeError("no challenge in the page")
+    return html.unescape(token.group(1)), html.unescape(nonce.group(1)), int(bits.group(1))
+
+
 class Client:
     def __init__(self, port: int) -> None:
         self.port = port
@@ -147,23 +156,25 @@ class Client:
 
     def challenge(self, path: str) -> tuple[str, str, int]:
         status, text = self.request("GET", path)
-        token = re.search(r'data-pow="([^"]+)"', text)
-        nonce = re.search(r'data-pow-nonce="([^"]+)"', text)
-        bits = re.search(r'data-pow-bits="(\d+)"', text)
-        if status != 200 or not (token and nonce and bits):
+        if status != 200:
             raise RuntimeError(f"no challenge on {path} ({status})")
-        return html.unescape(token.group(1)), html.unescape(nonce.group(1)), int(bits.group(1))
+        return challenge_in(text)
 
     def sign_in(self, receipt: str, *, proof: bool, hoarded: tuple[str, str, int] | None = None) -> tuple[int, int]:
-        """Returns (status, bits solved; 0 without a proof)."""
-        path = "/es/channel/login/"
-        bits = 0
-        if proof or hoarded:
-            token, nonce, bits = hoarded or self.challenge(path)
-            path += f"?pow={quote(token)}&powc={solve(nonce, bits)}"
-        status, _ = self.request(
-            "POST", path, urlencode({"receipt": receipt}).encode(), "application/x-www-form-urlencoded"
-        )
+        """Returns (status, bits solved; 0 without a proof). With a proof, does what the page's script does: when
+        the answer comes back with a fresh challenge to retry (the difficulty rose meanwhile), solve it and send
+        again, at most 3 times. A hoarded proof is sent once, as an attacker would."""
+        body = urlencode({"receipt": receipt}).encode()
+        form = "application/x-www-form-urlencoded"
+        if not proof and hoarded is None:
+            return self.request("POST", "/es/channel/login/", body, form)[0], 0
+        token, nonce, bits = hoarded or self.challenge("/es/channel/login/")
+        for _ in range(4):
+            path = f"/es/channel/login/?pow={quote(token)}&powc={solve(nonce, bits)}"
+            status, text = self.request("POST", path, body, form)
+            if hoarded or "data-pow-retry" not in text:
+                return status, bits
+            token, nonce, bits = challenge_in(text)
         return status, bits
 
     def report(self, *, proof: bool, image: bytes | None = None) -> int:
