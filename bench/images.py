@@ -13,6 +13,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_VAR = Path(os.environ.get("AMPARO_VAR_DIR", ROOT / "var")) / "bench"
@@ -80,7 +81,7 @@ def make_inputs() -> list[Path]:
     return paths
 
 
-def run(kind: Path) -> dict[str, object]:
+def run(kind: Path) -> dict[str, Any]:
     env = dict(os.environ, DJANGO_SETTINGS_MODULE="amparo.settings", PYTHONPATH=str(ROOT))
     env.setdefault("AMPARO_VAR_DIR", str(ROOT / "var"))
     done = subprocess.run(
@@ -88,7 +89,7 @@ def run(kind: Path) -> dict[str, object]:
     )
     if done.returncode != 0:
         raise SystemExit(done.stderr)
-    result: dict[str, object] = json.loads(done.stdout.strip().splitlines()[-1])
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     return result
 
 
