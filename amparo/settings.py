@@ -331,8 +331,8 @@ SAFECHANNEL_MAX_FILE_BYTES = env.int("SAFECHANNEL_MAX_FILE_BYTES", default=10 * 
 SAFECHANNEL_MAX_FILES = 3
 # A survivor's receipt session: idle minutes before it ends.
 SAFECHANNEL_SESSION_SECONDS = env.int("SAFECHANNEL_SESSION_SECONDS", default=15 * 60)
-# Availability under abuse (DESIGN.md rule 10; docs/safechannel.md "Rate limits"). Two lanes per action, counted
-# in the shared cache for short windows, never keyed by a stored address:
+# Availability under abuse (DESIGN.md rule 10; docs/safechannel.md "Availability under abuse"). Two lanes per
+# action, counted in the shared cache for short windows, never keyed by a stored address:
 # - the proof lane: requests carrying a solved proof-of-work challenge (the page's script). One budget per minute
 #   for everyone; the required difficulty rises from SAFECHANNEL_POW_BITS to SAFECHANNEL_POW_MAX_BITS as the
 #   minute's budget fills, so a flood pays more and more for each attempt while the survivor's phone pays seconds;
