@@ -44,6 +44,8 @@ lint: $(VENV)/.installed
 bench: messages
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/channel.py
+	$(BIN)/python bench/availability.py
+	$(BIN)/python bench/images.py
 	$(BIN)/python bench/cases.py
 
 makemessages: $(VENV)/.installed system-deps

@@ -342,14 +342,29 @@ SAFECHANNEL_MAX_FILE_BYTES = env.int("SAFECHANNEL_MAX_FILE_BYTES", default=10 * 
 SAFECHANNEL_MAX_FILES = 3
 # A survivor's receipt session: idle minutes before it ends.
 SAFECHANNEL_SESSION_SECONDS = env.int("SAFECHANNEL_SESSION_SECONDS", default=15 * 60)
-# Rate limits, counted in the cache for short windows and never keyed by a stored address (docs/safechannel.md).
+# Availability under abuse (DESIGN.md rule 10; docs/safechannel.md "Availability under abuse"). Two lanes per
+# action, counted in the shared cache for short windows, never keyed by a stored address:
+# - the proof lane: requests carrying a solved proof-of-work challenge (the page's script). One budget per minute
+#   for everyone; the required difficulty rises from SAFECHANNEL_POW_BITS to SAFECHANNEL_POW_MAX_BITS as the
+#   minute's budget fills, so a flood pays more and more for each attempt while the survivor's phone pays seconds;
+# - the no-JavaScript lane: requests without a proof. Its own budget per minute, and a per-client budget keyed by
+#   an HMAC of the address under a key derived from SECRET_KEY and the window (the same in every process).
 SAFECHANNEL_RATE_LIMITS = {
     # name: (requests allowed, per seconds)
-    "report_global": (env.int("SAFECHANNEL_REPORTS_PER_MINUTE", default=30), 60),
+    "report_proof": (env.int("SAFECHANNEL_REPORTS_PER_MINUTE", default=30), 60),
+    "report_global": (env.int("SAFECHANNEL_NOJS_REPORTS_PER_MINUTE", default=10), 60),
     "report_client": (env.int("SAFECHANNEL_REPORTS_PER_CLIENT", default=5), 600),
-    "receipt_global": (env.int("SAFECHANNEL_RECEIPTS_PER_MINUTE", default=120), 60),
+    "receipt_proof": (env.int("SAFECHANNEL_RECEIPTS_PER_MINUTE", default=60), 60),
+    "receipt_global": (env.int("SAFECHANNEL_NOJS_RECEIPTS_PER_MINUTE", default=20), 60),
     "receipt_client": (env.int("SAFECHANNEL_RECEIPTS_PER_CLIENT", default=10), 600),
 }
+# Proof of work: leading zero bits of SHA-256 (2^16 hashes is well under a second in a cheap phone's browser;
+# 2^22 is tens of seconds to a minute or two), and how long a challenge may be used.
+SAFECHANNEL_POW_BITS = env.int("SAFECHANNEL_POW_BITS", default=16)
+SAFECHANNEL_POW_MAX_BITS = env.int("SAFECHANNEL_POW_MAX_BITS", default=22)
+SAFECHANNEL_POW_SECONDS = env.int("SAFECHANNEL_POW_SECONDS", default=2 * 60 * 60)
+if not 1 <= SAFECHANNEL_POW_BITS <= SAFECHANNEL_POW_MAX_BITS <= 32:
+    raise ImproperlyConfigured("SAFECHANNEL_POW_BITS must be at least 1 and at most SAFECHANNEL_POW_MAX_BITS (<= 32)")
 
 # --- Cases (docs/cases.md) -----------------------------------------------------------------------------------
 # DESIGN rule 7: a closed case is hard-deleted this many days after its closure (`manage.py purge_cases`).

@@ -78,6 +78,8 @@ def channel_env(vendor: str) -> dict[str, str]:
         SAFECHANNEL_REPORTS_PER_CLIENT="1000000",
         SAFECHANNEL_RECEIPTS_PER_MINUTE="1000000",
         SAFECHANNEL_RECEIPTS_PER_CLIENT="1000000",
+        SAFECHANNEL_NOJS_REPORTS_PER_MINUTE="1000000",
+        SAFECHANNEL_NOJS_RECEIPTS_PER_MINUTE="1000000",
         SAFECHANNEL_STORAGE_DIR=str(BENCH_VAR / f"channel-files-{vendor}"),
     )
     return env

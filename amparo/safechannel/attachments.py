@@ -2,8 +2,9 @@
 
 The type is decided by the file's contents (the `filetype` package reads magic numbers), never by its name or the
 browser's claim; a file whose contents do not match its extension is refused as disguised. Images are decoded and
-re-encoded with Pillow, which drops EXIF (GPS position, phone model, time), XMP and comments. PDFs and audio are
-kept as sent (their metadata can still name the author or device: the form says so).
+re-encoded with Pillow, which drops EXIF (GPS position, phone model, time), XMP and comments; their size is checked
+from the header before any pixel is decoded. PDFs and audio are kept as sent (their metadata can still name the
+author or device: the form says so).
 
 Uploads are read in memory only (`LimitedMemoryUploadHandler`): no plaintext copy lands in a temporary file.
 """
@@ -12,15 +13,16 @@ from __future__ import annotations
 
 import io
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import PurePath
-from typing import Any
+from typing import IO, Any
 
 import filetype
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.core.files.uploadhandler import MemoryFileUploadHandler, SkipFile
-from PIL import Image, ImageOps
+from django.core.files.uploadhandler import FileUploadHandler, MemoryFileUploadHandler, SkipFile
+from PIL import Image, ImageFile, ImageOps, JpegImagePlugin, PngImagePlugin, WebPImagePlugin
 
 IMAGE_FORMATS = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP"}
 ALLOWED = {
@@ -36,11 +38,20 @@ ALLOWED = {
     "audio/amr": {"amr"},
     "video/webm": {"webm", "weba"},  # browsers record voice notes as WebM audio
 }
-MAX_PIXELS = 40_000_000
+# Decoded pixels at most: a 12 MP phone photo and a 3 MP screenshot fit; a 48/108/200 MP photo is decoded in JPEG
+# draft mode at a reduced scale; a larger PNG or WebP is refused before decoding (a 6300 x 6300 PNG of 150 KB
+# would otherwise take 120 MB per decoded copy).
+MAX_PIXELS = 16_000_000
+MAX_SIDE = 65_500  # JPEG's own limit; also bounds a PNG or WebP header that claims an absurd side
+DECODERS: dict[str, Callable[[IO[bytes]], ImageFile.ImageFile]] = {
+    "JPEG": JpegImagePlugin.JpegImageFile,
+    "PNG": PngImagePlugin.PngImageFile,
+    "WEBP": WebPImagePlugin.WebPImageFile,
+}
 
 
 class AttachmentRejected(ValueError):
-    """`code` says why: too_big, empty, unknown_type, disguised, broken_image, skipped."""
+    """`code` says why: too_big, empty, unknown_type, disguised, broken_image, too_many_pixels, skipped."""
 
     def __init__(self, code: str, name: str) -> None:
         super().__init__(code)
@@ -81,29 +92,64 @@ def clean_upload(upload: UploadedFile) -> CleanFile:
     return CleanFile(name=name, content_type=kind.mime, data=data)
 
 
+def _open_header(data: bytes, fmt: str) -> ImageFile.ImageFile:
+    """Read the header only, with the decoder the contents named (never Pillow's guess among every format it
+    knows), and without Pillow's process-wide decompression-bomb threshold: the caps below are ours."""
+    return DECODERS[fmt](io.BytesIO(data))
+
+
+def _draft_size(width: int, height: int) -> tuple[int, int] | None:
+    """The JPEG draft size (1/2, 1/4 or 1/8 scale, decoded in the DCT) that fits MAX_PIXELS, or None."""
+    for scale in (1, 2, 4, 8):
+        size = (-(-width // scale), -(-height // scale))
+        if size[0] * size[1] <= MAX_PIXELS:
+            return size
+    return None
+
+
 def strip_image(data: bytes, fmt: str, name: str) -> bytes:
-    """Decode and re-encode: the new file carries pixels only (orientation applied first, so nothing turns)."""
+    """Decode and re-encode: the new file carries pixels only (orientation applied first, so nothing turns).
+
+    Bounded before decoding (DESIGN.md rule 10): the declared size is read from the header and checked first; a
+    JPEG larger than MAX_PIXELS (a 48, 108 or 200 MP phone photo) is decoded in draft mode at 1/2, 1/4 or 1/8
+    scale, so the decoder never holds more than MAX_PIXELS; a PNG or WebP larger than MAX_PIXELS is refused
+    without decoding. One decoded copy is held (two while a rotated photo is turned), then the encoder's output.
+    """
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data)) as image:
+            with _open_header(data, fmt) as image:
+                width, height = image.size
+                if width < 1 or height < 1 or max(width, height) > MAX_SIDE:
+                    raise AttachmentRejected("too_many_pixels", name)
+                if fmt == "JPEG" and width * height > MAX_PIXELS:
+                    draft = _draft_size(width, height)
+                    if draft is None:
+                        raise AttachmentRejected("too_many_pixels", name)
+                    image.draft("RGB" if image.mode not in {"L", "RGB"} else image.mode, draft)
                 if image.width * image.height > MAX_PIXELS:
-                    raise AttachmentRejected("broken_image", name)
-                image.load()
-                upright = ImageOps.exif_transpose(image)
-                pixels = Image.frombytes(upright.mode, upright.size, upright.tobytes())
-                palette = upright.getpalette() if upright.mode == "P" else None
-                if palette:
-                    pixels.putpalette(palette)
-    except (OSError, ValueError, Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        if isinstance(exc, AttachmentRejected):
-            raise
+                    raise AttachmentRejected("too_many_pixels", name)
+                decode(image)
+                ImageOps.exif_transpose(image, in_place=True)
+                kept: dict[str | tuple[int, int], Any] = {}
+                if "transparency" in image.info:
+                    kept["transparency"] = image.info["transparency"]
+                image.info = kept  # EXIF, GPS, XMP, ICC, comments: gone before encoding
+                out = io.BytesIO()
+                pixels: Image.Image = image
+                if fmt == "JPEG" and image.mode not in {"RGB", "L"}:
+                    pixels = image.convert("RGB")
+                pixels.save(out, format=fmt, **({"quality": 90} if fmt in {"JPEG", "WEBP"} else {}))
+    except AttachmentRejected:
+        raise
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise AttachmentRejected("broken_image", name) from exc
-    out = io.BytesIO()
-    if fmt == "JPEG" and pixels.mode not in {"RGB", "L"}:
-        pixels = pixels.convert("RGB")
-    pixels.save(out, format=fmt, **({"quality": 90} if fmt in {"JPEG", "WEBP"} else {}))
     return out.getvalue()
+
+
+def decode(image: ImageFile.ImageFile) -> None:
+    """The one place an untrusted image is decoded (tests count its calls to prove a refused upload is not)."""
+    image.load()
 
 
 class LimitedMemoryUploadHandler(MemoryFileUploadHandler):
@@ -128,3 +174,24 @@ class LimitedMemoryUploadHandler(MemoryFileUploadHandler):
             self.skipped = [*getattr(self, "skipped", []), self.file_name]
             raise SkipFile
         return super().receive_data_chunk(raw_data, start)
+
+
+class DiscardFilesUploadHandler(FileUploadHandler):
+    """For a request refused before its body was read: file parts are read from the wire chunk by chunk and
+    dropped (never buffered, never decoded), while the text fields are still parsed (bounded by Django's
+    DATA_UPLOAD_MAX_MEMORY_SIZE), so the form comes back with her text and a note to choose the files again."""
+
+    def __init__(self, request: Any = None) -> None:
+        super().__init__(request)
+        self.discarded: list[str] = []
+
+    def new_file(self, field_name: str, file_name: str, *args: Any, **kwargs: Any) -> None:
+        super().new_file(field_name, file_name, *args, **kwargs)
+        if file_name:
+            self.discarded.append(file_name)
+
+    def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes | None:
+        return None  # dropped
+
+    def file_complete(self, file_size: int) -> None:
+        return None  # no file object: request.FILES stays empty

@@ -71,6 +71,9 @@ class Report(models.Model):
     recovery_sealed_key = models.BinaryField()
     content = models.BinaryField()
     receipt_confirmed = models.BooleanField(default=False)
+    # Filed before receipts carried a check digit: while one is live, receipts that fail the check still go
+    # through the counted path (docs/safechannel.md, "Malformed receipts").
+    legacy_receipt = models.BooleanField(default=False)
     case_consent_at = models.DateTimeField(null=True, blank=True)
     awaiting_staff = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=timezone.now)

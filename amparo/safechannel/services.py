@@ -371,6 +371,11 @@ def receipt_login(receipt: str) -> tuple[Report, str] | None:
     return report, token
 
 
+def legacy_receipts_live() -> bool:
+    """Whether a report whose receipt has no check digit still exists (its receipt must keep working)."""
+    return Report.objects.filter(legacy_receipt=True, expires_at__gte=timezone.now()).exists()
+
+
 def receipt_confirm(report_id: int, receipt: str) -> bool:
     """The survivor typed her receipt back: it matches the report she just filed."""
     derived = crypto.receipt_secrets(receipt)

@@ -10,8 +10,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import time
+import secrets
 from collections.abc import Callable
+from datetime import timedelta
 from functools import wraps
 from typing import Any
 
@@ -20,6 +21,7 @@ from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
@@ -29,11 +31,17 @@ from amparo.core.middleware import CHANNEL_COOKIE
 from amparo.directory.models import Place
 
 from . import crypto, ratelimit, services
-from .attachments import AttachmentRejected, CleanFile, LimitedMemoryUploadHandler, clean_upload
+from .attachments import (
+    AttachmentRejected,
+    CleanFile,
+    DiscardFilesUploadHandler,
+    LimitedMemoryUploadHandler,
+    clean_upload,
+)
 from .forms import ReceiptForm, ReportForm, SharingForm, SurvivorMessageForm, form_token_expiry
 from .models import Report
 
-CONFIRM_MAX_AGE = 60 * 60
+CONFIRM_MAX_AGE = 15 * 60  # the sealed receipt in the confirmation form: single use, and only this long
 
 
 def same_origin(request: HttpRequest) -> bool:
@@ -76,6 +84,21 @@ def _context(request: HttpRequest, **extra: Any) -> dict[str, Any]:
     }
 
 
+def _refused_message(admission: ratelimit.Admission) -> str:
+    if admission.refusal == "busy" and admission.lane == ratelimit.PLAIN:
+        return _(
+            "Many requests are arriving right now. Wait a few minutes and try again, or turn on JavaScript "
+            "in your browser, which lets the page prove it is a person and get through sooner."
+        )
+    if admission.refusal == "busy":
+        return _("Many requests are arriving right now. Wait one minute and try again.")
+    return _("Many people are using the channel right now. This page is trying again by itself; please wait.")
+
+
+def _discarded_files(request: HttpRequest) -> list[str]:
+    return [name for handler in request.upload_handlers for name in getattr(handler, "discarded", [])]
+
+
 def _skipped_files(request: HttpRequest) -> list[str]:
     return [name for handler in request.upload_handlers for name in getattr(handler, "skipped", []) if name is not None]
 
@@ -88,6 +111,7 @@ def _clean_files(request: HttpRequest, form: Any) -> list[CleanFile]:
         "unknown_type": _("“%(name)s” is not a photo (JPEG, PNG, WebP), a PDF or an audio file."),
         "disguised": _("The contents of “%(name)s” do not match its name."),
         "broken_image": _("“%(name)s” could not be read as an image."),
+        "too_many_pixels": _("“%(name)s” has too many pixels. Send a smaller photo or a screenshot."),
     }
     params = {"mb": settings.SAFECHANNEL_MAX_FILE_BYTES // (1024 * 1024), "count": settings.SAFECHANNEL_MAX_FILES}
     errors = [messages["too_big"] % {"name": name, **params} for name in _skipped_files(request)]
@@ -137,6 +161,15 @@ def reporting_places() -> list[Place]:
 @channel_post
 @require_http_methods(["GET", "POST"])
 def report(request: HttpRequest) -> HttpResponse:
+    admission = ratelimit.check(request, "report") if request.method == "POST" else None
+    if admission is not None and not admission.admitted:
+        # Refused before the body is read: files are dropped as they stream in, never held or decoded.
+        request.upload_handlers = [DiscardFilesUploadHandler(request)]
+    elif admission is not None and admission.lane == ratelimit.PROOF:
+        # A valid proof is spent and counted before any upload is read; a replay or a race is refused here.
+        admission = ratelimit.admit(request, admission, "report")
+        if not admission.admitted:
+            request.upload_handlers = [DiscardFilesUploadHandler(request)]
     code = (request.POST.get("place") or request.GET.get("place") or "").strip()
     place = Place.objects.filter(pcode=code, level=Place.Level.ADMIN2).first() if 0 < len(code) <= 16 else None
     if place is None:
@@ -151,19 +184,36 @@ def report(request: HttpRequest) -> HttpResponse:
     organizations = list(services.receiving_organizations(place))
     form = ReportForm(request.POST or None, organizations=organizations)
     context = _context(request, form=form, place=place, no_organization=not organizations)
-    if request.method != "POST":
+
+    def again(status: int, *, retry: bool = False) -> HttpResponse:
+        form.refreshed_token()
+        context["pow"] = ratelimit.new_challenge("report")
+        context["pow_retry"] = retry
+        return render(request, "safechannel/report_form.html", context, status=status)
+
+    if admission is None:
+        context["pow"] = ratelimit.new_challenge("report")
         return render(request, "safechannel/report_form.html", context)
-    files = _clean_files(request, form) if form.is_valid() else []
+    if not admission.admitted:
+        form.is_valid()
+        form.add_error(None, _refused_message(admission))
+        lost = _discarded_files(request)
+        if lost:
+            form.add_error("attachments", _("Your text is kept; choose the files again."))
+        # The script sends again by itself after a weak or stale proof, unless files must be chosen again.
+        return again(429 if admission.refusal != "bad_proof" else 400, retry=admission.refusal != "busy" and not lost)
     if not form.is_valid() or not organizations:
-        form.refreshed_token()
-        return render(request, "safechannel/report_form.html", context, status=400)
-    # Counted once the form is valid: correcting a mistake never uses up her attempts.
-    if not ratelimit.allow(request, "report"):
-        form.add_error(
-            None, _("Many reports are arriving right now. Wait one minute and send again: your text is kept.")
-        )
-        form.refreshed_token()
-        return render(request, "safechannel/report_form.html", context, status=429)
+        return again(400)
+    if admission.lane == ratelimit.PLAIN:
+        # Counted once the text is valid: correcting a mistake never uses up her attempts. Files are decoded after.
+        admission = ratelimit.admit(request, admission, "report")
+        if not admission.admitted:
+            form.add_error(None, _refused_message(admission))
+            form.add_error("attachments", _("Your text is kept; choose the files again."))
+            return again(429)
+    files = _clean_files(request, form)
+    if not form.is_valid():
+        return again(400)
     if not services.spend_form_token(form.cleaned_data["form_token"], form_token_expiry()):
         return _refusal(
             request,
@@ -187,8 +237,7 @@ def report(request: HttpRequest) -> HttpResponse:
         new_report, receipt = services.report_create(organization=form.chosen_organization(), data=data)
     except services.ChannelError:
         form.add_error("organization", _("This organisation does not receive reports from your municipality."))
-        form.refreshed_token()
-        return render(request, "safechannel/report_form.html", context, status=400)
+        return again(400)
     return _receipt_page(request, new_report.pk, receipt)
 
 
@@ -198,8 +247,10 @@ def _confirm_key() -> bytes:
 
 def _receipt_page(request: HttpRequest, report_id: int, receipt: str, *, error: str = "") -> HttpResponse:
     """The receipt, shown once. The confirmation form carries it back encrypted under a server key (not stored),
-    so it can be shown again if she copied it wrongly."""
-    sealed = crypto.encrypt(_confirm_key(), json.dumps({"r": receipt, "id": report_id, "t": int(time.time())}).encode())
+    so it can be shown again if she copied it wrongly. Each sealed value works once, for CONFIRM_MAX_AGE: a wrong
+    copy spends it and the page comes back with a new one."""
+    payload = {"r": receipt, "id": report_id, "t": int(ratelimit.clock()), "n": secrets.token_urlsafe(16)}
+    sealed = crypto.encrypt(_confirm_key(), json.dumps(payload).encode())
     return render(
         request,
         "safechannel/receipt.html",
@@ -219,16 +270,20 @@ def _receipt_page(request: HttpRequest, report_id: int, receipt: str, *, error: 
 def receipt_confirm(request: HttpRequest) -> HttpResponse:
     try:
         data = json.loads(crypto.decrypt(_confirm_key(), base64.urlsafe_b64decode(request.POST.get("sealed", ""))))
-    except (crypto.CryptoError, ValueError):
+        issued, nonce, report_id, receipt = int(data["t"]), str(data["n"]), int(data["id"]), str(data["r"])
+    except (crypto.CryptoError, ValueError, TypeError, KeyError):
         return _refusal(request, _("This confirmation is not valid. Sign in with your receipt to check it."), 400)
-    if time.time() - data["t"] > CONFIRM_MAX_AGE:
+    if not 0 <= ratelimit.clock() - issued <= CONFIRM_MAX_AGE:
         return _refusal(request, _("This confirmation is too old. Sign in with your receipt to check it."), 400)
+    expires = timezone.now() + timedelta(seconds=CONFIRM_MAX_AGE + 60)
+    if not services.spend_form_token(f"receipt-confirm:{nonce}", expires):
+        return _refusal(request, _("This confirmation was already used. Sign in with your receipt to check it."), 400)
     form = ReceiptForm(request.POST)
-    if form.is_valid() and form.cleaned_data["receipt"] == data["r"]:
-        services.receipt_confirm(data["id"], data["r"])
+    if form.is_valid() and form.cleaned_data["receipt"] == receipt:
+        services.receipt_confirm(report_id, receipt)
         return render(request, "safechannel/receipt_saved.html", _context(request))
     return _receipt_page(
-        request, data["id"], data["r"], error=_("That is not the same number. Copy it again, digit by digit.")
+        request, report_id, receipt, error=_("That is not the same number. Copy it again, digit by digit.")
     )
 
 
@@ -236,20 +291,38 @@ def receipt_confirm(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def login(request: HttpRequest) -> HttpResponse:
     form = ReceiptForm(request.POST or None)
-    if request.method == "POST":
-        if not ratelimit.allow(request, "receipt"):
-            form.is_valid()
-            form.add_error(None, _("Too many attempts. Wait a few minutes and try again."))
-            return render(request, "safechannel/login.html", _context(request, form=form), status=429)
-        if form.is_valid():
-            opened = services.receipt_login(form.cleaned_data["receipt"])
-            if opened is not None:
-                response = redirect("safechannel:inbox")
-                _set_session_cookie(response, opened[1])
-                return response
-            form.add_error("receipt", _("We found no report with this receipt. Check the digits."))
-        return render(request, "safechannel/login.html", _context(request, form=form), status=400)
-    return render(request, "safechannel/login.html", _context(request, form=form))
+
+    def page(status: int, *, retry: bool = False) -> HttpResponse:
+        context = _context(request, form=form, pow=ratelimit.new_challenge("receipt"), pow_retry=retry)
+        return render(request, "safechannel/login.html", context, status=status)
+
+    if request.method != "POST":
+        return page(200)
+    admission = ratelimit.check(request, "receipt")
+    if admission.refusal in {"bad_proof", "weak_proof"}:
+        form.is_valid()
+        form.add_error(None, _refused_message(admission))
+        return page(429 if admission.refusal == "weak_proof" else 400, retry=True)
+    # Malformed input costs nothing and counts nothing: the format and the check digit come before any counter
+    # and any Argon2 run. Receipts from before the check digit go through the counted path while one is live.
+    if not form.is_valid():
+        return page(400)
+    receipt = form.cleaned_data["receipt"]
+    if not crypto.receipt_checks(receipt) and not services.legacy_receipts_live():
+        form.add_error("receipt", _("One of the digits is wrong or two are swapped. Check what you wrote down."))
+        return page(400)
+    admission = ratelimit.admit(request, admission, "receipt")
+    if not admission.admitted:  # the lane filled meanwhile, or the proof was already used
+        form.add_error(None, _refused_message(admission))
+        busy = admission.refusal == "busy"
+        return page(429 if busy else 400, retry=not busy)
+    opened = services.receipt_login(receipt)
+    if opened is not None:
+        response = redirect("safechannel:inbox")
+        _set_session_cookie(response, opened[1])
+        return response
+    form.add_error("receipt", _("We found no report with this receipt. Check the digits."))
+    return page(400)
 
 
 def _set_session_cookie(response: HttpResponse, token: str) -> None:

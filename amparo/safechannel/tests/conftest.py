@@ -29,7 +29,10 @@ QUITO = "EC170150"
 @pytest.fixture(autouse=True)
 def _isolated(settings: Any, tmp_path: Path) -> None:
     settings.SAFECHANNEL_STORAGE_DIR = tmp_path / "safechannel"
-    cache.clear()  # rate-limit counters from other tests
+    # Cheap puzzles, as the cheap Argon2 parameters: the same code, a test-sized cost.
+    settings.SAFECHANNEL_POW_BITS = 6
+    settings.SAFECHANNEL_POW_MAX_BITS = 12
+    cache.clear()  # rate-limit counters and spent challenges from other tests
 
 
 @dataclass

@@ -108,3 +108,62 @@ def walk(browser: Browser, base: str, world: World, neutral: NeutralSite) -> Non
     page.goto(f"{base}/es/channel/inbox/")
     assert page.url.endswith("/es/channel/login/")
     later.close()
+
+
+def test_with_javascript_the_page_solves_the_puzzle_and_goes_through_the_proof_lane(
+    browser: Browser, live_server: Any, world: World
+) -> None:
+    from amparo.safechannel import ratelimit
+
+    base = live_server.url
+    phone = browser.new_context(java_script_enabled=True, locale="es-CO", **PHONE)
+    seen = watch(phone)
+    page = phone.new_page()
+    page.goto(f"{base}/es/channel/report/?place={CUCUTA}")
+    page.fill("textarea[name=what_happened]", "Un policía me amenazó en el parque Turquesa la semana pasada.")
+    page.check("input[name=persecuted][value=no]")
+    page.check("input[name=state_agent][value=yes]")
+    page.locator("form.report button[type=submit]").click()
+    page.wait_for_selector("p.receipt", timeout=30_000)
+    assert "pow=" in page.url and "powc=" in page.url  # the solution travelled in the query string
+    assert ratelimit.count("report_proof") == 1 and ratelimit.count("report_global") == 0
+    receipt = page.locator("p.receipt strong").inner_text().replace(" ", "")
+    assert re.fullmatch(r"\d{16}", receipt)
+
+    page.goto(f"{base}/es/channel/login/")
+    page.fill("input[name=receipt]", receipt)
+    page.locator("form button[type=submit]").click()
+    page.wait_for_url(f"{base}/es/channel/inbox/", timeout=30_000)
+    assert "parque Turquesa" in page.content()
+    assert ratelimit.count("receipt_proof") == 1 and ratelimit.count("receipt_global") == 0
+    assert Report.objects.get().state_agent
+    assert not seen.csp_violations() and not seen.page_errors and not seen.foreign_requests(base)
+    assert [c["name"] for c in phone.cookies()] == ["amparo_channel"]
+    phone.close()
+
+
+def test_a_proof_made_too_weak_by_a_flood_is_solved_again_by_itself_keeping_her_text(
+    browser: Browser, live_server: Any, world: World, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from amparo.safechannel import ratelimit
+
+    monkeypatch.setattr(ratelimit, "clock", lambda: 1_900_000_020.0)  # no window turns during the test
+    base = live_server.url
+    phone = browser.new_context(java_script_enabled=True, locale="es-CO", **PHONE)
+    seen = watch(phone)
+    page = phone.new_page()
+    page.goto(f"{base}/es/channel/report/?place={CUCUTA}")
+    asked = int(page.locator("form.report").get_attribute("data-pow-bits") or 0)
+    page.fill("textarea[name=what_happened]", "Me quitaron el dinero en la terminal Coral.")
+    page.check("input[name=persecuted][value=no]")
+    page.check("input[name=state_agent][value=no]")
+    # While she writes, a flood of solved reports fills half of the minute's budget: her answer is now too weak.
+    for _ in range(settings.SAFECHANNEL_RATE_LIMITS["report_proof"][0] // 2):
+        ratelimit._hit("report_proof", "all", ratelimit.clock())
+    assert ratelimit.required_bits("report") > asked
+    page.locator("form.report button[type=submit]").click()
+    page.wait_for_selector("p.receipt", timeout=30_000)  # refused once, solved again and sent by the script
+    assert Report.objects.count() == 1
+    assert ratelimit.count("report_proof") == settings.SAFECHANNEL_RATE_LIMITS["report_proof"][0] // 2 + 1
+    assert not seen.csp_violations() and not seen.page_errors
+    phone.close()

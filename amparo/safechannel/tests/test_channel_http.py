@@ -14,7 +14,7 @@ from PIL import Image
 
 from amparo.accounts.tests.http import Browser
 from amparo.audit.models import AuditEntry
-from amparo.safechannel import services
+from amparo.safechannel import crypto, services
 from amparo.safechannel.models import KeyGrant, Message, ReceiptSession, RecipientKey, Report, UsedFormToken
 
 from .conftest import (
@@ -54,6 +54,10 @@ def test_report_receipt_reply_and_read_back(live_server: Any, world: World) -> N
     sealed = re.search(r'name="sealed" value="([^"]+)"', sent.text).group(1)  # type: ignore[union-attr]
     wrong = survivor.request("/es/channel/receipt/", {"sealed": sealed, "receipt": "1" * 16}, referer=False)
     assert wrong.status == 400 and receipt_of(wrong) == receipt
+    # Each sealed value works once: the old one is spent, the page brought a new one.
+    reused = survivor.request("/es/channel/receipt/", {"sealed": sealed, "receipt": receipt}, referer=False)
+    assert reused.status == 400 and not Report.objects.get().receipt_confirmed
+    sealed = re.search(r'name="sealed" value="([^"]+)"', wrong.text).group(1)  # type: ignore[union-attr]
     right = survivor.request("/es/channel/receipt/", {"sealed": sealed, "receipt": receipt}, referer=False)
     assert right.status == 200 and Report.objects.get().receipt_confirmed
 
@@ -118,6 +122,8 @@ def test_nothing_identifying_is_in_the_audit_log(live_server: Any, world: World)
 
 def test_bad_attachments_keep_her_text_and_store_nothing(live_server: Any, world: World, settings: Any) -> None:
     settings.SAFECHANNEL_MAX_FILE_BYTES = 50_000
+    # A valid text is counted before its files are decoded (a refused file still cost the server a decode).
+    settings.SAFECHANNEL_RATE_LIMITS = {**settings.SAFECHANNEL_RATE_LIMITS, "report_client": (20, 600)}
     survivor = Browser(live_server.url)
     cases = {
         "too big": [("attachments", "grande.pdf", small_pdf() + b"0" * 60_000)],
@@ -199,7 +205,8 @@ def test_rate_limits_refuse_floods_and_keep_her_text(live_server: Any, world: Wo
     flooded = file_report(survivor)
     assert flooded.status == 429 and "Marfil-4471" in flooded.text
     assert Report.objects.count() == 2
-    statuses = [survivor.request("/es/channel/login/", {"receipt": "1" * 16}, referer=False).status for _ in range(4)]
+    junk = "1" * 15 + str(crypto.damm("1" * 15))  # well-formed: passes the check digit, opens nothing
+    statuses = [survivor.request("/es/channel/login/", {"receipt": junk}, referer=False).status for _ in range(4)]
     assert statuses == [400, 400, 400, 429]
 
 
