@@ -16,9 +16,19 @@ def window_start(period: int, now: float | None = None) -> int:
     return int((time.time() if now is None else now) // period)
 
 
+def _key(name: str, period: int, now: float | None) -> str:
+    return f"amparo-count:{name}:{period}:{window_start(period, now)}"
+
+
+def current(name: str, period: int, now: float | None = None) -> int:
+    """How many events `name` has had in the current window (counting nothing)."""
+    value = cache.get(_key(name, period, now))
+    return int(value) if isinstance(value, int) else 0
+
+
 def hit(name: str, period: int, now: float | None = None) -> int:
     """Count one event in the current window of `name`; returns the count including this one."""
-    key = f"amparo-count:{name}:{period}:{window_start(period, now)}"
+    key = _key(name, period, now)
     cache.add(key, 0, timeout=period + 5)
     try:
         return int(cache.incr(key))

@@ -27,8 +27,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpRequest
+
+from amparo.core import counters
 
 from . import proofofwork
 
@@ -37,10 +38,6 @@ clock: Callable[[], float] = time.time
 
 PROOF = "proof"
 PLAIN = "plain"
-
-
-def _window(period: int, now: float) -> int:
-    return int(now // period)
 
 
 def _client_key(period: int, window: int) -> bytes:
@@ -52,13 +49,12 @@ def _client_key(period: int, window: int) -> bytes:
 
 
 def client_id(address: str, period: int, now: float) -> str:
-    key = _client_key(period, _window(period, now))
+    key = _client_key(period, counters.window_start(period, now))
     return hmac.new(key, address.encode(), hashlib.sha256).hexdigest()[:32]
 
 
-def _key(name: str, who: str, now: float) -> str:
-    period = settings.SAFECHANNEL_RATE_LIMITS[name][1]
-    return f"sc-rl:{name}:{who}:{_window(period, now)}"
+def _bucket(name: str, who: str) -> tuple[str, int]:
+    return f"sc-rl:{name}:{who}", settings.SAFECHANNEL_RATE_LIMITS[name][1]
 
 
 def _who(request: HttpRequest, name: str, now: float) -> str:
@@ -69,21 +65,12 @@ def _who(request: HttpRequest, name: str, now: float) -> str:
 
 
 def count(name: str, who: str = "all", now: float | None = None) -> int:
-    value = cache.get(_key(name, who, clock() if now is None else now))
-    return int(value) if isinstance(value, int) else 0
+    return counters.current(*_bucket(name, who), clock() if now is None else now)
 
 
 def _hit(name: str, who: str, now: float) -> bool:
     """Count one request; True while the bucket is within its limit."""
-    limit, period = settings.SAFECHANNEL_RATE_LIMITS[name]
-    key = _key(name, who, now)
-    cache.add(key, 0, timeout=period + 5)
-    try:
-        total = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.add(key, 1, timeout=period + 5)
-        total = 1
-    return total <= limit
+    return counters.hit(*_bucket(name, who), now) <= settings.SAFECHANNEL_RATE_LIMITS[name][0]
 
 
 def _full(name: str, who: str, now: float) -> bool:

@@ -95,6 +95,18 @@ def _refused_message(admission: ratelimit.Admission) -> str:
     return _("Many people are using the channel right now. This page is trying again by itself; please wait.")
 
 
+MAX_AUTOMATIC_RETRIES = 3
+
+
+def _next_retry(request: HttpRequest) -> int:
+    """How many times the page's script has sent again by itself (`powr` in the query string), plus one; 0 once
+    MAX_AUTOMATIC_RETRIES is reached, so a page never loops (e.g. app servers whose clocks disagree): she then
+    presses the button herself."""
+    sent = request.GET.get("powr", "0")
+    count = int(sent) if sent.isascii() and sent.isdigit() and len(sent) < 3 else MAX_AUTOMATIC_RETRIES
+    return count + 1 if count < MAX_AUTOMATIC_RETRIES else 0
+
+
 def _discarded_files(request: HttpRequest) -> list[str]:
     return [name for handler in request.upload_handlers for name in getattr(handler, "discarded", [])]
 
@@ -188,7 +200,7 @@ def report(request: HttpRequest) -> HttpResponse:
     def again(status: int, *, retry: bool = False) -> HttpResponse:
         form.refreshed_token()
         context["pow"] = ratelimit.new_challenge("report")
-        context["pow_retry"] = retry
+        context["pow_retry"] = _next_retry(request) if retry else 0
         return render(request, "safechannel/report_form.html", context, status=status)
 
     if admission is None:
@@ -293,7 +305,8 @@ def login(request: HttpRequest) -> HttpResponse:
     form = ReceiptForm(request.POST or None)
 
     def page(status: int, *, retry: bool = False) -> HttpResponse:
-        context = _context(request, form=form, pow=ratelimit.new_challenge("receipt"), pow_retry=retry)
+        retries = _next_retry(request) if retry else 0
+        context = _context(request, form=form, pow=ratelimit.new_challenge("receipt"), pow_retry=retries)
         return render(request, "safechannel/login.html", context, status=status)
 
     if request.method != "POST":

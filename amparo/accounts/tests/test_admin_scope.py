@@ -98,7 +98,7 @@ def _b_object(model: type, w: dict[str, Any]) -> Any:
     return found
 
 
-def _url(model: type, action: str, *args: object) -> str:
+def _url(model: Any, action: str, *args: object) -> str:
     return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{action}", args=args)
 
 
@@ -140,9 +140,9 @@ def test_admin_objects_of_another_organisation_are_not_listed_opened_changed_or_
         if str(other.pk) in listed or change_url in changelist.content.decode():
             failures.append(f"{name}: listed")
         for url in (change_url, _url(model, "delete", other.pk), _url(model, "history", other.pk)):
-            got = client.get(url)
-            if got.status_code not in (302, 404):
-                failures.append(f"{name}: GET {url}: {got.status_code}")
+            opened = client.get(url)
+            if opened.status_code not in (302, 404):
+                failures.append(f"{name}: GET {url}: {opened.status_code}")
             posted = client.post(url, {"post": "yes", "name": "Cambiado", "display_name": "Cambiado"})
             if posted.status_code not in (302, 404):
                 failures.append(f"{name}: POST {url}: {posted.status_code}")
@@ -193,8 +193,10 @@ def test_admin_forms_offer_nothing_of_another_organisation(two: dict[str, Any]) 
                     own_pk = field_name == form._meta.model._meta.pk.name
                     if not isinstance(field, ModelChoiceField) or own_pk or field_name in model_admin.open_choices:
                         continue
-                    label = field.queryset.model._meta.label_lower
-                    leaked = b_pks.get(label, set()) & set(field.queryset.values_list("pk", flat=True))
+                    choices = field.queryset
+                    assert choices is not None
+                    label = choices.model._meta.label_lower
+                    leaked = b_pks.get(label, set()) & set(choices.values_list("pk", flat=True))
                     if leaked:
                         failures.append(f"{url} {type(form).__name__}.{field_name}: offers {label} {leaked}")
     assert not failures, "\n".join(failures)

@@ -167,7 +167,7 @@ def test_invitation_flow(live_server) -> None:
 
 
 def _session_cookie(browser: Browser) -> str:
-    return next(c.value for c in browser.cookies if c.name == "sessionid")
+    return next(str(c.value) for c in browser.cookies if c.name == "sessionid")
 
 
 def test_session_key_rotates_when_the_second_factor_is_verified(live_server) -> None:

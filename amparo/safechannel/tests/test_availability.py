@@ -216,6 +216,23 @@ def test_a_weak_proof_comes_back_with_a_harder_challenge_and_her_text(world: Wor
     assert sent.status_code == 200 and receipt_in(sent)
 
 
+def test_automatic_resending_stops_after_three_tries(world: World, settings: Any) -> None:
+    """The script sends again by itself only while the server numbers the try (powr) under three: a page never
+    loops, even if app servers disagree on the time; after that she presses the button herself."""
+    survivor = client()
+    page = survivor.get("/es/channel/login/")
+    stale = challenge_of(page)
+    for _ in range(settings.SAFECHANNEL_RATE_LIMITS["receipt_proof"][0] // 2):
+        ratelimit._hit("receipt_proof", "all", NOW)
+    tries = []
+    for sent in ("", "&powr=1", "&powr=2", "&powr=3", "&powr=x"):
+        refused = survivor.post(with_proof("/es/channel/login/", stale) + sent, {"receipt": junk_receipt(1)})
+        assert refused.status_code == 429
+        found = re.search(r'data-pow-retry="(\d+)"', refused.content.decode())
+        tries.append(int(found.group(1)) if found else 0)
+    assert tries == [1, 2, 3, 0, 0]
+
+
 def test_a_flood_of_reports_does_not_stop_a_real_report(world: World) -> None:
     flood = client()
     statuses = []

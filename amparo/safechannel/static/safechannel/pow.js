@@ -3,7 +3,10 @@
    such that SHA-256("<nonce>:<counter>") starts with <bits> zero bits, in a Web Worker (or in short slices when
    workers are unavailable) so the page stays usable, and sends the form with the solution in the action's query
    string, so the server can admit it before reading what she wrote or attached. Work starts when the page opens,
-   so the solution is usually ready by the time she sends. Nothing is stored in the browser. */
+   so the solution is usually ready by the time she sends. Nothing is stored in the browser.
+   SHA-256 is written out here (first word only) because the browser's crypto.subtle.digest answers each hash with a
+   promise, far too slow for the tens of thousands of hashes a puzzle takes on a cheap phone, and is missing on
+   plain-HTTP origins; no library is loaded from elsewhere (public pages load nothing from third parties). */
 (function () {
   "use strict";
   var K = [
@@ -92,11 +95,14 @@
 
   function prepare(form) {
     var token = form.getAttribute("data-pow"), solution = null, waiting = false;
+    var retry = parseInt(form.getAttribute("data-pow-retry") || "0", 10) || 0;
     var status = form.querySelector("[data-pow-status]");
     var button = form.querySelector("button[type=submit]");
     function send() {
       var action = (form.getAttribute("action") || "").split("?")[0];
-      form.setAttribute("action", action + "?pow=" + encodeURIComponent(token) + "&powc=" + solution);
+      form.setAttribute(
+        "action", action + "?pow=" + encodeURIComponent(token) + "&powc=" + solution + (retry ? "&powr=" + retry : "")
+      );
       form.submit(); /* does not fire "submit" again */
     }
     solve(form.getAttribute("data-pow-nonce"), parseInt(form.getAttribute("data-pow-bits"), 10), function (c) {
@@ -114,7 +120,7 @@
       event.preventDefault();
       start();
     });
-    if (form.hasAttribute("data-pow-retry")) { start(); }
+    if (retry > 0) { start(); } /* the server numbers the automatic tries (powr) and stops after three */
   }
 
   var forms = document.querySelectorAll("form[data-pow]");
