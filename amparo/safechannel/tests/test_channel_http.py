@@ -312,3 +312,23 @@ def test_sexual_violence_is_answered_within_24_hours(live_server: Any, world: Wo
     assert raped.risk == threatened.risk == Report.Risk.ROUTINE
     assert timedelta(hours=23) < raped.due_at - raped.created_at <= timedelta(hours=24)
     assert timedelta(hours=71) < threatened.due_at - threatened.created_at <= timedelta(hours=72)
+
+
+def test_an_attachment_named_with_accents_downloads_with_an_rfc6266_header(live_server: Any, world: World) -> None:
+    """She names her file as she speaks ("denuncia de la señora.pdf"): the recipient's download carries a valid
+    Content-Disposition (ASCII fallback plus filename*=UTF-8''), never a raw or MIME-encoded header."""
+    survivor = Browser(live_server.url)
+    sent = file_report(
+        survivor, files=[("attachments", "denuncia de la señora.pdf", small_pdf())], organization=str(world.casa.uuid)
+    )
+    assert sent.status == 200, sent.text[:2000]
+    report = Report.objects.get()
+    staff = Browser(live_server.url)
+    staff_login(staff, world.staff["casa"])
+    page = staff.get(f"/staff/channel/reports/{report.uuid}/")
+    url = re.search(r'href="(/staff/channel/reports/[^"]+/files/[^"]+/)"', page.text)
+    assert url, page.text[:2000]
+    response = staff.get(url.group(1))
+    header = response.headers["Content-Disposition"]
+    assert response.status == 200 and header.isascii() and "=?utf-8?" not in header
+    assert "filename*=utf-8''denuncia%20de%20la%20se%C3%B1ora.pdf" in header
