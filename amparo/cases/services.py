@@ -421,20 +421,19 @@ def closure_request(*, actor: User, case: Case, checklist: dict[str, bool]) -> N
     audit_record(actor=actor, action="case.closure.request", obj=case, organization=case.organization)
 
 
-def can_approve_closure(user: User, case: Case) -> bool:
-    """The supervisor of the case, or a coordinator of its organisation; never the person who asked."""
-    from amparo.accounts.access import coordinates_case
-
+def can_approve_closure(user: User, case: Case, *, coordinates: bool) -> bool:
+    """The supervisor of the case, or a coordinator of its organisation (`coordinates`, decided by the permission
+    module: `amparo.access.coordinates_case`); never the person who asked."""
     if case.status != Case.Status.CLOSURE_REQUESTED or case.closure_requested_by_id == user.pk:
         return False
-    return case.supervisor_id == user.pk or coordinates_case(user, case)
+    return case.supervisor_id == user.pk or coordinates
 
 
 @transaction.atomic
-def closure_approve(*, actor: User, case: Case) -> None:
+def closure_approve(*, actor: User, case: Case, coordinates: bool) -> None:
     _lock(case)
     case.refresh_from_db()
-    if not can_approve_closure(actor, case):
+    if not can_approve_closure(actor, case, coordinates=coordinates):
         raise ValidationError(_("Only the supervisor or a coordinator, other than who asked, approves a closure."))
     case.status = Case.Status.CLOSED
     case.closed_at = timezone.now()
@@ -470,7 +469,7 @@ def purge_closed_cases(now: datetime | None = None) -> int:
     purged = 0
     import shutil
 
-    from .legal_services import matter_folders
+    from .storage import matter_folders
 
     for case in Case.objects.filter(status=Case.Status.CLOSED, closed_at__lt=cutoff).select_related("organization"):
         folders = matter_folders(case)

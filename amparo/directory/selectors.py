@@ -626,8 +626,7 @@ def reverification_plan(today: date | None = None) -> ReverificationPlan:
     """Active services not verified for over STALE_AFTER_DAYS, and who must re-verify each: the staff accounts of
     its active focal points; failing that, the coordinators of the member organisation linked to the service's
     directory entry; failing that, the platform administrators. Everyone asked is someone
-    `accounts.access.services_for_verification` lets verify the service."""
-    from amparo.accounts.access import acting_focal_points
+    `amparo.access.services_for_verification` lets verify the service."""
     from amparo.accounts.models import Membership, User
     from amparo.accounts.roles import Role
 
@@ -675,3 +674,17 @@ def reverification_plan(today: date | None = None) -> ReverificationPlan:
         reverifiers.append(reverifier)
     reverifiers.sort(key=lambda r: r.user.email.lower())
     return ReverificationPlan(services=services, reverifiers=reverifiers, unassigned=unassigned)
+
+
+def acting_focal_points() -> QuerySet[FocalPoint]:
+    """Focal points whose staff account may act for them: the focal point is active and approved by its entity,
+    the account is active, and it holds an active focal_point membership in the member organisation that manages
+    the focal point. Deactivating that membership (or the focal point) takes the right away at once. The permission
+    module (`amparo.access`) builds the focal points' access rules on this."""
+    from amparo.accounts.models import Membership
+    from amparo.accounts.roles import Role
+
+    membership = Membership.objects.filter(
+        user=OuterRef("user"), organization=OuterRef("managed_by"), role=Role.FOCAL_POINT, active=True
+    )
+    return FocalPoint.objects.granted().filter(Exists(membership), active=True, user__is_active=True)

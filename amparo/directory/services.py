@@ -257,7 +257,7 @@ def service_verify(*, actor: Any, service: Service, facts: Mapping[str, bool], o
     "service.verify" in the same transaction (detail: which facts changed, never identifying data).
 
     `facts` must give a value for every inclusion fact; `organization` is the member organisation the actor acts
-    for (see accounts.access.verification_organization)."""
+    for (see amparo.access.verification_organization)."""
     unknown, missing = set(facts) - set(INCLUSION_FACT_CODES), set(INCLUSION_FACT_CODES) - set(facts)
     if unknown or missing:
         raise ValueError(f"facts must give exactly the inclusion facts; unknown {unknown}, missing {missing}")
@@ -314,7 +314,7 @@ def focal_point_saved(
     """After a focal point was registered or edited (the admin calls this once its services are saved): decide its
     grant and audit the change in the same transaction.
 
-    `self_granted` (from accounts.access.grants_itself) says that the actor may grant it alone: a coordinator of
+    `self_granted` (from amparo.access.grants_itself) says that the actor may grant it alone: a coordinator of
     the entity's own member organisation, or a platform administrator. Otherwise a new focal point, or a change of
     a field in GRANT_FIELDS, leaves it pending until the entity approves (`focal_point_grant_decide`)."""
     changed = set(changed)

@@ -1,7 +1,7 @@
 """Referral pages (/staff/referrals/): a new referral from a case, the focal point's inbox, the referral page with
 the lifecycle buttons each side may use, and the printable inter-agency referral form.
 
-Thin views: authorise with accounts.access (the one permission module), parse with forms, call services, render.
+Thin views: authorise with amparo.access (the one permission module), parse with forms, call services, render.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from amparo.accounts.access import (
+from amparo.access import (
     get_case_for_user,
     get_referral_for_user,
     get_report_for_user,
@@ -179,6 +179,8 @@ def referral_detail(request: HttpRequest, referral_uuid: str) -> HttpResponse:
                 actor=user,
                 referral=referral,
                 to_status=form.cleaned_data["to_status"],
+                sender=sender,
+                receiver=receiver,
                 decline_reason=form.cleaned_data["decline_reason"],
                 feedback=form.cleaned_data["feedback"],
             )

@@ -1,7 +1,7 @@
 """Recipients' pages (/staff/channel/): the inbox ordered by risk, reading and answering a report (audited),
 attachments, and the coordinator's channel settings (recovery key, retention, restoring access).
 
-Thin views: authorise with accounts.access (the one permission module), call services, render.
+Thin views: authorise with amparo.access (the one permission module), call services, render.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
-from amparo.accounts.access import get_organization_for_user, get_report_for_user, organizations_for_user, staff_view
+from amparo.access import get_organization_for_user, get_report_for_user, organizations_for_user, staff_view
 from amparo.accounts.models import User
 from amparo.accounts.roles import PLATFORM_ADMIN, REPORT_RECIPIENT_ROLES, Role
 from amparo.audit.services import audit_record

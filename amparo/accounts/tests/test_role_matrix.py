@@ -15,7 +15,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from amparo.accounts.access import STAFF_RULES
+from amparo.access import STAFF_RULES
 from amparo.accounts.models import Invitation, Membership, Organization, User
 from amparo.accounts.roles import CASE_ROLES, PLATFORM_ADMIN, REPORT_RECIPIENT_ROLES, ROLES_REQUIRING_2FA, Role
 from amparo.cases.models import Case as CaseModel
