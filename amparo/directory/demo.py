@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from .demo_places import ADMIN1, ADMIN2, COUNTRIES
+from .hours import WEEK_COLUMNS, week_masks, week_slots
 from .models import (
     PRIORITY_ENTITY_KINDS,
     FocalPoint,
@@ -27,7 +28,6 @@ from .models import (
     ServiceType,
 )
 from .services import (
-    WEEK_COLUMNS,
     WordSummary,
     build_search_text,
     ensure_service_types,
@@ -36,8 +36,6 @@ from .services import (
     search_masks,
     summarize_words,
     vocabulary_extend,
-    week_masks,
-    week_slots,
 )
 from .taxonomy import INCLUSION_FACT_CODES, SENSITISATION_TOPIC_CODES
 
