@@ -13,6 +13,8 @@ from datetime import date, time, timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from amparo.core.registry import DemoRun
+
 from .demo_places import ADMIN1, ADMIN2, COUNTRIES
 from .hours import WEEK_COLUMNS, week_masks, week_slots
 from .models import (
@@ -684,3 +686,19 @@ def focal_points_link_demo_staff() -> None:
         trainer_name="Equipo de formación (demo)",
         trainer_organization=network.name if network else "",
     )
+
+
+def load_demo_directory(run: DemoRun) -> None:
+    """load_demo's first step: the demo directory, unless one is there already (--reset deletes it first)."""
+    if run.reset:
+        Organization.objects.all().delete()
+    if Service.objects.exists():
+        run.say("The directory already has services; leaving it as it is (use --reset to rebuild).")
+    else:
+        count = build_directory()
+        run.say(f"Demo directory: {count} services, {FocalPoint.objects.count()} focal points.")
+
+
+def load_demo_focal_point_links(run: DemoRun) -> None:
+    """load_demo's step after the demo accounts exist (focal_points_link_demo_staff)."""
+    focal_points_link_demo_staff()
