@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
+from amparo.core.registry import DemoRun
 from amparo.directory.models import Organization as DirectoryOrganization
 from amparo.directory.models import Place
 
@@ -60,3 +61,15 @@ def load_demo_staff() -> list[DemoAccount]:
             display_name="Administradora Demo",
         )
     return list(ACCOUNTS)
+
+
+def load_demo_accounts(run: DemoRun) -> None:
+    """load_demo's step: the demo accounts, listed at the end of the output with their password."""
+    accounts = load_demo_staff()
+    run.say_at_end(f"\nDemo staff accounts (password for all: {DEMO_PASSWORD}) at /staff/login/:")
+    run.say_at_end("  admin@demo.example.org                 platform administrator")
+    for account in accounts:
+        run.say_at_end(f"  {account.email:<38} {account.role} · {account.organization}")
+    run.say_at_end(
+        "Roles that see cases or reports set up two-step verification (an authenticator app) at first sign-in."
+    )

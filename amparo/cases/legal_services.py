@@ -25,10 +25,10 @@ from django.utils.translation import gettext as _
 from amparo.accounts.models import User
 from amparo.audit.services import audit_listing, audit_record
 from amparo.core.encryption import decrypt_bytes, encrypt_bytes
+from amparo.core.uploads import CleanFile
 from amparo.directory.models import Organization as DirectoryOrganization
 from amparo.directory.models import Place
 from amparo.directory.selectors import Hit, SearchCriteria, search_services
-from amparo.safechannel.attachments import CleanFile
 
 from .legal_facts import PATHWAYS, Entity, Pathway
 from .models import Case, LegalDocument, LegalEvent, LegalMatter

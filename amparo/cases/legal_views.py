@@ -24,7 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from amparo.access import cases_for_user, get_case_for_user, get_legal_matter_for_user, staff_view
 from amparo.accounts.models import User
 from amparo.accounts.roles import CASE_ROLES
-from amparo.safechannel.attachments import AttachmentRejected, LimitedMemoryUploadHandler, clean_upload
+from amparo.core.uploads import AttachmentRejected, LimitedMemoryUploadHandler, clean_upload
 
 from . import legal_services as services
 from .legal_forms import EventForm, MatterOpenForm, MatterUpdateForm, UpcomingForm

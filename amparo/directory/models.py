@@ -264,7 +264,7 @@ class ServiceAtLocation(models.Model):
     # The week in 15-minute slots, in the municipality's local time, built from the opening hours by
     # directory.services.week_refresh: one integer per half-day (Monday 00:00-12:00 first), whose bit i is set
     # when the place is open for the whole quarter-hour starting i * 15 minutes into that half-day. "Open now"
-    # tests one bit (services.WEEK_COLUMNS, services.week_bit).
+    # tests one bit (hours.WEEK_COLUMNS, hours.week_bit).
     week_mon_am = models.BigIntegerField(default=0, editable=False)
     week_mon_pm = models.BigIntegerField(default=0, editable=False)
     week_tue_am = models.BigIntegerField(default=0, editable=False)

@@ -30,7 +30,7 @@ from amparo.accounts.roles import CASE_ROLES, REPORT_RECIPIENT_ROLES, Role
 from amparo.cases.services import has_consent
 from amparo.directory.models import Place
 from amparo.safechannel import services as channel
-from amparo.safechannel.staff_views import report_key_or_locked
+from amparo.safechannel.unlock import report_key_or_locked
 
 from . import selectors, services
 from .forms import DEFAULT_SHARED, DEFAULT_SHARED_FROM_REPORT, ReferralForm, ReferralTypeForm, TransitionForm

@@ -24,10 +24,10 @@ from amparo.accounts.roles import REPORT_RECIPIENT_ROLES as RECIPIENT_ROLES
 from amparo.audit.services import audit_record
 from amparo.cases.services import SEXUAL_VIOLENCE_TYPES
 from amparo.cases.vocab import ConsentKind, ConsentMethod
+from amparo.core.uploads import CleanFile
 from amparo.directory.models import Place
 
 from . import crypto
-from .attachments import CleanFile
 from .models import (
     Attachment,
     ChannelSettings,

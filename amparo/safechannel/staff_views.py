@@ -26,7 +26,8 @@ from amparo.referrals.selectors import referrals_of_report
 
 from . import crypto, keyring, services
 from .forms import RecoveryKeyForm, StaffReplyForm, describe, sharing_labels
-from .models import ChannelSettings, Report
+from .models import ChannelSettings
+from .unlock import report_key_or_locked
 
 SETTINGS_ROLES = frozenset({Role.COORDINATOR, PLATFORM_ADMIN})
 
@@ -42,17 +43,6 @@ class ChannelSettingsForm(forms.ModelForm):
         if not 7 <= days <= 3650:
             raise forms.ValidationError(_("Choose between 7 and 3650 days."))
         return days
-
-
-def report_key_or_locked(request: HttpRequest, user: User, report: Report) -> bytes | HttpResponse:
-    """The report key this recipient's unlocked private key opens, or the page that says how to unlock it."""
-    private = keyring.private_key(request)
-    key = services.report_key_for(report, user, private)
-    if key is None:
-        return render(
-            request, "safechannel/staff/locked.html", {"report": report, "signed_in_again": private is not None}
-        )
-    return key
 
 
 @staff_view(REPORT_RECIPIENT_ROLES)
