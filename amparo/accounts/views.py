@@ -18,7 +18,7 @@ from django_otp import match_token
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from amparo.audit.services import audit_record
-from amparo.pathways.qr import qr_svg
+from amparo.core.qr import qr_svg
 
 from . import services
 from .access import (
