@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.apps import apps
 from django.db import transaction
 
 from amparo.core.registry import DemoRun
-from amparo.directory.models import Organization as DirectoryOrganization
-from amparo.directory.models import Place
 
 from .models import Membership, Organization, User
 from .roles import Role
@@ -38,6 +37,9 @@ ACCOUNTS = (
 @transaction.atomic
 def load_demo_staff() -> list[DemoAccount]:
     """Create the demo organisations and accounts (idempotent)."""
+    # The directory's models by name: accounts sits below the domain apps and imports none of them.
+    Place = apps.get_model("directory", "Place")
+    DirectoryOrganization = apps.get_model("directory", "Organization")
     cucuta_region = Place.objects.filter(pcode="CO54").first()
     linked = DirectoryOrganization.objects.filter(kind="sex-worker-led", name__contains="Cúcuta").first()
     for account in ACCOUNTS:

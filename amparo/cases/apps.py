@@ -18,6 +18,9 @@ class CasesConfig(AppConfig):
 
         return (DemoLoader(60, "cases", load_demo_case_records),)
 
+    def ready(self) -> None:
+        from . import receivers  # noqa: F401  (connects the safe channel's consent signals)
+
     def encrypted_file_stores(self) -> Iterable[EncryptedFileStore]:
         return (EncryptedFileStore("legal documents", _legal_document_files),)
 

@@ -20,10 +20,11 @@ from django.utils.translation import gettext as _
 from amparo.accounts.models import User
 from amparo.audit.services import audit_listing, audit_record
 from amparo.cases.models import Case, Incident
-from amparo.cases.services import HEALTH_WINDOWS, SEXUAL_VIOLENCE_TYPES, has_consent
-from amparo.cases.vocab import AgeBand, GBVType, GenderIdentity, MigratoryStatus
+from amparo.cases.services import HEALTH_WINDOWS, has_consent
+from amparo.cases.vocab import AgeBand, GenderIdentity, MigratoryStatus
 from amparo.directory.models import FocalPoint, Service
 from amparo.safechannel.models import Report
+from amparo.vocab import SEXUAL_VIOLENCE_TYPES, GBVType
 
 from .models import CONSENT_FOR, Priority, Referral, ReferralEvent, ServiceType, SharedField
 from .selectors import service_matches_type

@@ -34,7 +34,7 @@ from amparo.safechannel.unlock import report_key_or_locked
 
 from . import selectors, services
 from .forms import DEFAULT_SHARED, DEFAULT_SHARED_FROM_REPORT, ReferralForm, ReferralTypeForm, TransitionForm
-from .models import CONSENT_FOR, Priority, Referral, ServiceType, SharedField
+from .models import AWAITING_ANSWER, CONSENT_FOR, Priority, Referral, ServiceType, SharedField
 
 SENDER_ROLES = CASE_ROLES
 RECEIVER_ROLES = frozenset({Role.FOCAL_POINT})
@@ -203,7 +203,7 @@ def referral_detail(request: HttpRequest, referral_uuid: str) -> HttpResponse:
             "can_decline": Referral.Status.DECLINED in allowed,
             "events": referral.events.select_related("by"),
             "form": form,
-            "overdue": referral.status in selectors.AWAITING_ANSWER and referral.respond_by < timezone.now(),
+            "overdue": referral.status in AWAITING_ANSWER and referral.respond_by < timezone.now(),
             "HEALTH_CLOCK": SharedField.HEALTH_CLOCK,
         },
         status=400 if form.errors else 200,
