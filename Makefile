@@ -40,6 +40,7 @@ lint: $(VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy amparo bench
+	$(BIN)/lint-imports
 
 bench: messages
 	$(BIN)/python bench/run.py

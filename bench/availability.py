@@ -32,10 +32,7 @@ import subprocess
 import sys
 import threading
 import time
-import uuid
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -44,32 +41,15 @@ from urllib.parse import quote, urlencode
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from channel import PLACE, SETUP
-from run import BENCH_VAR, PYTHON, ROOT, _free_port, django_env, fetch, log, manage, summary
+from run import BENCH_VAR, PYTHON, ROOT, django_env, http_server, log, manage, multipart, summary
+
+from amparo.safechannel.crypto import damm
 
 SECONDS = float(os.environ.get("BENCH_AVAIL_SECONDS", "20"))
 THREADS = int(os.environ.get("BENCH_AVAIL_THREADS", "6"))
 MAX_REQUESTS = int(os.environ.get("BENCH_AVAIL_MAX_REQUESTS", "3000"))
 SURVIVOR_EVERY = 2.0  # seconds between her attempts
 DB = BENCH_VAR / "availability.sqlite3"
-
-
-def damm(digits: str) -> int:
-    table = (
-        "0317598642",
-        "7092154863",
-        "4206871359",
-        "1750983426",
-        "6123045978",
-        "3674209581",
-        "5869720134",
-        "8945362017",
-        "9438617205",
-        "2581436790",
-    )
-    interim = 0
-    for digit in digits:
-        interim = int(table[interim][int(digit)])
-    return interim
 
 
 def junk_receipt(i: int) -> str:
@@ -85,48 +65,6 @@ def solve(nonce: str, bits: int) -> str:
         if int.from_bytes(digest, "big") >> (256 - bits) == 0:
             return str(counter)
         counter += 1
-
-
-@contextmanager
-def server(env: dict[str, str]) -> Iterator[int]:
-    port = _free_port()
-    command = [
-        PYTHON,
-        "-m",
-        "gunicorn",
-        "--workers=1",
-        "--worker-class=gthread",
-        "--threads=4",
-        f"--bind=127.0.0.1:{port}",
-        f"--pythonpath={ROOT},{ROOT / 'bench'}",
-        "--timeout=120",
-        "--log-level=warning",
-        "timing_wsgi:application",
-    ]
-    log_path = BENCH_VAR / "server-availability.log"
-    with log_path.open("w") as log_file:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT)
-        try:
-            deadline = time.monotonic() + 60
-            while True:
-                if process.poll() is not None:
-                    raise SystemExit(f"the server exited at start-up; see {log_path}")
-                try:
-                    if fetch(port, "/healthz").status == 200:
-                        break
-                except OSError:
-                    pass
-                if time.monotonic() > deadline:
-                    raise SystemExit(f"the server did not answer within 60 s; see {log_path}")
-                time.sleep(0.2)
-            yield port
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
 
 
 def challenge_in(text: str) -> tuple[str, str, int]:
@@ -195,19 +133,9 @@ class Client:
             ("organization", "auto"),
             ("contact_how", "channel"),
         ]
-        boundary = f"bench{uuid.uuid4().hex}"
-        parts = [
-            f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode() for k, v in fields
-        ]
-        if image is not None:
-            parts.append(
-                f'--{boundary}\r\nContent-Disposition: form-data; name="attachments"; filename="a.png"\r\n'
-                "Content-Type: image/png\r\n\r\n".encode()
-                + image
-                + b"\r\n"
-            )
-        parts.append(f"--{boundary}--\r\n".encode())
-        status, _ = self.request("POST", path, b"".join(parts), f"multipart/form-data; boundary={boundary}")
+        files = [("attachments", "a.png", "image/png", image)] if image is not None else []
+        body, content_type = multipart(fields, files)
+        status, _ = self.request("POST", path, body, content_type)
         return status
 
     def receipt_from_report(self) -> str:
@@ -321,7 +249,7 @@ def main() -> int:
         "server": "gunicorn, 1 process x 4 threads, loopback; every client has the address 127.0.0.1",
     }
     png = bomb()
-    with server(env) as port:
+    with http_server(env, "availability", ("--workers=1", "--worker-class=gthread", "--threads=4")) as port:
         client = Client(port)
         receipt = client.receipt_from_report()
         baseline = []

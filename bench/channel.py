@@ -20,7 +20,6 @@ import subprocess
 import sys
 import threading
 import time
-import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -39,6 +38,7 @@ from run import (
     http_server,
     log,
     manage,
+    multipart,
     summary,
 )
 
@@ -140,21 +140,9 @@ class Client:
             ("organization", "auto"),
             ("contact_how", "channel"),
         ]
-        boundary = f"bench{uuid.uuid4().hex}"
-        parts = [
-            f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode() for k, v in fields
-        ]
-        if image is not None:
-            parts.append(
-                f'--{boundary}\r\nContent-Disposition: form-data; name="attachments"; filename="foto.jpg"\r\n'
-                "Content-Type: image/jpeg\r\n\r\n".encode()
-                + image
-                + b"\r\n"
-            )
-        parts.append(f"--{boundary}--\r\n".encode())
-        status, _, text, ms = self.request(
-            "POST", "/es/channel/report/", b"".join(parts), f"multipart/form-data; boundary={boundary}"
-        )
+        files = [("attachments", "foto.jpg", "image/jpeg", image)] if image is not None else []
+        body, content_type = multipart(fields, files)
+        status, _, text, ms = self.request("POST", "/es/channel/report/", body, content_type)
         match = re.search(r'<p class="receipt"[^>]*><strong>([\d ]{19})</strong>', text)
         if status != 200 or not match:
             raise SystemExit(f"report submission failed ({status})")

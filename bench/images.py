@@ -1,6 +1,6 @@
 """Peak memory and time of cleaning untrusted images (part of `make bench`, DESIGN.md rule 10).
 
-Each case runs `amparo.safechannel.attachments.clean_upload` in a fresh Python process and reports the growth of
+Each case runs `amparo.core.uploads.clean_upload` in a fresh Python process and reports the growth of
 the resident set (VmRSS sampled every 2 ms) over the process's baseline, and the wall time. Cases: a 150 KB PNG of
 6300 x 6300 pixels (a decompression bomb for its size), a 12 MP phone JPEG, and a 48 MP JPEG (decoded in draft
 mode at a reduced scale). Writes var/bench/images.json.
@@ -24,7 +24,7 @@ import django
 django.setup()
 from PIL import Image
 from django.core.files.uploadedfile import SimpleUploadedFile
-from amparo.safechannel import attachments
+from amparo.core import uploads
 
 path = sys.argv[1]
 kind = path.rsplit("/", 1)[-1]
@@ -46,11 +46,11 @@ sampler = threading.Thread(target=sample, daemon=True)
 sampler.start()
 started = time.perf_counter()
 try:
-    result = attachments.clean_upload(SimpleUploadedFile(name, data))
+    result = uploads.clean_upload(SimpleUploadedFile(name, data))
     outcome = f"accepted ({len(result.data)} bytes)"
     with Image.open(io.BytesIO(result.data)) as cleaned:
         outcome += f" {cleaned.size[0]}x{cleaned.size[1]}"
-except attachments.AttachmentRejected as exc:
+except uploads.AttachmentRejected as exc:
     outcome = f"refused ({exc.code})"
 elapsed = time.perf_counter() - started
 running = False

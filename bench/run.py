@@ -31,6 +31,7 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -236,16 +237,35 @@ def fetch(port: int, path: str, *, compressed: bool = True) -> Response:
         conn.close()
 
 
+def multipart(fields: list[tuple[str, str]], files: list[tuple[str, str, str, bytes]]) -> tuple[bytes, str]:
+    """A multipart/form-data body and its content type: `fields` (name, value), `files` (field, file name, type,
+    bytes)."""
+    boundary = f"bench{uuid.uuid4().hex}"
+    parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode() for k, v in fields]
+    for name, filename, content_type, data in files:
+        parts.append(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
+            f"Content-Type: {content_type}\r\n\r\n".encode()
+            + data
+            + b"\r\n"
+        )
+    parts.append(f"--{boundary}--\r\n".encode())
+    return b"".join(parts), f"multipart/form-data; boundary={boundary}"
+
+
 @contextmanager
-def http_server(env: dict[str, str], name: str) -> Iterator[int]:
+def http_server(
+    env: dict[str, str], name: str, workers: tuple[str, ...] = ("--workers=1", "--worker-class=sync")
+) -> Iterator[int]:
+    """gunicorn on a free loopback port (one sync worker: one core, unless `workers` says otherwise) until the
+    block ends; without gunicorn, the single-threaded timing server."""
     port = _free_port()
     if importlib.util.find_spec("gunicorn") is not None:
         command = [
             PYTHON,
             "-m",
             "gunicorn",
-            "--workers=1",
-            "--worker-class=sync",
+            *workers,
             f"--bind=127.0.0.1:{port}",
             f"--pythonpath={ROOT},{BENCH_DIR}",
             "--timeout=120",

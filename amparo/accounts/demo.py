@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.apps import apps
 from django.db import transaction
 
-from amparo.directory.models import Organization as DirectoryOrganization
-from amparo.directory.models import Place
+from amparo.core.registry import DemoRun
 
 from .models import Membership, Organization, User
 from .roles import Role
@@ -37,6 +37,9 @@ ACCOUNTS = (
 @transaction.atomic
 def load_demo_staff() -> list[DemoAccount]:
     """Create the demo organisations and accounts (idempotent)."""
+    # The directory's models by name: accounts sits below the domain apps and imports none of them.
+    Place = apps.get_model("directory", "Place")
+    DirectoryOrganization = apps.get_model("directory", "Organization")
     cucuta_region = Place.objects.filter(pcode="CO54").first()
     linked = DirectoryOrganization.objects.filter(kind="sex-worker-led", name__contains="Cúcuta").first()
     for account in ACCOUNTS:
@@ -60,3 +63,15 @@ def load_demo_staff() -> list[DemoAccount]:
             display_name="Administradora Demo",
         )
     return list(ACCOUNTS)
+
+
+def load_demo_accounts(run: DemoRun) -> None:
+    """load_demo's step: the demo accounts, listed at the end of the output with their password."""
+    accounts = load_demo_staff()
+    run.say_at_end(f"\nDemo staff accounts (password for all: {DEMO_PASSWORD}) at /staff/login/:")
+    run.say_at_end("  admin@demo.example.org                 platform administrator")
+    for account in accounts:
+        run.say_at_end(f"  {account.email:<38} {account.role} · {account.organization}")
+    run.say_at_end(
+        "Roles that see cases or reports set up two-step verification (an authenticator app) at first sign-in."
+    )

@@ -10,7 +10,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from amparo.directory.models import Organization as DirectoryOrganization
+from amparo.vocab import OrganizationKind
 
 from .roles import ROLES_REQUIRING_2FA, Role
 
@@ -54,7 +54,7 @@ class Organization(models.Model):
     """A member organisation of the platform (NGO, sex-worker-led organisation, entity, Ombudsman office)."""
 
     # The same kinds as the directory's organisations (one list: an entity is the same kind in both places).
-    Kind = DirectoryOrganization.Kind
+    Kind = OrganizationKind
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     name = models.CharField(_("name"), max_length=200, unique=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import cast
 
 from django.contrib import messages
-from django.contrib.auth import authenticate, login, logout
+from django.contrib.auth import authenticate, login
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -17,11 +17,7 @@ from django_otp import login as otp_login
 from django_otp import match_token
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from amparo.audit.services import audit_record
-from amparo.pathways.qr import qr_svg
-
-from . import services
-from .access import (
+from amparo.access import (
     ANY_STAFF,
     focal_point_requests_for_user,
     get_invitation_for_user,
@@ -29,10 +25,15 @@ from .access import (
     staff_view,
     user_roles,
 )
+from amparo.audit.services import audit_record
+from amparo.core.qr import qr_svg
+
+from . import services
 from .forms import AcceptInvitationForm, InvitationForm, LoginForm, TokenForm
 from .models import Membership, User
 from .roles import PLATFORM_ADMIN, Role
 from .signals import password_verified
+from .signout import sign_out
 
 
 def _next_url(request: HttpRequest) -> str:
@@ -118,11 +119,7 @@ def _base32(key: bytes) -> str:
 
 @require_POST
 def logout_view(request: HttpRequest) -> HttpResponse:
-    """Sign out, and ask the browser to drop what it kept of the staff site (cached pages, cookies, storage)."""
-    logout(request)
-    response = redirect("accounts:login")
-    response["Clear-Site-Data"] = '"cache", "cookies", "storage"'
-    return response
+    return sign_out(request)
 
 
 @staff_view(ANY_STAFF)

@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
-from amparo.accounts.access import get_organization_for_user, staff_view
+from amparo.access import get_organization_for_user, staff_view
 from amparo.accounts.roles import PLATFORM_ADMIN, Role
 
 from .selectors import audit_trail

@@ -7,6 +7,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from amparo.accounts.models import Organization, User
+from amparo.core.registry import DemoRun
 from amparo.directory.models import Place
 
 from . import services
@@ -53,3 +54,9 @@ def load_demo_cases(organization_name: str = "Red Violeta (demo)") -> int:
             due_on=(now + timedelta(days=3)).date(), assigned_to=caseworker,
         )  # fmt: skip
     return len(DEMO_CASES)
+
+
+def load_demo_case_records(run: DemoRun) -> None:
+    """load_demo's step: the demo cases, the first time."""
+    if load_demo_cases():
+        run.say("Demo cases: 3 for Red Violeta (demo), assigned to gestora@demo.example.org.")

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext_lazy as _
 
-from amparo.directory.models import Organization as DirectoryOrganization
+from amparo.vocab import OrganizationKind
 
 from .vocab import PerpetratorType
 
@@ -47,14 +47,14 @@ PROCURADURIA = Entity(
     _("Procuraduría General de la Nación"),
     _("Disciplinary case against the official, separate from the criminal case."),
     ("public-oversight",),
-    not_kinds=frozenset({DirectoryOrganization.Kind.LOCAL_GOVERNMENT}),
+    not_kinds=frozenset({OrganizationKind.LOCAL_GOVERNMENT}),
 )
 PERSONERIA = Entity(
     "personeria",
     _("Personería Municipal"),
     _("Receives complaints and oversees municipal officials (Ley 136 de 1994, art. 178)."),
     ("public-oversight",),
-    kinds=frozenset({DirectoryOrganization.Kind.LOCAL_GOVERNMENT}),
+    kinds=frozenset({OrganizationKind.LOCAL_GOVERNMENT}),
 )
 DEFENSORIA = Entity(
     "defensoria",
@@ -94,7 +94,7 @@ PATHWAYS: dict[str, Pathway] = {
             _("Line 155 is answered by agents of the Policía Nacional: for this complaint, prefer 122 (Fiscalía)."),
             _("The Procuraduría has preferential disciplinary power over the police (Ley 2196 de 2022, art. 2)."),
         ),
-        excluded_kinds=frozenset({DirectoryOrganization.Kind.POLICE}),
+        excluded_kinds=frozenset({OrganizationKind.POLICE}),
     ),
     PerpetratorType.MILITARY: Pathway(
         PerpetratorType.MILITARY,

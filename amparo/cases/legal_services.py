@@ -9,6 +9,7 @@ codes and field names only, never parties, outcomes or descriptions.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -24,10 +25,10 @@ from django.utils.translation import gettext as _
 from amparo.accounts.models import User
 from amparo.audit.services import audit_listing, audit_record
 from amparo.core.encryption import decrypt_bytes, encrypt_bytes
+from amparo.core.uploads import CleanFile
 from amparo.directory.models import Organization as DirectoryOrganization
 from amparo.directory.models import Place
 from amparo.directory.selectors import Hit, SearchCriteria, search_services
-from amparo.safechannel.attachments import CleanFile
 
 from .legal_facts import PATHWAYS, Entity, Pathway
 from .models import Case, LegalDocument, LegalEvent, LegalMatter
@@ -236,12 +237,13 @@ def reminder_stage(event: LegalEvent, now: datetime) -> str:
     return "ahead"
 
 
-def legal_reminder_plan(*, days: int, now: datetime | None = None, again: bool = False) -> list[Reminder]:
+def legal_reminder_plan(
+    *, days: int, cases_for_user: Callable[[User], QuerySet[Case]], now: datetime | None = None, again: bool = False
+) -> list[Reminder]:
     """Who is reminded of which open deadlines and hearings due within `days` days (overdue included): the matter's
     lawyer while they can still see the case; otherwise the case's active caseworkers. Only dates that reached a
-    stage they were not yet reminded of (`reminder_stage`), unless `again`."""
-    from amparo.accounts.access import cases_for_user
-
+    stage they were not yet reminded of (`reminder_stage`), unless `again`. Who "can still see" a case is the
+    permission module's rule (`amparo.access.cases_for_user`), given by the caller."""
     now = now or timezone.now()
     all_cases = Case.objects.exclude(status=Case.Status.CLOSED)
     events = [
@@ -395,8 +397,3 @@ def legal_document_read(*, actor: User, document: LegalDocument) -> bytes:
     data = decrypt_bytes(document_path(document).read_bytes())
     _audit(actor, "legal.document.read", document.matter, document=str(document.uuid))
     return data
-
-
-def matter_folders(case: Case) -> list[Path]:
-    """The storage folders of a case's legal matters (removed when the case is purged)."""
-    return [Path(settings.CASES_STORAGE_DIR) / str(u) for u in case.legal_matters.values_list("uuid", flat=True)]

@@ -1,7 +1,7 @@
 """Legal-aid pages (/staff/cases/…/legal/): open a matter on a case, work on it (status, parties, outcome,
 deadlines, hearings, documents), and the list of upcoming legal dates.
 
-Thin views: authorise with accounts.access (get_case_for_user, get_legal_matter_for_user: 404 for anyone who may not
+Thin views: authorise with amparo.access (get_case_for_user, get_legal_matter_for_user: 404 for anyone who may not
 see the case), parse with legal_forms, call legal_services (audited), render.
 """
 
@@ -21,10 +21,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from amparo.accounts.access import cases_for_user, get_case_for_user, get_legal_matter_for_user, staff_view
+from amparo.access import cases_for_user, get_case_for_user, get_legal_matter_for_user, staff_view
 from amparo.accounts.models import User
 from amparo.accounts.roles import CASE_ROLES
-from amparo.safechannel.attachments import AttachmentRejected, LimitedMemoryUploadHandler, clean_upload
+from amparo.core.uploads import AttachmentRejected, LimitedMemoryUploadHandler, clean_upload
 
 from . import legal_services as services
 from .legal_forms import EventForm, MatterOpenForm, MatterUpdateForm, UpcomingForm

@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from amparo.accounts.access import alerts_for_monitor, staff_view
+from amparo.access import alerts_for_monitor, staff_view
 from amparo.accounts.roles import Role
 
 from .monitoring import SUPPRESS_UNDER, alert_rows, alert_trends, monitoring_read

@@ -27,7 +27,7 @@ class FollowUps:
 
 def follow_ups_due(cases: QuerySet[Case], *, today: date, days: int = FOLLOW_UP_HORIZON_DAYS) -> FollowUps:
     """Open actions and children's care follow-ups of these cases (open ones only) due by today + `days`, overdue
-    ones first. Pass `accounts.access.cases_for_user(user)`: need to know decides what is listed."""
+    ones first. Pass `amparo.access.cases_for_user(user)`: need to know decides what is listed."""
     until = today + timedelta(days=days)
     open_cases = cases.exclude(status=Case.Status.CLOSED).values("pk")
     actions = (

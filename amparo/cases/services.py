@@ -16,6 +16,8 @@ from django.utils.translation import gettext as _
 from amparo.accounts.models import Organization, User
 from amparo.audit.services import audit_listing, audit_record
 from amparo.directory.models import Place
+from amparo.safechannel.services import sharing_consent_withdraw, sharing_consents
+from amparo.vocab import SEXUAL_VIOLENCE_TYPES as SEXUAL_VIOLENCE_TYPES  # the incidents HEALTH_WINDOWS apply to
 
 from .models import ActionItem, Case, Child, Consent, Incident, RiskAssessment, TraffickingAlert
 from .vocab import ConsentKind, ConsentMethod, classify
@@ -72,8 +74,6 @@ def consent_withdraw(*, actor: User | None, case: Case, kind: str) -> bool:
         )  # fmt: skip
         _consents_reach_the_alert(case)
         if case.source_report_id is not None and kind.startswith("share_"):
-            from amparo.safechannel.services import sharing_consent_withdraw
-
             sharing_consent_withdraw(case.source_report, {kind})  # type: ignore[arg-type]
     return bool(updated)
 
@@ -154,8 +154,6 @@ def _channel_consents(report: Any) -> set[str]:
     """The consents she gave herself in the safe channel for this report (none without a report)."""
     if report is None:
         return set()
-    from amparo.safechannel.services import sharing_consents
-
     agreed = {str(ConsentKind.SERVICES)} if report.case_consent_at is not None else set()
     return agreed | sharing_consents(report)
 
@@ -384,7 +382,6 @@ def child_update(*, actor: User, child: Child, changes: dict[str, Any]) -> None:
 # PEP must start within 72 hours. DESIGN.md gives 120 hours for emergency contraception; the reference sheet marks
 # that window UNCONFIRMED, so pages say "up to 120 h: confirm with the health service".
 HEALTH_WINDOWS = (("pep", 72), ("emergency_contraception", 120))
-SEXUAL_VIOLENCE_TYPES = frozenset({"rape", "sexual_assault"})  # the incidents these clinical windows apply to
 
 
 @dataclass(frozen=True)
@@ -421,20 +418,19 @@ def closure_request(*, actor: User, case: Case, checklist: dict[str, bool]) -> N
     audit_record(actor=actor, action="case.closure.request", obj=case, organization=case.organization)
 
 
-def can_approve_closure(user: User, case: Case) -> bool:
-    """The supervisor of the case, or a coordinator of its organisation; never the person who asked."""
-    from amparo.accounts.access import coordinates_case
-
+def can_approve_closure(user: User, case: Case, *, coordinates: bool) -> bool:
+    """The supervisor of the case, or a coordinator of its organisation (`coordinates`, decided by the permission
+    module: `amparo.access.coordinates_case`); never the person who asked."""
     if case.status != Case.Status.CLOSURE_REQUESTED or case.closure_requested_by_id == user.pk:
         return False
-    return case.supervisor_id == user.pk or coordinates_case(user, case)
+    return case.supervisor_id == user.pk or coordinates
 
 
 @transaction.atomic
-def closure_approve(*, actor: User, case: Case) -> None:
+def closure_approve(*, actor: User, case: Case, coordinates: bool) -> None:
     _lock(case)
     case.refresh_from_db()
-    if not can_approve_closure(actor, case):
+    if not can_approve_closure(actor, case, coordinates=coordinates):
         raise ValidationError(_("Only the supervisor or a coordinator, other than who asked, approves a closure."))
     case.status = Case.Status.CLOSED
     case.closed_at = timezone.now()
@@ -470,7 +466,7 @@ def purge_closed_cases(now: datetime | None = None) -> int:
     purged = 0
     import shutil
 
-    from .legal_services import matter_folders
+    from .storage import matter_folders
 
     for case in Case.objects.filter(status=Case.Status.CLOSED, closed_at__lt=cutoff).select_related("organization"):
         folders = matter_folders(case)

@@ -1,5 +1,5 @@
 """Case pages (/staff/cases/): the list, intake (also from a safe-channel report with her consent), the case page
-and its sections. Thin views: authorise with accounts.access (the one permission module), call services, render.
+and its sections. Thin views: authorise with amparo.access (the one permission module), call services, render.
 Every view that shows case data records the read in the audit log."""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from amparo.accounts.access import (
+from amparo.access import (
     cases_for_user,
     coordinates_case,
     get_case_for_user,
@@ -245,7 +245,7 @@ def _detail_context(user: User, case: Case, **forms: Any) -> dict[str, Any]:
         "actions": case.actions.select_related("assigned_to"),
         "children": case.children.all(),
         "today": timezone.localdate(),
-        "can_approve": services.can_approve_closure(user, case),
+        "can_approve": services.can_approve_closure(user, case, coordinates=coordinates_case(user, case)),
         "can_assign": coordinates_case(user, case),
         "caseworkers": case.caseworkers.all(),
         "action_form": forms.get("action_form") or ActionForm(),
@@ -400,7 +400,7 @@ def closure(request: HttpRequest, case_uuid: str) -> HttpResponse:
             if step == "request" and form.is_valid():
                 services.closure_request(actor=user, case=case, checklist=form.checklist())
             elif step == "approve":
-                services.closure_approve(actor=user, case=case)
+                services.closure_approve(actor=user, case=case, coordinates=coordinates_case(user, case))
             elif step == "reopen" and case.status != Case.Status.OPEN:
                 services.case_reopen(actor=user, case=case)
             else:

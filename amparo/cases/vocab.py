@@ -8,6 +8,11 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+# Shared with other domains: defined in amparo.vocab, importable here for the code of this app.
+from amparo.vocab import ConsentKind as ConsentKind
+from amparo.vocab import ConsentMethod as ConsentMethod
+from amparo.vocab import GBVType as GBVType
+
 
 class AgeBand(models.TextChoices):
     AGE_0_11 = "0-11", "0–11"
@@ -46,18 +51,6 @@ class YesNoUnknown(models.TextChoices):
     YES = "yes", _("Yes")
     NO = "no", _("No")
     UNKNOWN = "unknown", _("Unknown")
-
-
-class GBVType(models.TextChoices):
-    """The six GBVIMS core types and non-GBV, in the elimination order."""
-
-    RAPE = "rape", _("Rape")
-    SEXUAL_ASSAULT = "sexual_assault", _("Sexual assault")
-    PHYSICAL_ASSAULT = "physical_assault", _("Physical assault")
-    FORCED_MARRIAGE = "forced_marriage", _("Forced marriage")
-    DENIAL = "denial_of_resources_opportunities_or_services", _("Denial of resources, opportunities or services")
-    PSYCHOLOGICAL = "psychological_emotional_abuse", _("Psychological / emotional abuse")
-    NON_GBV = "non-gbv", _("Non-GBV")
 
 
 # The elimination questions, asked in this order; the first "yes" decides the type.
@@ -127,27 +120,6 @@ class TraffickingIndicator(models.TextChoices):
     MINORS_INVOLVED = "minors_involved", _("Minors involved")
     RESTRICTED_MOVEMENT = "restricted_movement", _("Movement restricted, isolated or watched")
     EARNINGS_WITHHELD = "earnings_withheld", _("Earnings taken or withheld")
-
-
-class ConsentKind(models.TextChoices):
-    """DESIGN.md rule 2: separate consents. Referral service types map to the share_* kinds."""
-
-    SERVICES = "services", _("To receive services from this organisation")
-    SHARE_HEALTH = "share_health", _("To share information for health referrals")
-    SHARE_PSYCHOSOCIAL = "share_psychosocial", _("To share information for psychosocial referrals")
-    SHARE_LEGAL = "share_legal", _("To share information for legal referrals")
-    SHARE_PROTECTION = "share_protection", _("To share information for protection referrals")
-    SHARE_SHELTER = "share_shelter", _("To share information for shelter referrals")
-    SHARE_CHILDREN = "share_children", _("To share information for child-protection referrals")
-    SHARE_OTHER = "share_other", _("To share information for other referrals")
-    STATISTICS = "statistics", _("To count non-identifiable data in statistics")
-    MONITOR_DETAILS = "monitor_details", _("To give the Ombudsman more than the anonymous trafficking alert")
-
-
-class ConsentMethod(models.TextChoices):
-    VERBAL = "verbal", _("Verbal, recorded by the caseworker")
-    WRITTEN = "written", _("Written and signed")
-    SAFE_CHANNEL = "safe_channel", _("Through the safe channel")
 
 
 class CareArrangement(models.TextChoices):

@@ -15,11 +15,6 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok"})
 
 
-def bad_request_page(request: HttpRequest, message: str) -> HttpResponse:
-    """A 400 page that names the problem, rendered by the view itself (nothing is raised, nothing logged)."""
-    return render(request, "core/error.html", {"status": 400, "message": message}, status=400)
-
-
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     # Django's handler400: the exception text may hold user input, so it is not shown or logged.
     return render(request, "core/error.html", {"status": 400}, status=400)

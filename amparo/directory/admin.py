@@ -1,6 +1,6 @@
 """The directory in Django's admin, for coordinators: stale services are flagged and can be filtered.
 
-Every admin here is scoped through the permission module (`accounts.access`, via `ScopedAdminMixin`): a coordinator
+Every admin here is scoped through the permission module (`amparo.access`, via `ScopedAdminMixin`): a coordinator
 lists, opens and edits only the directory entries her organisation keeps up to date (and their locations and
 services) and the focal points it manages; places are platform data she can only look at. A focal point at another
 organisation's entity waits for that entity's approval (`/staff/directory/focal-points/requests/`)."""
@@ -19,13 +19,13 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from amparo.accounts.access import (
+from amparo.access import (
     coordinated_organizations,
     directory_entities_for_user,
     focal_points_for_admin,
     grants_itself,
 )
-from amparo.core.admin_site import ScopedAdminMixin
+from amparo.access.admin import ScopedAdminMixin
 
 from .models import (
     FocalPoint,

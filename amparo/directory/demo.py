@@ -13,7 +13,10 @@ from datetime import date, time, timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from amparo.core.registry import DemoRun
+
 from .demo_places import ADMIN1, ADMIN2, COUNTRIES
+from .hours import WEEK_COLUMNS, week_masks, week_slots
 from .models import (
     PRIORITY_ENTITY_KINDS,
     FocalPoint,
@@ -27,7 +30,6 @@ from .models import (
     ServiceType,
 )
 from .services import (
-    WEEK_COLUMNS,
     WordSummary,
     build_search_text,
     ensure_service_types,
@@ -36,8 +38,6 @@ from .services import (
     search_masks,
     summarize_words,
     vocabulary_extend,
-    week_masks,
-    week_slots,
 )
 from .taxonomy import INCLUSION_FACT_CODES, SENSITISATION_TOPIC_CODES
 
@@ -686,3 +686,19 @@ def focal_points_link_demo_staff() -> None:
         trainer_name="Equipo de formación (demo)",
         trainer_organization=network.name if network else "",
     )
+
+
+def load_demo_directory(run: DemoRun) -> None:
+    """load_demo's first step: the demo directory, unless one is there already (--reset deletes it first)."""
+    if run.reset:
+        Organization.objects.all().delete()
+    if Service.objects.exists():
+        run.say("The directory already has services; leaving it as it is (use --reset to rebuild).")
+    else:
+        count = build_directory()
+        run.say(f"Demo directory: {count} services, {FocalPoint.objects.count()} focal points.")
+
+
+def load_demo_focal_point_links(run: DemoRun) -> None:
+    """load_demo's step after the demo accounts exist (focal_points_link_demo_staff)."""
+    focal_points_link_demo_staff()

@@ -19,6 +19,8 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from amparo.vocab import OrganizationKind
+
 from .taxonomy import INCLUSION_FACT_CODES, SENSITISATION_TOPIC_CODES, SERVICE_TYPE_BY_CODE, SERVICE_TYPE_CHOICES
 
 
@@ -77,18 +79,7 @@ class Place(models.Model):
 
 
 class Organization(models.Model):
-    class Kind(models.TextChoices):
-        NGO = "ngo", _("NGO")
-        SEX_WORKER_LED = "sex-worker-led", _("Sex-worker-led organisation")
-        HEALTH = "health", _("Health entity")
-        PROSECUTOR = "prosecutor", _("Prosecutor's office")
-        COMISARIA = "comisaria", _("Comisaría de Familia")
-        OMBUDSMAN = "ombudsman", _("Ombudsman's office")
-        CHILD_WELFARE = "child-welfare", _("Child welfare")
-        LOCAL_GOVERNMENT = "local-government", _("Local government")
-        POLICE = "police", _("Police")
-        INTERNATIONAL = "international", _("International organisation")
-        OTHER = "other", _("Other")
+    Kind = OrganizationKind  # shared with the member organisations (amparo.vocab)
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     name = models.CharField(_("name"), max_length=200)
@@ -264,7 +255,7 @@ class ServiceAtLocation(models.Model):
     # The week in 15-minute slots, in the municipality's local time, built from the opening hours by
     # directory.services.week_refresh: one integer per half-day (Monday 00:00-12:00 first), whose bit i is set
     # when the place is open for the whole quarter-hour starting i * 15 minutes into that half-day. "Open now"
-    # tests one bit (services.WEEK_COLUMNS, services.week_bit).
+    # tests one bit (hours.WEEK_COLUMNS, hours.week_bit).
     week_mon_am = models.BigIntegerField(default=0, editable=False)
     week_mon_pm = models.BigIntegerField(default=0, editable=False)
     week_tue_am = models.BigIntegerField(default=0, editable=False)

@@ -21,13 +21,13 @@ from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import Case, CharField, Exists, F, OuterRef, Prefetch, Q, QuerySet, Value, When
 from django.db.models.expressions import RawSQL
 from django.db.models.query import prefetch_related_objects
 from django.utils import timezone
 
+from .hours import slot_at, week_bit
 from .models import (
     PRIORITY_ENTITY_KINDS,
     FocalPoint,
@@ -38,9 +38,9 @@ from .models import (
     ServiceAtLocation,
     ServiceType,
 )
-from .services import slot_at, week_bit
 from .taxonomy import INCLUSION_FACT_CODES, fact_mask, type_mask
 from .text import tokens
+from .vocabulary import vocabulary_version
 
 EARTH_RADIUS_KM = 6371.0088
 # Bounding boxes tried in turn when ordering by distance, so the database sorts a few rows, not the country.
@@ -96,19 +96,11 @@ def haversine_km(a: Point, b: Point) -> float:
 
 # --- Vocabulary and typo correction ------------------------------------------------------------------------
 
-_VOCAB_VERSION_KEY = "directory:vocabulary-version"
 _vocab_cache: dict[str, object] = {"version": None, "words": ()}
 
 
-def vocabulary_changed() -> None:
-    try:
-        cache.incr(_VOCAB_VERSION_KEY)
-    except ValueError:
-        cache.set(_VOCAB_VERSION_KEY, 1, None)
-
-
 def _vocabulary() -> tuple[str, ...]:
-    version = cache.get(_VOCAB_VERSION_KEY, 0)
+    version = vocabulary_version()
     if _vocab_cache["version"] != version:
         _vocab_cache["words"] = tuple(SearchTerm.objects.order_by("word").values_list("word", flat=True))
         _vocab_cache["version"] = version
@@ -248,7 +240,7 @@ def _local_slot(at: datetime, tz_name: str) -> int:
 
 def _filter_open_now(qs: QuerySet[ServiceAtLocation], at: datetime) -> QuerySet[ServiceAtLocation]:
     """Rows open at instant `at` in their municipality's time zone: one bit of their week each (see
-    services.week_bit). Time zones that share the same local slot share one test; when every place is on the same
+    hours.week_bit). Time zones that share the same local slot share one test; when every place is on the same
     slot, the test needs no place at all."""
     places_by_slot: dict[int, list[int]] = {}
     for tz_name, place_ids in _places_by_time_zone().items():
@@ -626,8 +618,7 @@ def reverification_plan(today: date | None = None) -> ReverificationPlan:
     """Active services not verified for over STALE_AFTER_DAYS, and who must re-verify each: the staff accounts of
     its active focal points; failing that, the coordinators of the member organisation linked to the service's
     directory entry; failing that, the platform administrators. Everyone asked is someone
-    `accounts.access.services_for_verification` lets verify the service."""
-    from amparo.accounts.access import acting_focal_points
+    `amparo.access.services_for_verification` lets verify the service."""
     from amparo.accounts.models import Membership, User
     from amparo.accounts.roles import Role
 
@@ -675,3 +666,17 @@ def reverification_plan(today: date | None = None) -> ReverificationPlan:
         reverifiers.append(reverifier)
     reverifiers.sort(key=lambda r: r.user.email.lower())
     return ReverificationPlan(services=services, reverifiers=reverifiers, unassigned=unassigned)
+
+
+def acting_focal_points() -> QuerySet[FocalPoint]:
+    """Focal points whose staff account may act for them: the focal point is active and approved by its entity,
+    the account is active, and it holds an active focal_point membership in the member organisation that manages
+    the focal point. Deactivating that membership (or the focal point) takes the right away at once. The permission
+    module (`amparo.access`) builds the focal points' access rules on this."""
+    from amparo.accounts.models import Membership
+    from amparo.accounts.roles import Role
+
+    membership = Membership.objects.filter(
+        user=OuterRef("user"), organization=OuterRef("managed_by"), role=Role.FOCAL_POINT, active=True
+    )
+    return FocalPoint.objects.granted().filter(Exists(membership), active=True, user__is_active=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import date, time
+from datetime import date
 from functools import cache
 from typing import Any
 
@@ -13,9 +13,11 @@ from django.utils import timezone, translation
 
 from amparo.audit.services import audit_record
 
+from .hours import WEEK_COLUMNS, week_masks, week_slots
 from .models import FocalPoint, Location, Place, SearchTerm, Service, ServiceAtLocation, ServiceType
 from .taxonomy import INCLUSION_FACT_CODES, INCLUSION_FACTS, SERVICE_TYPE_BY_CODE, SERVICE_TYPES, fact_mask, type_mask
 from .text import normalize
+from .vocabulary import vocabulary_changed
 
 _INDEX_LANGUAGES = ("es", "en", "pt")
 
@@ -115,54 +117,6 @@ def place_lineages() -> dict[int, tuple[int | None, int | None]]:
     return {pk: place.lineage() for pk, place in places.items()}
 
 
-SLOT_MINUTES = 15
-SLOTS_PER_DAY = 24 * 60 // SLOT_MINUTES
-WEEK_SLOTS = 7 * SLOTS_PER_DAY
-
-
-def week_slots(hours: Iterable[tuple[int, time, time]], *, open_24h: bool = False) -> str:
-    """The week as 672 characters, one per 15 minutes from Monday 00:00: "1" where a period covers the whole slot.
-
-    A period whose closing time is earlier than its opening time runs past midnight into the next day (and
-    from Sunday into Monday). Slots are whole quarters of an hour, so "open now" errs on the closed side by
-    less than 15 minutes at each end of a period that does not start or end on a quarter.
-    """
-    if open_24h:
-        return "1" * WEEK_SLOTS
-    week = bytearray(b"0" * WEEK_SLOTS)
-    for weekday, opens, closes in hours:
-        start = (weekday - 1) * SLOTS_PER_DAY + -(-(opens.hour * 60 + opens.minute) // SLOT_MINUTES)
-        end_minutes = closes.hour * 60 + closes.minute
-        end = (weekday - 1) * SLOTS_PER_DAY + end_minutes // SLOT_MINUTES
-        if closes <= opens:
-            end += SLOTS_PER_DAY
-        for slot in range(start, end):
-            week[slot % WEEK_SLOTS] = ord("1")
-    return week.decode()
-
-
-def slot_at(local_weekday: int, local_time: time) -> int:
-    """Index (0-based) of the slot holding a local weekday (1 = Monday) and time."""
-    return (local_weekday - 1) * SLOTS_PER_DAY + (local_time.hour * 60 + local_time.minute) // SLOT_MINUTES
-
-
-# The week's slots are stored as one integer per half-day (ServiceAtLocation.week_mon_am ... week_sun_pm).
-HALF_DAY_SLOTS = SLOTS_PER_DAY // 2
-WEEK_COLUMNS = tuple(
-    f"week_{day}_{half}" for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun") for half in ("am", "pm")
-)
-
-
-def week_masks(week: str) -> tuple[int, ...]:
-    """The slots of week_slots() as one integer per half-day: bit i of integer h is slot h * 48 + i."""
-    return tuple(int(week[start : start + HALF_DAY_SLOTS][::-1], 2) for start in range(0, WEEK_SLOTS, HALF_DAY_SLOTS))
-
-
-def week_bit(slot: int) -> tuple[str, int]:
-    """The column and bit that hold a slot (0-based, from Monday 00:00)."""
-    return WEEK_COLUMNS[slot // HALF_DAY_SLOTS], 1 << (slot % HALF_DAY_SLOTS)
-
-
 @transaction.atomic
 def week_refresh(sal_ids: Iterable[int]) -> None:
     """Rebuild the week bits of service-at-location rows from their opening hours (writing only those changed)."""
@@ -219,8 +173,6 @@ def vocabulary_extend(summaries: Mapping[str, WordSummary]) -> None:
         words.sort()
         for start in range(0, len(words), 500):
             SearchTerm.objects.filter(word__in=words[start : start + 500]).update(**widen)
-    from .selectors import vocabulary_changed
-
     vocabulary_changed()
 
 
@@ -257,7 +209,7 @@ def service_verify(*, actor: Any, service: Service, facts: Mapping[str, bool], o
     "service.verify" in the same transaction (detail: which facts changed, never identifying data).
 
     `facts` must give a value for every inclusion fact; `organization` is the member organisation the actor acts
-    for (see accounts.access.verification_organization)."""
+    for (see amparo.access.verification_organization)."""
     unknown, missing = set(facts) - set(INCLUSION_FACT_CODES), set(INCLUSION_FACT_CODES) - set(facts)
     if unknown or missing:
         raise ValueError(f"facts must give exactly the inclusion facts; unknown {unknown}, missing {missing}")
@@ -314,7 +266,7 @@ def focal_point_saved(
     """After a focal point was registered or edited (the admin calls this once its services are saved): decide its
     grant and audit the change in the same transaction.
 
-    `self_granted` (from accounts.access.grants_itself) says that the actor may grant it alone: a coordinator of
+    `self_granted` (from amparo.access.grants_itself) says that the actor may grant it alone: a coordinator of
     the entity's own member organisation, or a platform administrator. Otherwise a new focal point, or a change of
     a field in GRANT_FIELDS, leaves it pending until the entity approves (`focal_point_grant_decide`)."""
     changed = set(changed)

@@ -1,6 +1,6 @@
 """Staff pages of the directory (/staff/directory/): focal-point coverage gaps and service verification.
 
-Thin views: parse, authorise (accounts.access, the one permission module), call a selector or service, render.
+Thin views: parse, authorise (amparo.access, the one permission module), call a selector or service, render.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from amparo.accounts.access import (
+from amparo.access import (
     focal_point_requests_for_user,
     get_focal_point_request_for_user,
     get_service_for_verification,
@@ -24,7 +24,7 @@ from amparo.accounts.access import (
     verification_organization,
 )
 from amparo.accounts.roles import PLATFORM_ADMIN, Role
-from amparo.core.views import bad_request_page
+from amparo.core.responses import bad_request_page
 
 from .forms import VerifyServiceForm
 from .models import Place

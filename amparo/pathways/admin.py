@@ -9,7 +9,7 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from amparo.core.admin_site import ScopedAdminMixin
+from amparo.access.admin import ScopedAdminMixin
 from amparo.directory.models import ServiceType
 
 from .models import Helpline, Pathway, PathwayStep

@@ -8,11 +8,11 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from amparo.core.views import bad_request_page
+from amparo.core.qr import qr_svg
+from amparo.core.responses import bad_request_page
 from amparo.directory.models import Place
 from amparo.directory.selectors import municipalities, place_by_code
 
-from .qr import qr_svg
 from .selectors import helplines_for, pathway_by_slug, published_pathways, resolve_pathway
 
 MAX_PLACE_CODE = 16

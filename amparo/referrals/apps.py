@@ -5,3 +5,6 @@ class ReferralsConfig(AppConfig):
     name = "amparo.referrals"
     label = "referrals"
     verbose_name = "Referrals"
+
+    def ready(self) -> None:
+        from . import receivers  # noqa: F401  (connects the safe channel's consent signals)

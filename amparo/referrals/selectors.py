@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
-from django.db.models import BooleanField, Case, ExpressionWrapper, IntegerField, Q, QuerySet, Value, When
-from django.utils import timezone
+from django.db.models import QuerySet
 
 from amparo.cases.models import Case as CaseRecord
 from amparo.directory.models import FocalPoint, Place, Service
 from amparo.directory.selectors import SearchCriteria, search_services
 from amparo.safechannel.models import Report
 
-from .models import Priority, Referral, ServiceType
+from .models import OPEN_STATUSES, Referral, ReferralQuerySet, ServiceType
 
 # Referral type -> the directory service types (codes of amparo/directory/taxonomy.py SERVICE_TYPES) that serve it.
 # "other" has no restriction: any active service may receive it.
@@ -26,10 +26,6 @@ DIRECTORY_TYPES: dict[str, tuple[str, ...]] = {
     ServiceType.CHILDREN: ("child-protection",),
     ServiceType.OTHER: (),
 }
-
-OPEN_STATUSES = (Referral.Status.SENT, Referral.Status.RECEIVED, Referral.Status.ACCEPTED)
-# Still waiting for the receiving service to answer: these become overdue after respond_by.
-AWAITING_ANSWER = (Referral.Status.SENT, Referral.Status.RECEIVED)
 
 
 @dataclass(frozen=True)
@@ -72,21 +68,8 @@ def focal_points_for_services(service_ids: list[int]) -> QuerySet[FocalPoint]:
 
 
 def with_urgency(referrals: QuerySet[Referral], now: datetime | None = None) -> QuerySet[Referral]:
-    """Annotate `overdue` (still waiting for an answer after respond_by) and order overdue, then by priority, then
-    by respond_by; finished referrals last."""
-    now = now or timezone.now()
-    overdue = Q(status__in=AWAITING_ANSWER, respond_by__lt=now)
-    return referrals.annotate(
-        overdue=ExpressionWrapper(overdue, output_field=BooleanField()),
-        open_rank=Case(When(status__in=OPEN_STATUSES, then=Value(0)), default=Value(1), output_field=IntegerField()),
-        overdue_rank=Case(When(overdue, then=Value(0)), default=Value(1), output_field=IntegerField()),
-        priority_rank=Case(
-            When(priority=Priority.EMERGENCY, then=Value(0)),
-            When(priority=Priority.URGENT, then=Value(1)),
-            default=Value(2),
-            output_field=IntegerField(),
-        ),
-    ).order_by("open_rank", "overdue_rank", "priority_rank", "respond_by", "pk")
+    """Overdue and urgent first, finished last, with `overdue` annotated (`ReferralQuerySet.with_urgency`)."""
+    return cast(ReferralQuerySet, referrals).with_urgency(now)
 
 
 def inbox(referrals: QuerySet[Referral], *, finished: bool = False) -> QuerySet[Referral]:

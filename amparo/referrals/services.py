@@ -17,14 +17,14 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from amparo.accounts.access import referral_sides
 from amparo.accounts.models import User
 from amparo.audit.services import audit_listing, audit_record
 from amparo.cases.models import Case, Incident
-from amparo.cases.services import HEALTH_WINDOWS, SEXUAL_VIOLENCE_TYPES, has_consent
-from amparo.cases.vocab import AgeBand, GBVType, GenderIdentity, MigratoryStatus
+from amparo.cases.services import HEALTH_WINDOWS, has_consent
+from amparo.cases.vocab import AgeBand, GenderIdentity, MigratoryStatus
 from amparo.directory.models import FocalPoint, Service
 from amparo.safechannel.models import Report
+from amparo.vocab import SEXUAL_VIOLENCE_TYPES, GBVType
 
 from .models import CONSENT_FOR, Priority, Referral, ReferralEvent, ServiceType, SharedField
 from .selectors import service_matches_type
@@ -329,18 +329,20 @@ def referral_transition(
     actor: User,
     referral: Referral,
     to_status: str,
+    sender: bool,
+    receiver: bool,
     decline_reason: str = "",
     feedback: str = "",
 ) -> Referral:
-    """Move a referral along its lifecycle. The side the actor stands on (sender or receiving focal point) comes from
-    accounts.access; a move that side may not make is refused."""
+    """Move a referral along its lifecycle. The side(s) the actor stands on (sender, receiving focal point) are
+    decided by the permission module (`amparo.access.referral_sides`) and given by the view; a move that side may
+    not make is refused."""
     referral = (
         # Lock the referral row only: PostgreSQL refuses FOR UPDATE on the nullable side of the outer joins.
         Referral.objects.select_for_update(of=("self",))
         .select_related("case__organization", "report__organization")
         .get(pk=referral.pk)
     )
-    sender, receiver = referral_sides(actor, referral)
     if to_status not in allowed_transitions(referral, sender=sender, receiver=receiver):
         raise ValidationError(
             _("A referral that is %(status)s cannot be moved to this status by you.")

@@ -1,7 +1,7 @@
 """Referral pages (/staff/referrals/): a new referral from a case, the focal point's inbox, the referral page with
 the lifecycle buttons each side may use, and the printable inter-agency referral form.
 
-Thin views: authorise with accounts.access (the one permission module), parse with forms, call services, render.
+Thin views: authorise with amparo.access (the one permission module), parse with forms, call services, render.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from amparo.accounts.access import (
+from amparo.access import (
     get_case_for_user,
     get_referral_for_user,
     get_report_for_user,
@@ -30,11 +30,11 @@ from amparo.accounts.roles import CASE_ROLES, REPORT_RECIPIENT_ROLES, Role
 from amparo.cases.services import has_consent
 from amparo.directory.models import Place
 from amparo.safechannel import services as channel
-from amparo.safechannel.staff_views import report_key_or_locked
+from amparo.safechannel.unlock import report_key_or_locked
 
 from . import selectors, services
 from .forms import DEFAULT_SHARED, DEFAULT_SHARED_FROM_REPORT, ReferralForm, ReferralTypeForm, TransitionForm
-from .models import CONSENT_FOR, Priority, Referral, ServiceType, SharedField
+from .models import AWAITING_ANSWER, CONSENT_FOR, Priority, Referral, ServiceType, SharedField
 
 SENDER_ROLES = CASE_ROLES
 RECEIVER_ROLES = frozenset({Role.FOCAL_POINT})
@@ -179,6 +179,8 @@ def referral_detail(request: HttpRequest, referral_uuid: str) -> HttpResponse:
                 actor=user,
                 referral=referral,
                 to_status=form.cleaned_data["to_status"],
+                sender=sender,
+                receiver=receiver,
                 decline_reason=form.cleaned_data["decline_reason"],
                 feedback=form.cleaned_data["feedback"],
             )
@@ -201,7 +203,7 @@ def referral_detail(request: HttpRequest, referral_uuid: str) -> HttpResponse:
             "can_decline": Referral.Status.DECLINED in allowed,
             "events": referral.events.select_related("by"),
             "form": form,
-            "overdue": referral.status in selectors.AWAITING_ANSWER and referral.respond_by < timezone.now(),
+            "overdue": referral.status in AWAITING_ANSWER and referral.respond_by < timezone.now(),
             "HEALTH_CLOCK": SharedField.HEALTH_CLOCK,
         },
         status=400 if form.errors else 200,

@@ -1,4 +1,10 @@
+from __future__ import annotations
+
+from collections.abc import Iterable
+
 from django.apps import AppConfig
+
+from amparo.core.registry import DemoLoader
 
 
 class SafeChannelConfig(AppConfig):
@@ -8,3 +14,8 @@ class SafeChannelConfig(AppConfig):
 
     def ready(self) -> None:
         from . import keyring  # noqa: F401  (connects the sign-in receiver)
+
+    def demo_loaders(self) -> Iterable[DemoLoader]:
+        from .demo import load_demo_safechannel
+
+        return (DemoLoader(50, "safe channel", load_demo_safechannel),)

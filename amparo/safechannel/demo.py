@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from amparo.accounts.demo import DEMO_PASSWORD
 from amparo.accounts.models import Organization, User
+from amparo.core.registry import DemoRun
 from amparo.directory.models import Place
 
 from .models import ChannelSettings, RecipientKey
@@ -31,3 +32,13 @@ def load_demo_channel() -> str | None:
         if not RecipientKey.objects.filter(user=user).exists() and user.check_password(DEMO_PASSWORD):
             recipient_key_unlock(user, DEMO_PASSWORD)
     return recovery
+
+
+def load_demo_safechannel(run: DemoRun) -> None:
+    """load_demo's step: the channel of the demo NGO; its recovery key is printed at the end, the first time."""
+    recovery_key = load_demo_channel()
+    if recovery_key:
+        run.say_at_end(
+            f"\nSafe channel: {DEMO_RECEIVER} receives reports from Colombia. Its recovery key (demo only; shown "
+            f"once, keep it offline in real use):\n  {recovery_key}"
+        )

@@ -51,7 +51,7 @@ CONTACT_CHOICES = [
     ("whatsapp", _("WhatsApp")),
 ]
 
-# Her consents to share for referrals, one per referral type (cases.vocab.ConsentKind SHARE_*), in plain words.
+# Her consents to share for referrals, one per referral type (amparo.vocab.SHARING_KINDS), in plain words.
 SHARING_CHOICES = [
     ("share_health", _("Health care (HIV prevention, emergency contraception, STI care, vaccination)")),
     ("share_psychosocial", _("Psychological support")),

@@ -160,7 +160,7 @@ class SharingConsent(models.Model):
     date on the row and takes effect at once (safechannel.services.survivor_sharing_consent)."""
 
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="sharing_consents")
-    kind = models.CharField(max_length=20)  # a cases.vocab.ConsentKind SHARE_* value
+    kind = models.CharField(max_length=20)  # an amparo.vocab.SHARING_KINDS value
     given_at = models.DateTimeField(default=timezone.now)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
 

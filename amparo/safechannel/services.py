@@ -12,7 +12,7 @@ import secrets
 import shutil
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -22,12 +22,11 @@ from django.utils import timezone
 from amparo.accounts.models import Organization, User
 from amparo.accounts.roles import REPORT_RECIPIENT_ROLES as RECIPIENT_ROLES
 from amparo.audit.services import audit_record
-from amparo.cases.services import SEXUAL_VIOLENCE_TYPES
-from amparo.cases.vocab import ConsentKind, ConsentMethod
+from amparo.core.uploads import CleanFile
 from amparo.directory.models import Place
+from amparo.vocab import SEXUAL_VIOLENCE_TYPES, SHARING_KINDS
 
-from . import crypto
-from .attachments import CleanFile
+from . import crypto, signals
 from .models import (
     Attachment,
     ChannelSettings,
@@ -446,24 +445,18 @@ def survivor_case_consent(report: Report) -> None:
 def survivor_case_consent_withdraw(report: Report) -> None:
     """She withdraws her agreement to a case. If the case is open already, her consent to receive services is
     withdrawn on it at once (the case page shows it to her caseworkers, who then talk with her through the channel);
-    nothing is deleted: the case's own retention applies."""
-    from amparo.cases.models import Case
-    from amparo.cases.services import consent_withdraw
-    from amparo.cases.vocab import ConsentKind
-
+    nothing is deleted: the case's own retention applies. Cases does it on `signals.case_consent_withdrawn`."""
     Report.objects.filter(pk=report.pk).update(case_consent_at=None)
-    case = Case.objects.filter(source_report=report).first()
-    if case is not None:
-        consent_withdraw(actor=None, case=case, kind=ConsentKind.SERVICES)
+    responses = signals.case_consent_withdrawn.send(sender=Report, report=report)
+    has_case = any(answer for _receiver, answer in responses)
     _touch(report, by_survivor=True)
     audit_record(
         action="safechannel.case_consent.withdraw", obj=report, organization=report.organization,
-        detail={"case_consent_withdrawn": case is not None},
+        detail={"case_consent_withdrawn": has_case},
     )  # fmt: skip
 
 
-# Consents she can give through the channel: one per referral type (DESIGN.md rule 2).
-SHARING_KINDS = tuple(kind for kind in ConsentKind.values if kind.startswith("share_"))
+# Consents she can give through the channel, one per referral type (DESIGN.md rule 2): amparo.vocab.SHARING_KINDS.
 
 
 def sharing_consents(report: Report) -> set[str]:
@@ -481,23 +474,15 @@ def survivor_sharing_consent(report: Report, kinds: set[str]) -> tuple[set[str],
 
     A withdrawal takes effect at once (`sharing_consent_withdraw`), and the same consent is withdrawn on the case
     opened from this report, if any, since the channel is how she speaks to the organisation. A consent given here
-    is recorded on that case too ("through the safe channel").
+    is recorded on that case too ("through the safe channel"): cases does both on `signals.sharing_consents_changed`.
     """
-    from amparo.cases.models import Case
-    from amparo.cases.services import consent_record, consent_withdraw
-
     kinds = kinds & set(SHARING_KINDS)
     Report.objects.select_for_update().filter(pk=report.pk).values_list("pk").first()  # a referral being sent waits
     active = sharing_consents(report)
     given, withdrawn = kinds - active, active - kinds
     SharingConsent.objects.bulk_create(SharingConsent(report=report, kind=kind) for kind in given)
     erased = _withdraw_and_erase(report, withdrawn)
-    case = Case.objects.filter(source_report=report).first()
-    if case is not None:
-        for kind in sorted(given):
-            consent_record(actor=None, case=case, kind=kind, method=ConsentMethod.SAFE_CHANNEL)
-        for kind in sorted(withdrawn):
-            consent_withdraw(actor=None, case=case, kind=kind)
+    signals.sharing_consents_changed.send(sender=Report, report=report, given=given, withdrawn=withdrawn)
     if given or withdrawn:
         _touch(report, by_survivor=True)
         audit_record(
@@ -523,14 +508,13 @@ def sharing_consent_withdraw(report: Report, kinds: set[str]) -> int:
 
 
 def _withdraw_and_erase(report: Report, kinds: set[str]) -> int:
-    """Withdraw these sharing consents now and erase (not hide) the copies made by referrals of those types."""
-    from amparo.referrals.models import CONSENT_FOR, Referral
-
+    """Withdraw these sharing consents now and erase (not hide) the copies made by referrals of those types
+    (referrals does it on `signals.sharing_consents_withdrawn`). Returns the number of copies erased."""
     if not kinds:
         return 0
     report.sharing_consents.filter(kind__in=kinds, withdrawn_at__isnull=True).update(withdrawn_at=timezone.now())
-    types = [str(t) for t, kind in CONSENT_FOR.items() if kind in kinds]
-    return Referral.objects.filter(report=report, service_type__in=types).exclude(shared_copy="").update(shared_copy="")
+    responses = signals.sharing_consents_withdrawn.send(sender=Report, report=report, kinds=kinds)
+    return sum(cast(int, erased) for _receiver, erased in responses)
 
 
 # --- The staff side ----------------------------------------------------------------------------------------------

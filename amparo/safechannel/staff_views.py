@@ -1,7 +1,7 @@
 """Recipients' pages (/staff/channel/): the inbox ordered by risk, reading and answering a report (audited),
 attachments, and the coordinator's channel settings (recovery key, retention, restoring access).
 
-Thin views: authorise with accounts.access (the one permission module), call services, render.
+Thin views: authorise with amparo.access (the one permission module), call services, render.
 """
 
 from __future__ import annotations
@@ -18,15 +18,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
-from amparo.accounts.access import get_organization_for_user, get_report_for_user, organizations_for_user, staff_view
+from amparo.access import get_organization_for_user, get_report_for_user, organizations_for_user, staff_view
 from amparo.accounts.models import User
 from amparo.accounts.roles import PLATFORM_ADMIN, REPORT_RECIPIENT_ROLES, Role
 from amparo.audit.services import audit_record
-from amparo.referrals.selectors import referrals_of_report
 
 from . import crypto, keyring, services
 from .forms import RecoveryKeyForm, StaffReplyForm, describe, sharing_labels
-from .models import ChannelSettings, Report
+from .models import ChannelSettings
+from .unlock import report_key_or_locked
 
 SETTINGS_ROLES = frozenset({Role.COORDINATOR, PLATFORM_ADMIN})
 
@@ -42,17 +42,6 @@ class ChannelSettingsForm(forms.ModelForm):
         if not 7 <= days <= 3650:
             raise forms.ValidationError(_("Choose between 7 and 3650 days."))
         return days
-
-
-def report_key_or_locked(request: HttpRequest, user: User, report: Report) -> bytes | HttpResponse:
-    """The report key this recipient's unlocked private key opens, or the page that says how to unlock it."""
-    private = keyring.private_key(request)
-    key = services.report_key_for(report, user, private)
-    if key is None:
-        return render(
-            request, "safechannel/staff/locked.html", {"report": report, "signed_in_again": private is not None}
-        )
-    return key
 
 
 @staff_view(REPORT_RECIPIENT_ROLES)
@@ -101,7 +90,9 @@ def report_detail(request: HttpRequest, report_uuid: str) -> HttpResponse:
             "form": form,
             "now": timezone.now(),
             "sharing": sharing_labels(services.sharing_consents(report)),
-            "referrals": referrals_of_report(report),
+            # As referrals.selectors.referrals_of_report, through the reverse relation: the channel sits below
+            # referrals and does not import it (its template include is the page's only tie to referrals).
+            "referrals": report.referrals.with_urgency().select_related("service__organization", "focal_point"),
         },
         status=400 if form.errors else 200,
     )

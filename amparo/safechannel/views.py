@@ -28,16 +28,16 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from amparo.core.middleware import CHANNEL_COOKIE
-from amparo.directory.models import Place
-
-from . import crypto, ratelimit, services
-from .attachments import (
+from amparo.core.uploads import (
     AttachmentRejected,
     CleanFile,
     DiscardFilesUploadHandler,
     LimitedMemoryUploadHandler,
     clean_upload,
 )
+from amparo.directory.models import Place
+
+from . import crypto, ratelimit, services
 from .forms import ReceiptForm, ReportForm, SharingForm, SurvivorMessageForm, form_token_expiry
 from .models import Report
 

@@ -18,9 +18,9 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from amparo.access.admin import ScopedAdminMixin
 from amparo.accounts.models import Membership, Organization, User
 from amparo.accounts.roles import Role
-from amparo.core.admin_site import ScopedAdminMixin
 from amparo.directory.models import FocalPoint, Location, Place, Sensitisation, Service, ServiceAtLocation
 from amparo.directory.models import Organization as Entity
 from amparo.pathways.models import Helpline, Pathway
@@ -288,7 +288,7 @@ def _focal_point_data(entity: Entity, services: list[Service], **fields: object)
 
 
 def test_focal_point_at_another_entity_waits_for_that_entitys_approval(two: dict[str, Any]) -> None:
-    from amparo.accounts.access import acting_focal_points, services_for_verification
+    from amparo.access import acting_focal_points, services_for_verification
     from amparo.audit.models import AuditEntry
     from amparo.directory.selectors import public_focal_points_queryset
 
@@ -340,7 +340,7 @@ def test_focal_point_at_another_entity_waits_for_that_entitys_approval(two: dict
 
 def test_an_entitys_own_coordinator_grants_her_focal_points_herself(two: dict[str, Any]) -> None:
     """Red Beta is the entity: its coordinator registers its own staff, no one else needs to approve."""
-    from amparo.accounts.access import services_for_verification
+    from amparo.access import services_for_verification
 
     org_b, ent_b = two["org_b"], two["ent_b"]
     service_b = ent_b.services.order_by("pk").first()

@@ -15,7 +15,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from amparo.accounts.access import STAFF_RULES
+from amparo.access import STAFF_RULES
 from amparo.accounts.models import Invitation, Membership, Organization, User
 from amparo.accounts.roles import CASE_ROLES, PLATFORM_ADMIN, REPORT_RECIPIENT_ROLES, ROLES_REQUIRING_2FA, Role
 from amparo.cases.models import Case as CaseModel
@@ -279,7 +279,7 @@ def matrix_legal_matter(org: Organization, users: dict[str, User]) -> object:
     legal_services.legal_event_add(
         actor=actor, matter=matter, kind="hearing", due_at=timezone.now() + timedelta(days=2)
     )
-    from amparo.safechannel.attachments import CleanFile
+    from amparo.core.uploads import CleanFile
 
     legal_services.legal_document_add(
         actor=actor, matter=matter, clean=CleanFile("acta.pdf", "application/pdf", b"%PDF-1.4 acta")
@@ -289,8 +289,8 @@ def matrix_legal_matter(org: Organization, users: dict[str, User]) -> object:
 
 def channel_report(org: Organization, coordinator: User) -> Report:
     """A safe-channel report with one attachment, received by the organisation."""
+    from amparo.core.uploads import CleanFile
     from amparo.safechannel import services
-    from amparo.safechannel.attachments import CleanFile
 
     place = Place.objects.get(pcode="CO54001")
     org.areas.add(place)

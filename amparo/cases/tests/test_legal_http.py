@@ -383,7 +383,7 @@ def test_documents_are_stored_encrypted_and_read_with_audit(live_server: Any, lw
 def test_a_document_name_with_accents_downloads_with_an_rfc6266_header(live_server: Any, lw: LegalWorld) -> None:
     """Names as people write them ("declaración de María.pdf") give a valid Content-Disposition: an ASCII fallback
     and the UTF-8 name in filename* (RFC 6266 / 5987), never a raw non-ASCII or MIME-encoded header."""
-    from amparo.safechannel.attachments import CleanFile
+    from amparo.core.uploads import CleanFile
     from amparo.safechannel.tests.conftest import small_pdf
 
     matter = legal_services.legal_matter_open(actor=lw.staff["lawyer"], case=lw.case, kind="criminal_complaint")

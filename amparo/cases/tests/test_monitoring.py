@@ -11,7 +11,7 @@ import pytest
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
-from amparo.accounts.access import alerts_for_monitor
+from amparo.access import alerts_for_monitor
 from amparo.accounts.models import Organization
 from amparo.accounts.roles import Role
 from amparo.accounts.tests.http import Browser

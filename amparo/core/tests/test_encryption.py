@@ -14,7 +14,7 @@ from amparo.accounts.models import Organization
 from amparo.cases.legal_services import document_path, legal_document_add
 from amparo.cases.models import Case, LegalMatter
 from amparo.core import encryption
-from amparo.safechannel.attachments import CleanFile
+from amparo.core.uploads import CleanFile
 
 pytestmark = pytest.mark.django_db
 

@@ -2,7 +2,7 @@
 
 from django.db import migrations, models
 
-from amparo.directory.services import week_slots
+from amparo.directory.hours import week_slots
 
 
 def fill_weeks(apps, schema_editor):

@@ -9,7 +9,7 @@ a department or a country filters one column instead of joining `place` twice. 0
 import django.db.models.deletion
 from django.db import migrations, models
 
-# As services.WEEK_COLUMNS, frozen here.
+# As hours.WEEK_COLUMNS, frozen here.
 WEEK_COLUMNS = tuple(
     f"week_{day}_{half}" for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun") for half in ("am", "pm")
 )

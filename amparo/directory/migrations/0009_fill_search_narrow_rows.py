@@ -9,7 +9,7 @@ from django.db import migrations
 
 _CHUNK = 1000
 _HALF_DAY = 48  # quarter-hours
-# Frozen here (as in services.WEEK_COLUMNS) so that this migration does not change with the code.
+# Frozen here (as in hours.WEEK_COLUMNS) so that this migration does not change with the code.
 WEEK_COLUMNS = tuple(
     f"week_{day}_{half}" for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun") for half in ("am", "pm")
 )

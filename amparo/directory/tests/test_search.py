@@ -238,7 +238,7 @@ def test_sqlite_fts_survives_table_rebuilds(demo_directory) -> None:
 def test_week_slots() -> None:
     from datetime import time as t
 
-    from amparo.directory.services import SLOTS_PER_DAY, week_slots
+    from amparo.directory.hours import SLOTS_PER_DAY, week_slots
 
     office = week_slots([(1, t(8), t(17))])
     assert office.count("1") == 9 * 4
@@ -308,7 +308,7 @@ def test_region_columns_follow_the_place(demo_directory) -> None:
 def test_week_bits_hold_the_same_slots() -> None:
     from datetime import time as t
 
-    from amparo.directory.services import WEEK_COLUMNS, WEEK_SLOTS, week_bit, week_masks, week_slots
+    from amparo.directory.hours import WEEK_COLUMNS, WEEK_SLOTS, week_bit, week_masks, week_slots
 
     week = week_slots([(1, t(8), t(17)), (3, t(11, 45), t(12, 15)), (7, t(22), t(2))])
     masks = dict(zip(WEEK_COLUMNS, week_masks(week), strict=True))

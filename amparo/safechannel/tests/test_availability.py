@@ -19,7 +19,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from PIL import Image
 
-from amparo.safechannel import attachments, crypto, proofofwork, ratelimit
+from amparo.core import uploads
+from amparo.safechannel import crypto, proofofwork, ratelimit
 from amparo.safechannel.models import ReceiptSession, Report
 
 from .conftest import CUCUTA, World, report_fields
@@ -38,13 +39,13 @@ def fixed_clock(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def decodes(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
     seen: list[Any] = []
-    real = attachments.decode
+    real = uploads.decode
 
     def counting(image: Any) -> None:
         seen.append(image.size)
         real(image)
 
-    monkeypatch.setattr(attachments, "decode", counting)
+    monkeypatch.setattr(uploads, "decode", counting)
     return seen
 
 

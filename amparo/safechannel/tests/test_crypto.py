@@ -9,8 +9,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
+from amparo.core.uploads import AttachmentRejected, clean_upload, safe_name
 from amparo.safechannel import crypto
-from amparo.safechannel.attachments import AttachmentRejected, clean_upload, safe_name
 from amparo.safechannel.services import gbv_core_type, risk_level
 
 from .conftest import jpeg_with_metadata, small_pdf

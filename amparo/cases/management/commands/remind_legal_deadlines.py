@@ -23,6 +23,7 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from amparo.access import cases_for_user
 from amparo.cases.legal_services import Reminder, legal_reminder_plan, legal_reminders_sent
 from amparo.cases.models import LegalEvent
 
@@ -48,7 +49,7 @@ class Command(BaseCommand):
             raise CommandError("--days must be between 1 and 365.")
         base_url = str(options["base_url"] or "").rstrip("/")
         now = timezone.now()
-        plan = legal_reminder_plan(days=days, now=now, again=options["again"])
+        plan = legal_reminder_plan(days=days, cases_for_user=cases_for_user, now=now, again=options["again"])
         with translation.override(settings.LANGUAGE_CODE):
             messages = [self._message(r, base_url, now) for r in plan]
         sent = 0 if options["dry_run"] else send_mass_mail(messages, fail_silently=False)

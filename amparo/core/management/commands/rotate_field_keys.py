@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.apps import apps
 from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 
-from amparo.core.encryption import EncryptedTextField, rotate_token
+from amparo.core.encryption import fernet, rotate_token
+from amparo.core.registry import encrypted_fields, encrypted_file_stores
 
 BATCH = 500
 
@@ -23,10 +23,8 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         total = 0
-        for model in apps.get_models():
-            columns = [str(f.column) for f in model._meta.concrete_fields if isinstance(f, EncryptedTextField)]
-            if not columns:
-                continue
+        for model, fields in encrypted_fields():
+            columns = [str(f.column) for f in fields]
             table = connection.ops.quote_name(model._meta.db_table)
             pk = connection.ops.quote_name(str(model._meta.pk.column))
             for column in columns:
@@ -36,20 +34,17 @@ class Command(BaseCommand):
         self.stdout.write(f"Re-encrypted {total} value(s) and {files} file(s) with the current key.")
 
     def _rotate_files(self) -> int:
-        """Legal documents are Fernet tokens on disk: rewritten in place (write then rename)."""
-        from amparo.cases.legal_services import document_path
-        from amparo.cases.models import LegalDocument
-        from amparo.core.encryption import fernet
-
+        """Files that apps register as encrypted (legal documents...) are Fernet tokens on disk: rewritten in place
+        (write then rename)."""
         done = 0
-        for document in LegalDocument.objects.select_related("matter").iterator():
-            path = document_path(document)
-            if not path.exists():
-                continue
-            fresh = path.with_suffix(".rotating")
-            fresh.write_bytes(fernet().rotate(path.read_bytes()))
-            fresh.replace(path)
-            done += 1
+        for store in encrypted_file_stores():
+            for path in store.files():
+                if not path.exists():
+                    continue
+                fresh = path.with_suffix(".rotating")
+                fresh.write_bytes(fernet().rotate(path.read_bytes()))
+                fresh.replace(path)
+                done += 1
         return done
 
     def _rotate(self, table: str, pk: str, col: str) -> int:

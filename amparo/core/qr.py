@@ -1,4 +1,5 @@
-"""QR codes for pocket cards, drawn on the server as SVG (segno), so the card needs no script or third party."""
+"""QR codes drawn on the server as SVG (segno), so a page needs no script or third party: the pathways' pocket
+cards and the staff's two-factor set-up (plumbing shared by pathways and accounts, hence in core)."""
 
 from __future__ import annotations
 

@@ -14,17 +14,17 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 from django.contrib.auth.views import redirect_to_login
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 
+from amparo.accounts.models import Invitation, Membership, Organization, User
+from amparo.accounts.roles import CASE_ROLES, PLATFORM_ADMIN, REPORT_RECIPIENT_ROLES, Role
 from amparo.cases.models import Case, LegalMatter, TraffickingAlert
 from amparo.directory.models import FocalPoint, Place, Service
 from amparo.directory.models import Organization as DirectoryOrganization
+from amparo.directory.selectors import acting_focal_points
 from amparo.referrals.models import Referral
 from amparo.safechannel.models import Report
-
-from .models import Invitation, Membership, Organization, User
-from .roles import CASE_ROLES, PLATFORM_ADMIN, REPORT_RECIPIENT_ROLES, Role
 
 ANY_STAFF = frozenset({*Role.values, PLATFORM_ADMIN})
 View = TypeVar("View", bound=Callable[..., HttpResponse])
@@ -102,16 +102,6 @@ def _uuid_or_404(value: UUID | str) -> UUID:
 
 
 # --- Directory: focal points and service verification ----------------------------------------------------------
-
-
-def acting_focal_points() -> QuerySet[FocalPoint]:
-    """Focal points whose staff account may act for them: the focal point is active, the account is active, and it
-    holds an active focal_point membership in the member organisation that manages the focal point. Deactivating
-    that membership (or the focal point) takes the right away at once."""
-    membership = Membership.objects.filter(
-        user=OuterRef("user"), organization=OuterRef("managed_by"), role=Role.FOCAL_POINT, active=True
-    )
-    return FocalPoint.objects.granted().filter(Exists(membership), active=True, user__is_active=True)
 
 
 def services_for_verification(user: Any) -> QuerySet[Service]:

@@ -9,21 +9,21 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image, PngImagePlugin
 
-from amparo.safechannel import attachments
-from amparo.safechannel.attachments import MAX_PIXELS, AttachmentRejected, clean_upload
+from amparo.core import uploads
+from amparo.core.uploads import MAX_PIXELS, AttachmentRejected, clean_upload
 
 
 @pytest.fixture
 def decodes(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, int]]:
     """The sizes at which images were decoded, recorded around the one real decode function."""
     seen: list[tuple[int, int]] = []
-    real = attachments.decode
+    real = uploads.decode
 
     def counting(image: Any) -> None:
         seen.append(image.size)
         real(image)
 
-    monkeypatch.setattr(attachments, "decode", counting)
+    monkeypatch.setattr(uploads, "decode", counting)
     return seen
 
 

@@ -1,4 +1,4 @@
-"""Checking and cleaning attachments before they are encrypted.
+"""Checking and cleaning uploads (safe-channel attachments, legal documents) before they are encrypted.
 
 The type is decided by the file's contents (the `filetype` package reads magic numbers), never by its name or the
 browser's claim; a file whose contents do not match its extension is refused as disguised. Images are decoded and

@@ -1,0 +1,14 @@
+"""Where a case's files live on disk (legal documents, encrypted): shared by the case and legal-aid services."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.conf import settings
+
+from .models import Case
+
+
+def matter_folders(case: Case) -> list[Path]:
+    """The storage folders of a case's legal matters (removed when the case is purged)."""
+    return [Path(settings.CASES_STORAGE_DIR) / str(u) for u in case.legal_matters.values_list("uuid", flat=True)]
