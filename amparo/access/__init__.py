@@ -4,6 +4,11 @@ Every staff view is declared with `staff_view(roles)`: anonymous users are sent 
 without one of the roles gets the same 404 as for a page that does not exist. Every object kind has ONE access
 function here, `get_<kind>_for_user(user, id, ...)`, used by every view and API; "not found" and "not allowed"
 answer the same 404. The role-matrix test reads `STAFF_RULES` to make sure no staff URL is left without a rule.
+
+It sits above every domain app (it reads their models and selectors) and is imported only by entry points: views,
+the admin (`access/admin.py` scopes every ModelAdmin), APIs and management commands. Models, services and selectors
+never import it; a service that needs a permission fact takes it as an argument (`docs/architecture.md`, "Layers";
+the import contracts in pyproject.toml keep it so).
 """
 
 from __future__ import annotations
