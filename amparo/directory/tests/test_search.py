@@ -382,3 +382,32 @@ def test_word_summaries_cover_every_row(demo_directory) -> None:
             assert term.any_open_24h or not sal.open_24h, word
     found = search_services(SearchCriteria(text="vih", needs=("anti-trafficking",), page_size=100))
     assert service.pk in {h.sal.service_id for h in found.hits}
+
+
+PASTED_AND_BROKEN_QUERIES = [
+    "a" * 2000,  # a paste
+    "violación " * 200,
+    "😭😭😭 ayuda 🙏",  # emoji
+    "0000000000000000000000",  # only digits
+    "Помогите мне 救命 مساعدة ajuda",  # mixed scripts
+    "https://example.org/?q=<script>alert(1)</script>",  # a URL with markup
+    "'; DROP TABLE directory_service; --",
+    "%00%ff",
+    "\u202e\u200b\ufeff",  # direction marks and zero-width characters
+    "   ",
+]
+
+
+@pytest.mark.parametrize("query", PASTED_AND_BROKEN_QUERIES, ids=range(len(PASTED_AND_BROKEN_QUERIES)))
+def test_whatever_is_pasted_in_the_search_box_gets_a_normal_answer(demo_directory, query: str) -> None:
+    """The search page, the JSON API and the HSDS API answer a paste, emoji, digits, other scripts, a URL or
+    invisible characters with a page (or a 400 that says what is wrong), never a server error. (Issue 12, item 6:
+    a guard for what exists; the finder's understanding of sentences is built on top of it.)"""
+    from django.test import Client
+
+    client = Client()
+    page = client.get("/es/services/", {"q": query, "place": "CO54001"})
+    assert page.status_code in (200, 400)
+    assert 'name="q"' in page.content.decode()  # she can search again
+    assert client.get("/api/directory/search", {"q": query, "place": "CO54001"}).status_code in (200, 400)
+    assert client.get("/api/hsds/services", {"search": query}).status_code in (200, 400)
