@@ -1,9 +1,16 @@
 """Reads from the directory. `search_services` is the ONE search selector (page, API, pathways, benchmarks).
 
-Matching: the query is folded (case, accents), stop words dropped, and each remaining word must match the start of
-a word in the service's search text, which already holds the names and keywords of its service types in Spanish,
-English and Portuguese. A word that matches nothing is corrected to the closest word of the directory's vocabulary
-(small typos: "denucia" -> "denuncia"). PostgreSQL uses full text search (GIN index on directory_service_search)
+Understanding: the query is first read with the vocabulary of needs (understanding.py, content/needs.toml): the
+needs it names become service-type and inclusion-fact clauses, and its urgency and pathways go back to the page.
+Words the vocabulary does not know are looked for in the directory's own words (names, places, keywords): each
+must match the start of a word in a service's search text, and a word that matches nothing is corrected to the
+closest word of the directory's vocabulary (small typos: "denucia" -> "denuncia"), or else ignored.
+
+Ranking: services that meet every clause come first (strict AND, the best case); when they are fewer than a page,
+the search relaxes, tier by tier, to services that meet part of the query, the most important part first (a need
+weighs more than a word or a fact), then by distance. Words that match nothing never empty the list.
+
+PostgreSQL uses full text search (GIN index on directory_service_search)
 and pg_trgm for the corrections; SQLite uses an FTS5 index and difflib. Both paths return the same results. How a
 search is planned, and why, is in docs/search.md.
 """
@@ -39,7 +46,7 @@ from .models import (
     ServiceType,
 )
 from .taxonomy import INCLUSION_FACT_CODES, fact_mask, type_mask
-from .text import tokens
+from .understanding import read_query
 from .vocabulary import vocabulary_version
 
 EARTH_RADIUS_KM = 6371.0088
@@ -72,11 +79,50 @@ class Hit:
     sal: ServiceAtLocation
     distance_km: float | None
     is_open: bool
+    complete: bool = True  # meets everything the query asked (False: part of it, after relaxing)
 
     @property
     def focal_points(self) -> list[PublicFocalPoint]:
         """The service's public focal points when attach_public_focal_points has run (the pathway pages), else none."""
         return getattr(self.sal.service, "public_focal_points", [])
+
+
+@dataclass(frozen=True)
+class Clause:
+    """One part of what a query asks: a need (any of its service types), inclusion facts (all of them), or a
+    word of the directory. `weight` orders the relaxed tiers: a need counts more than a fact or a word."""
+
+    weight: int
+    types: int = 0
+    facts: int = 0
+    word: str = ""
+
+
+NEED_WEIGHT = 2
+MAX_CLAUSES = 4  # more would mean up to 2^n relaxed searches; the first four (needs first) are kept
+
+
+@dataclass(frozen=True)
+class UrgentItem:
+    kind: str  # emergency | crisis | child | protection | clock
+    helplines: tuple[str, ...]
+    pathway: str | None
+
+
+@dataclass
+class Understanding:
+    """What the search made of the text: the words it used (as folded), the clauses, urgency and pathways."""
+
+    used: list[str] = field(default_factory=list)
+    clauses: list[Clause] = field(default_factory=list)
+    corrected: dict[str, str] = field(default_factory=dict)
+    urgent: list[UrgentItem] = field(default_factory=list)
+    pathways: list[str] = field(default_factory=list)
+    had_text: bool = False
+
+    @property
+    def understood(self) -> bool:
+        return bool(self.clauses or self.urgent or self.pathways)
 
 
 @dataclass
@@ -86,6 +132,11 @@ class SearchResult:
     has_next: bool
     corrected: dict[str, str] = field(default_factory=dict)
     origin: Point | None = None
+    understanding: Understanding = field(default_factory=Understanding)
+
+    @property
+    def relaxed(self) -> bool:
+        return any(not hit.complete for hit in self.hits)
 
 
 def haversine_km(a: Point, b: Point) -> float:
@@ -125,6 +176,54 @@ def _closest_word(token: str) -> str | None:
         return row[0] if row else None
     matches = difflib.get_close_matches(token, _vocabulary(), n=1, cutoff=0.75)
     return matches[0] if matches else None
+
+
+def _whole_words(words: list[str]) -> list[str]:
+    """The words that are whole words of the directory's vocabulary."""
+    present = set(SearchTerm.objects.filter(word__in=words).values_list("word", flat=True))
+    return [w for w in words if w in present]
+
+
+def understand(text: str) -> Understanding:
+    """Read a query: its needs (vocabulary of needs), then its other words against the directory's own words.
+
+    In a sentence that names a need, the other words are kept only when they are whole words of the directory (a
+    place, a name: "Cúcuta", "Profamilia"), so that everyday words do not narrow the list by chance; in a query
+    that names no need, words are matched by prefix and corrected as before ("denucia" -> "denuncia")."""
+    if not text.strip():
+        return Understanding()
+    reading = read_query(text)
+    left = [reading.words[i] for i in reading.rest][:8]
+    corrected = dict(reading.corrected)
+    if reading.needs:
+        words = _whole_words([w for w in left if len(w) >= 4 and not w.isdigit()])
+    else:
+        candidates, fixes = correct_tokens(left)
+        corrected |= fixes
+        words = [w for w in candidates if w.isdigit() or _known_prefix(w)]
+    clauses: list[Clause] = []
+    for need in reading.needs:
+        for clause in (
+            Clause(NEED_WEIGHT, types=type_mask(need.types)) if need.types else None,
+            Clause(1, facts=fact_mask(need.facts)) if need.facts else None,
+        ):
+            if clause is not None and clause not in clauses:
+                clauses.append(clause)
+    for word in words:
+        if len(clauses) < MAX_CLAUSES and Clause(1, word=word) not in clauses:
+            clauses.append(Clause(1, word=word))
+    clauses = clauses[:MAX_CLAUSES]
+    used_words = {c.word for c in clauses if c.word}
+    used = [corrected.get(w, w) for i, w in enumerate(reading.words) if i in reading.used]
+    used += [w for w in words if w in used_words and w not in used]
+    return Understanding(
+        used=used,
+        clauses=clauses,
+        corrected=corrected,
+        urgent=[UrgentItem(u.kind, u.helplines, pathway) for u, pathway in reading.urgencies],
+        pathways=reading.pathways,
+        had_text=True,
+    )
 
 
 def correct_tokens(words: list[str]) -> tuple[list[str], dict[str, str]]:
@@ -411,20 +510,96 @@ def _first_matching(ordered: QuerySet[ServiceAtLocation], text: _TextMatch, offs
         return list(text.apply(ordered).values_list("pk", flat=True)[offset:wanted])
 
 
-def search_services(criteria: SearchCriteria) -> SearchResult:
-    words, corrected = correct_tokens(tokens(criteria.text))
-    qs = _filter_without_text(criteria)
+def _narrowed(qs: QuerySet[ServiceAtLocation], clauses: Iterable[Clause]) -> QuerySet[ServiceAtLocation]:
+    """Rows meeting the type and fact clauses (bit tests on the row); word clauses are left to the text match."""
+    for n, clause in enumerate(clauses):
+        if clause.types:
+            qs = qs.alias(**{f"_need{n}": F("type_mask").bitand(clause.types)}).filter(**{f"_need{n}__gt": 0})
+        if clause.facts:
+            # ">=": see _filter_without_text.
+            qs = qs.alias(**{f"_fact{n}": F("fact_mask").bitand(clause.facts)}).filter(
+                **{f"_fact{n}__gte": clause.facts}
+            )
+    return qs
+
+
+def _ids(qs: QuerySet[ServiceAtLocation], words: list[str], origin: Point | None, offset: int, limit: int) -> list[int]:
+    """One page of ids of rows matching every word, nearest first (or in directory order without an origin)."""
+    text = None
     if words:
         qs = _filter_word_summaries(qs, words)
+        text = _TextMatch.find(words)
+    if origin is not None:
+        return _by_distance(qs, text, origin, offset, limit)
+    # No origin: directory order (by id), which needs no sort; people are asked for a place first.
+    return _page(qs.order_by("pk"), text, offset, limit)
+
+
+def _tiers(clauses: list[Clause]) -> list[list[tuple[Clause, ...]]]:
+    """Every non-empty set of clauses, grouped by total weight, heaviest first: the whole query first."""
+    subsets = [tuple(c for i, c in enumerate(clauses) if mask & (1 << i)) for mask in range(1, 1 << len(clauses))]
+    by_weight: dict[int, list[tuple[Clause, ...]]] = defaultdict(list)
+    for subset in subsets:
+        by_weight[sum(c.weight for c in subset)].append(subset)
+    return [sorted(by_weight[w], key=len, reverse=True) for w in sorted(by_weight, reverse=True)]
+
+
+def _ranked_ids(
+    base: QuerySet[ServiceAtLocation], clauses: list[Clause], origin: Point | None, wanted: int
+) -> tuple[list[int], dict[int, int]]:
+    """The first `wanted` ids in ranked order, and the tier of each (0: meets every clause).
+
+    Tier by tier (heaviest sets of clauses first), the rows meeting that set and not listed yet, nearest first. A
+    tier is only reached when the ones above it held fewer rows than wanted, so every row of those is listed
+    already and none is counted twice; a row meeting more of the query is always in an earlier tier."""
+    found: list[int] = []
+    tier_of: dict[int, int] = {}
+    for number, tier in enumerate(_tiers(clauses)):
+        rows: list[int] = []
+        for subset in tier:
+            qs = _narrowed(base, subset)
+            if found or rows:
+                qs = qs.exclude(pk__in=[*found, *rows])
+            rows += _ids(qs, [c.word for c in subset if c.word], origin, 0, wanted - len(found))
+        if len(tier) > 1 and rows:
+            rows = _in_order(rows, origin)
+        rows = rows[: wanted - len(found)]
+        found += rows
+        tier_of |= dict.fromkeys(rows, number)
+        if len(found) >= wanted:
+            break
+    return found, tier_of
+
+
+def _in_order(ids: list[int], origin: Point | None) -> list[int]:
+    """Ids of one tier gathered from several sets of clauses, in the search's order (distance, else id)."""
+    if origin is None:
+        return sorted(ids)
+    coordinates = {
+        pk: (lat, lon)
+        for pk, lat, lon in ServiceAtLocation.objects.filter(pk__in=ids).values_list("pk", "latitude", "longitude")
+    }
+    return sorted(ids, key=lambda pk: (haversine_km(origin, Point(*coordinates[pk])), pk))
+
+
+def _has_filters(criteria: SearchCriteria) -> bool:
+    return bool(criteria.needs or criteria.facts or criteria.place or criteria.point or criteria.open_now)
+
+
+def search_services(criteria: SearchCriteria) -> SearchResult:
+    understanding = understand(criteria.text)
+    base = _filter_without_text(criteria)
     origin = _origin(criteria)
-    text = _TextMatch.find(words) if words else None
     page = max(1, criteria.page)
     offset, limit = (page - 1) * criteria.page_size, criteria.page_size + 1
-    if origin is not None:
-        ids = _by_distance(qs, text, origin, offset, limit)
+    tier_of: dict[int, int] = {}
+    if understanding.clauses:
+        ids, tier_of = _ranked_ids(base, understanding.clauses, origin, offset + limit)
+        ids = ids[offset:]
+    elif understanding.had_text and not _has_filters(criteria):
+        ids = []  # nothing understood and nothing else asked: the page offers the pathways and the lines
     else:
-        # No origin: directory order (by id), which needs no sort; people are asked for a place first.
-        ids = _page(qs.order_by("pk"), text, offset, limit)
+        ids = _ids(base, [], origin, offset, limit)
     has_next = len(ids) > criteria.page_size
     ids = ids[: criteria.page_size]
     rows = {
@@ -438,8 +613,45 @@ def search_services(criteria: SearchCriteria) -> SearchResult:
     for pk in ids:
         sal = rows[pk]
         distance = haversine_km(origin, Point(sal.latitude, sal.longitude)) if origin is not None else None
-        hits.append(Hit(sal=sal, distance_km=distance, is_open=is_open_at(sal, at)))
-    return SearchResult(hits=hits, page=page, has_next=has_next, corrected=corrected, origin=origin)
+        hits.append(Hit(sal=sal, distance_km=distance, is_open=is_open_at(sal, at), complete=tier_of.get(pk, 0) == 0))
+    # Within a tier, services at about the same distance (the same building, the same block): open ones first.
+    hits.sort(
+        key=lambda h: (
+            tier_of.get(h.sal.pk, 0),
+            round(h.distance_km, 1) if h.distance_km is not None else 0.0,
+            not h.is_open,
+        )
+    )
+    return SearchResult(
+        hits=hits,
+        page=page,
+        has_next=has_next,
+        corrected=understanding.corrected,
+        origin=origin,
+        understanding=understanding,
+    )
+
+
+def matching_queryset(text: str) -> QuerySet[ServiceAtLocation]:
+    """The active rows a free-text query finds, for filters that keep their own order (the HSDS API): those that
+    meet everything it asks when there are any, else those that meet any part of it. Nothing understood: none."""
+    clauses = understand(text).clauses
+    base = ServiceAtLocation.objects.filter(active=True)
+    if not clauses:
+        return base.none()
+    strict = _narrowed(base, clauses)
+    words = [c.word for c in clauses if c.word]
+    if words:
+        strict = _TextMatch.find(words).apply(strict)
+    if strict.exists():
+        return strict
+    anything = Q(pk__in=[])
+    for clause in clauses:
+        part = _narrowed(base, [clause])
+        if clause.word:
+            part = _TextMatch.find([clause.word]).apply(part)
+        anything |= Q(pk__in=part.values("pk"))
+    return base.filter(anything)
 
 
 def place_by_code(pcode: str) -> Place | None:

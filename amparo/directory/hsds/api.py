@@ -22,8 +22,8 @@ from ninja import Router
 from ninja.errors import HttpError
 
 from ..models import Organization, Service, ServiceAtLocation
-from ..selectors import SearchCriteria, correct_tokens, search_queryset
-from ..text import normalize, tokens
+from ..selectors import matching_queryset
+from ..text import normalize
 from . import mapping, selectors
 
 router = Router(tags=["hsds"])
@@ -88,8 +88,7 @@ def _paginate(
 
 def _matching_sals(search: str) -> QuerySet[ServiceAtLocation]:
     """Active service-at-location rows that the directory search matches for `search`."""
-    words, _corrected = correct_tokens(tokens(search))
-    return search_queryset(SearchCriteria(text=search), words)
+    return matching_queryset(search)
 
 
 def _filter_services(
