@@ -135,8 +135,13 @@ class SearchResult:
     understanding: Understanding = field(default_factory=Understanding)
 
     @property
-    def relaxed(self) -> bool:
-        return any(not hit.complete for hit in self.hits)
+    def complete_hits(self) -> list[Hit]:
+        return [hit for hit in self.hits if hit.complete]
+
+    @property
+    def partial_hits(self) -> list[Hit]:
+        """The hits found after relaxing: they meet part of the query."""
+        return [hit for hit in self.hits if not hit.complete]
 
 
 def haversine_km(a: Point, b: Point) -> float:
@@ -200,7 +205,7 @@ def understand(text: str) -> Understanding:
     else:
         candidates, fixes = correct_tokens(left)
         corrected |= fixes
-        words = [w for w in candidates if w.isdigit() or _known_prefix(w)]
+        words = [w for w in candidates if not w.isdigit() and _known_prefix(w)]
     clauses: list[Clause] = []
     for need in reading.needs:
         for clause in (

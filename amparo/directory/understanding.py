@@ -57,6 +57,11 @@ class Need:
     urgent: str | None = None
     urgent_if: tuple[str, ...] = ()  # urgent only when one of these needs is in the same query
     cancels: tuple[str, ...] = ()  # kinds of urgency that do not apply when this need is in the query
+    urgent_pathway: str | None = None  # the pathway shown first when it is urgent, if not its own
+
+    @property
+    def first_pathway(self) -> str | None:
+        return self.urgent_pathway or self.pathway
 
 
 @dataclass(frozen=True)
@@ -117,7 +122,18 @@ def _need(raw: Any, position: int, pathways_seen: set[str]) -> Need:
     if not isinstance(raw, dict) or not isinstance(raw.get("id"), str) or not raw["id"]:
         raise VocabularyError(f"need #{position + 1}: every need has an id")
     where = f"need '{raw['id']}'"
-    unknown = set(raw) - {"id", "types", "facts", "pathway", "urgent", "urgent_if", "cancels", "note", *LANGUAGES}
+    unknown = set(raw) - {
+        "id",
+        "types",
+        "facts",
+        "pathway",
+        "urgent",
+        "urgent_if",
+        "urgent_pathway",
+        "cancels",
+        "note",
+        *LANGUAGES,
+    }
     if unknown:
         raise VocabularyError(f"{where}: unknown fields {sorted(unknown)}")
     types = _strings(raw.get("types", []), f"{where} types")
@@ -141,12 +157,15 @@ def _need(raw: Any, position: int, pathways_seen: set[str]) -> Need:
     cancels = _strings(raw.get("cancels", []), f"{where} cancels")
     if any(kind not in URGENCY_ORDER for kind in cancels):
         raise VocabularyError(f"{where}: cancels lists kinds of urgency: {', '.join(URGENCY_ORDER)}")
-    if not (types or facts or pathway or urgent or cancels):
-        raise VocabularyError(f"{where}: a need leads to service types, facts, a pathway or an urgency")
     urgent_if = _strings(raw.get("urgent_if", []), f"{where} urgent_if")
     if urgent_if and not urgent:
         raise VocabularyError(f"{where}: urgent_if needs an urgent kind")
-    return Need(raw["id"], tuple(types), tuple(facts), pathway, urgent, tuple(urgent_if), tuple(cancels))
+    urgent_pathway = raw.get("urgent_pathway")
+    if urgent_pathway is not None and not isinstance(urgent_pathway, str):
+        raise VocabularyError(f"{where}: urgent_pathway is the slug of a pathway")
+    return Need(
+        raw["id"], tuple(types), tuple(facts), pathway, urgent, tuple(urgent_if), tuple(cancels), urgent_pathway
+    )
 
 
 def parse_vocabulary(data: dict[str, Any]) -> Vocabulary:
@@ -188,10 +207,16 @@ def parse_vocabulary(data: dict[str, Any]) -> Vocabulary:
                     single_words.setdefault(words[0], [])
                     if need.id not in single_words[words[0]]:
                         single_words[words[0]].append(need.id)
+    named = {i for need in needs.values() for i in need.urgent_if}
     for need in needs.values():
         unknown_ids = [i for i in need.urgent_if if i not in needs]
         if unknown_ids:
             raise VocabularyError(f"need '{need.id}': urgent_if names unknown needs {unknown_ids}")
+        if not (need.types or need.facts or need.pathway or need.urgent or need.cancels or need.id in named):
+            raise VocabularyError(
+                f"need '{need.id}': a need leads to service types, facts, a pathway or an urgency, or another "
+                "need's urgent_if names it"
+            )
     phrases = tuple(
         sorted(
             (Phrase(keys, lang, exact, tuple(ids)) for (lang, exact, keys), ids in written.items()),
@@ -271,7 +296,7 @@ class Reading:
             raised = [n for n in urgent_needs if n.urgent == kind]
             if raised:
                 urgency = vocabulary().urgency[kind]
-                pathway = urgency.pathway or next((n.pathway for n in raised if n.pathway), None)
+                pathway = urgency.pathway or next((n.first_pathway for n in raised if n.first_pathway), None)
                 found.append((urgency, pathway))
         return found
 
@@ -284,11 +309,13 @@ class Reading:
     def pathways(self) -> list[str]:
         """Pathway slugs: those of urgent needs first, then the one most needs point to, then in the order the
         query names them."""
-        urgent = {n.pathway for n in self._urgent_needs()}
+        urgent = {n.first_pathway for n in self._urgent_needs()}
         order: dict[str, list[int]] = {}
+        urgent_ids = {n.id for n in self._urgent_needs()}
         for position, need in enumerate(self.needs):
-            if need.pathway:
-                order.setdefault(need.pathway, []).append(position)
+            slug = need.first_pathway if need.id in urgent_ids else need.pathway
+            if slug:
+                order.setdefault(slug, []).append(position)
         return sorted(order, key=lambda slug: (slug not in urgent, -len(order[slug]), order[slug][0]))
 
 

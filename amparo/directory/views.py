@@ -7,6 +7,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from amparo.pathways.selectors import search_guidance
+
 from .forms import SearchForm
 from .models import ServiceAtLocation
 from .selectors import attach_public_focal_points, is_open_at, municipalities, search_services
@@ -19,7 +21,10 @@ def search(request: HttpRequest) -> HttpResponse:
         if not form.is_valid():
             context["error"] = form.error_text()
             return render(request, "directory/search.html", context, status=400)
-        context["result"] = search_services(form.criteria(page_size=settings.SEARCH_PAGE_SIZE))
+        criteria = form.criteria(page_size=settings.SEARCH_PAGE_SIZE)
+        result = search_services(criteria)
+        context["result"] = result
+        context["guidance"] = search_guidance(result.understanding, criteria.place)
         query = request.GET.copy()
         query.pop("page", None)
         context["query_string"] = query.urlencode()

@@ -9,7 +9,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from amparo.directory.models import Place
-from amparo.directory.selectors import Hit, SearchCriteria, attach_public_focal_points, search_services
+from amparo.directory.selectors import Hit, SearchCriteria, Understanding, attach_public_focal_points, search_services
 
 from .models import Helpline, Pathway, PathwayStep
 
@@ -91,3 +91,47 @@ def resolve_pathway(pathway: Pathway, place: Place | None, *, at: datetime | Non
 def helplines_for(place: Place | None, country: str = "CO") -> QuerySet[Helpline]:
     codes = _place_codes(place) | {country}
     return Helpline.objects.filter(Q(scope__in=codes))
+
+
+@dataclass
+class UrgentHelp:
+    kind: str  # emergency | crisis | child | protection | clock (directory.understanding.URGENCY_ORDER)
+    helplines: list[Helpline]
+    pathway: Pathway | None
+
+
+@dataclass
+class SearchGuidance:
+    """What the search page puts above the results: what is urgent first, the pathways the query points to, and
+    when nothing of the text was understood, every pathway and the helplines (never a blank page)."""
+
+    urgent: list[UrgentHelp]
+    pathways: list[Pathway]
+    fallback_pathways: list[Pathway]
+    fallback_helplines: list[Helpline]
+
+
+MAX_SUGGESTED_PATHWAYS = 3
+
+
+def search_guidance(understanding: Understanding, place: Place | None) -> SearchGuidance:
+    """Resolve the urgency and pathway slugs the search understood into published pathways and the helplines that
+    apply where she is (a local line only inside its place)."""
+    slugs = {u.pathway for u in understanding.urgent if u.pathway} | set(understanding.pathways)
+    by_slug = {p.slug: p for p in published_pathways().filter(slug__in=slugs)}
+    codes = {code for u in understanding.urgent for code in u.helplines}
+    lines = {h.code: h for h in Helpline.objects.filter(code__in=codes)}
+    urgent = []
+    for item in understanding.urgent:
+        pathway = by_slug.get(item.pathway or "")
+        country = pathway.country if pathway else "CO"
+        applying = [lines[c] for c in item.helplines if c in lines and helpline_applies(lines[c], place, country)]
+        urgent.append(UrgentHelp(kind=item.kind, helplines=applying, pathway=pathway))
+    suggested = [by_slug[s] for s in understanding.pathways if s in by_slug][:MAX_SUGGESTED_PATHWAYS]
+    fallback = understanding.had_text and not understanding.understood
+    return SearchGuidance(
+        urgent=urgent,
+        pathways=suggested,
+        fallback_pathways=list(published_pathways()) if fallback else [],
+        fallback_helplines=list(helplines_for(place)) if fallback else [],
+    )
