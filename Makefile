@@ -43,6 +43,7 @@ lint: $(VENV)/.installed
 	$(BIN)/lint-imports
 
 bench: messages
+	$(BIN)/python bench/search_quality.py
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/channel.py
 	$(BIN)/python bench/availability.py

@@ -43,6 +43,26 @@ TEXTS = (
     "hiv test",
     "comisaria familia",
 )
+# Sentences as survivors write them (a sample of the kinds in bench/search_devset.json, written apart from it):
+# they go through the vocabulary of needs and, often, the relaxed tiers.
+SENTENCES = (
+    "me violaron anoche q hago",
+    "un tipo me obligó y ahora tengo miedo de estar embarazada",
+    "el arrendador nos quiere echar mañana",
+    "necesito un abogado para que no me quiten a mi niña",
+    "fui agredida por um cliente",
+    "mi ex me sigue y me amenaza",
+    "se rompio el condon con un cliente",
+    "no tengo papeles y necesito medico",
+    "i was raped last night what do i do",
+    "preciso de um lugar seguro pra dormir hoje",
+    "me quiero matar",
+    "el chulo me quito el pasaporte",
+    "psicologa gratis para mujeres trans",
+    "hola",
+    "abogada sin cedula en cucuta",
+    "camisinha estourou ontem",
+)
 NEEDS = (
     "mental-health",
     "post-rape-care",
@@ -127,10 +147,13 @@ def _q(kind: str, **fields: object) -> Query:
 
 
 def query_mix(seed: int = 2024) -> list[Query]:
-    """About 260 queries in 12 kinds; deterministic."""
+    """About 300 queries in 15 kinds (about one in eight a sentence); deterministic."""
     rng = random.Random(seed)
     queries: list[Query] = []
     queries += [_q("text", q=t) for t in TEXTS]
+    queries += [_q("sentence", q=t) for t in SENTENCES]
+    queries += [_q("sentence+place", q=rng.choice(SENTENCES), place=rng.choice(MUNICIPALITIES)) for _ in range(16)]
+    queries += [_q("sentence+point", q=rng.choice(SENTENCES), point=rng.choice(POINTS)) for _ in range(8)]
     queries += [_q("need", need=n) for n in NEEDS]
     queries += [_q("facts", fact=tuple(rng.sample(FACTS, rng.randint(1, 3)))) for _ in range(14)]
     queries += [_q("open-now", open_now=True), _q("open-now", open_now=True, fact=("free_of_charge",))]

@@ -44,12 +44,26 @@ class ServiceHit(Schema):
     facts: dict[str, bool]
     phone: str
     last_verified_on: date | None
+    complete: bool  # false: found after relaxing, it meets only part of the query
+
+
+class Urgent(Schema):
+    kind: str  # emergency | crisis | child | protection | clock, most pressing first
+    helplines: list[str]  # helpline codes (see the pathways' helplines)
+    pathway: str | None
+
+
+class Understood(Schema):
+    used: list[str]  # the query's words the search used (folded, corrected)
+    urgent: list[Urgent]
+    pathways: list[str]  # pathway slugs the query points to, first the one to show first
 
 
 class SearchPage(Schema):
     page: int
     has_next: bool
     corrected: dict[str, str]
+    understood: Understood
     results: list[ServiceHit]
 
 
@@ -70,6 +84,7 @@ def _hit(hit: Hit) -> ServiceHit:
         facts=service.facts(),
         phone=service.phone,
         last_verified_on=service.last_verified_on,
+        complete=hit.complete,
     )
 
 
@@ -88,5 +103,12 @@ def search(request: HttpRequest, params: Query[SearchParams]) -> SearchPage:
         page=result.page,
         has_next=result.has_next,
         corrected=result.corrected,
+        understood=Understood(
+            used=result.understanding.used,
+            urgent=[
+                Urgent(kind=u.kind, helplines=list(u.helplines), pathway=u.pathway) for u in result.understanding.urgent
+            ],
+            pathways=result.understanding.pathways,
+        ),
         results=[_hit(h) for h in result.hits],
     )
