@@ -524,3 +524,31 @@ def test_dev_set_targets_on_the_demo_directory(demo_directory) -> None:
     assert figures["danger-first"] >= TARGETS["danger-first"], tallies["all"].failures
     for lang in ("es", "pt", "en"):
         assert tallies[lang].figures()["hit@5"] >= TARGETS["hit@5"], lang
+
+
+def test_the_query_is_never_stored_or_logged(demo_directory, public_client, caplog) -> None:
+    """What she types stays in the request: not in any log record (every logger, DEBUG and up, SQL included), not
+    in any table, whether the search answers, relaxes, or refuses the input with a 400. (SQL is logged only with
+    DEBUG on, which production never is.)"""
+    import logging
+
+    from django.apps import apps
+    from django.db import models
+
+    marker = "xqzmarkervioleta"
+    caplog.set_level(logging.DEBUG)
+    for params in (
+        {"q": f"me violaron anoche {marker}", "place": "CO54001"},
+        {"q": f"{marker} " * 60},  # too long: a 400 page
+        {"q": marker, "place": "NOPE1"},  # a bad place: a 400 page
+    ):
+        public_client.get("/es/services/", params)
+        public_client.get("/api/directory/search", params)
+        public_client.get("/api/hsds/services", {"search": params["q"]})
+    assert marker not in caplog.text
+    for model in apps.get_models():
+        text_fields = [
+            f.name for f in model._meta.concrete_fields if isinstance(f, models.CharField | models.TextField)
+        ]
+        for name in text_fields:
+            assert not model._default_manager.filter(**{f"{name}__contains": marker}).exists(), (model, name)
