@@ -43,7 +43,8 @@ lint: $(VENV)/.installed
 	$(BIN)/lint-imports
 
 bench: messages
-	$(BIN)/python bench/search_quality.py
+	$(BIN)/python bench/search_quality.py --devset bench/search_devset.json
+	$(BIN)/python bench/search_quality.py --devset bench/search_devset_b.json
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/channel.py
 	$(BIN)/python bench/availability.py

@@ -1,7 +1,10 @@
 """Search quality on the development set (issue 12): hit@5, mean reciprocal rank, zero-result rate, pathway-first
 and danger-first rates, by language, on the demo directory, searched from anywhere and from Cúcuta.
 
-    .venv/bin/python bench/search_quality.py [--failures]
+    .venv/bin/python bench/search_quality.py [--devset PATH] [--failures]
+
+--devset names the set to score (default bench/search_devset.json; bench/search_devset_b.json is the second,
+independent set). `make bench` scores both.
 
 Builds a throwaway SQLite database under var/bench/ (the ranking is the same on PostgreSQL: the suite runs the
 same test on both). The figures are measured, not asserted; the targets are printed beside them.
@@ -9,6 +12,7 @@ same test on both). The figures are measured, not asserted; the targets are prin
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 from pathlib import Path
@@ -18,6 +22,10 @@ DB = ROOT / "var" / "bench" / "quality.sqlite3"
 
 
 def main() -> int:
+    parser = argparse.ArgumentParser(description="Search quality on a development set (issue 12).")
+    parser.add_argument("--devset", type=Path, default=ROOT / "bench" / "search_devset.json", help="the set to score")
+    parser.add_argument("--failures", action="store_true", help="list the queries that miss")
+    args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
     DB.parent.mkdir(parents=True, exist_ok=True)
     DB.unlink(missing_ok=True)
@@ -34,8 +42,8 @@ def main() -> int:
     call_command("migrate", verbosity=0)
     build_directory()
     call_command("load_pathways", verbosity=0)
-    queries = load_devset()
-    print(f"Search quality on the development set ({len(queries)} queries), demo directory")
+    queries = load_devset(args.devset.resolve())
+    print(f"Search quality on {args.devset.name} ({len(queries)} queries), demo directory")
     print(f"targets: hit@5 >= {TARGETS['hit@5']}, zero-result <= {TARGETS['zero-result']}, danger-first = 1.0")
     ok = True
     for label, place in (("from anywhere", None), ("from Cúcuta", Place.objects.get(pcode="CO54001"))):
@@ -51,7 +59,7 @@ def main() -> int:
         overall = tallies["all"].figures()
         ok = ok and overall["hit@5"] >= TARGETS["hit@5"] and overall["zero-result"] <= TARGETS["zero-result"]
         ok = ok and overall["danger-first"] >= TARGETS["danger-first"]
-        if "--failures" in sys.argv:
+        if args.failures:
             print("\n".join(tallies["all"].failures))
     print("\ntargets met" if ok else "\ntargets NOT met")
     DB.unlink(missing_ok=True)

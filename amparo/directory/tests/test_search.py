@@ -552,3 +552,16 @@ def test_the_query_is_never_stored_or_logged(demo_directory, public_client, capl
         ]
         for name in text_fields:
             assert not model._default_manager.filter(**{f"{name}__contains": marker}).exists(), (model, name)
+
+
+def test_second_dev_set_targets_on_the_demo_directory(demo_directory) -> None:
+    """bench/search_devset_b.json, written apart from the first set, held to the same targets."""
+    from amparo.directory.evaluation import DEVSET, TARGETS, evaluate, load_devset
+
+    tallies = evaluate(load_devset(DEVSET.with_name("search_devset_b.json")), Place.objects.get(pcode="CO54001"))
+    figures = tallies["all"].figures()
+    assert figures["hit@5"] >= TARGETS["hit@5"], tallies["all"].failures
+    assert figures["zero-result"] <= TARGETS["zero-result"], tallies["all"].failures
+    assert figures["danger-first"] >= TARGETS["danger-first"], tallies["all"].failures
+    for lang in ("es", "pt", "en"):
+        assert tallies[lang].figures()["hit@5"] >= TARGETS["hit@5"], lang

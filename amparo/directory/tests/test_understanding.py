@@ -101,6 +101,78 @@ def test_old_violence_has_no_clock_and_a_child_alone_is_not_danger() -> None:
     assert first_urgency("someone is threatening my child") == "child"
 
 
+@pytest.mark.parametrize(
+    ("text", "need"),
+    [
+        ("el de la moto me viene siguiendo", "threat"),
+        ("se llevaron a mi hijo pa un grupo armado", "armed-group"),
+        ("el dueño del local se quedó con mi pasaporte", "trafficking-situation"),
+        ("no nos dejan salir de la casa", "trafficking-situation"),
+        ("fui abusada", "sexual-abuse"),
+        ("quero a guarda dos meus filhos", "legal-aid"),
+        ("o cafetão diz que eu devo pra ele", "trafficking"),
+        ("nos quiere botar de la pieza", "eviction"),
+        ("landlord is threatening to kick us out", "eviction"),
+        ("creo que estoy embarazada y no lo quiero tener", "abortion"),
+    ],
+)
+def test_more_everyday_phrases(text: str, need: str) -> None:
+    assert need in needs_of(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("tengo ganas de matarme", "crisis"),
+        ("mejor me muero", "crisis"),
+        ("penso em me matar todo dia", "crisis"),  # "penso" is not "pensão" (an eviction)
+        ("i just want to end it", "crisis"),
+        ("a mi hija de 13 la quieren poner a trabajar en un bar", "child"),
+        ("el padrastro de mi niña la está tocando", "child"),
+        ("gang trying to recruit my son", "child"),
+        ("los del combo dijeron que si no pago me pelan", "protection"),  # "pelan" is a threat, not "pelados" (kids)
+        ("en el pagadiario me van a sacar hoy", "clock"),
+        ("landlord says i have to be out by tonight", "clock"),
+        ("me apuñaló y estoy botando sangre", "emergency"),
+    ],
+)
+def test_more_situations_put_their_urgency_first(text: str, kind: str) -> None:
+    assert first_urgency(text) == kind
+
+
+@pytest.mark.parametrize(
+    ("text", "not_need"),
+    [
+        ("um cara me forçou a transar", "trans"),  # "transar" (to have sex) is not "trans"
+        ("onde faço teste de hiv", "bleeding"),  # "faço" is not "facada"
+        ("my daughters stepdad is abusing her", "bleeding"),  # English "her" is not Spanish "herida"
+        ("el jibaro me amenazo porque no le quise guardar droga", "child"),  # "guardar" is not "guarda" (custody)
+        ("un pelado me robó", "child"),  # a young man, not a child
+        ("un chamo me robó", "child"),
+    ],
+)
+def test_words_whose_stems_collide_do_not_add_a_need(text: str, not_need: str) -> None:
+    assert not_need not in needs_of(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "mi marido me engañó con otra",  # cheated on her: not a trafficking lie
+        "pagamos la vacuna de la influenza",  # a vaccine, not extortion ("cobrar vacuna")
+        "tengo una herida en el pie",
+        "necesito ácido fólico",
+        "i want to end it with my boyfriend",
+        "ela quer entrar na faculdade",
+        "vai me pegar na escola",
+        "i said no to the job",
+        "me toca pagar el arriendo",
+    ],
+)
+def test_everyday_sentences_raise_no_urgency(text: str) -> None:
+    assert first_urgency(text) is None
+
+
 def test_longer_phrases_win_over_their_words() -> None:
     assert needs_of("me quitaron el pasaporte") == ["trafficking-situation"]  # not "migration" for "pasaporte"
     assert needs_of("me violaron mis derechos") == ["ombudsman"]  # not sexual violence
