@@ -31,6 +31,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Case, CharField, Exists, F, OuterRef, Prefetch, Q, QuerySet, Value, When
 from django.db.models.expressions import RawSQL
+from django.db.models.lookups import GreaterThan, GreaterThanOrEqual
 from django.db.models.query import prefetch_related_objects
 from django.utils import timezone
 
@@ -45,7 +46,7 @@ from .models import (
     ServiceAtLocation,
     ServiceType,
 )
-from .taxonomy import INCLUSION_FACT_CODES, fact_mask, type_mask
+from .taxonomy import INCLUSION_FACT_CODES, TAXONOMY_WORDS, fact_mask, type_mask
 from .understanding import read_query
 from .vocabulary import vocabulary_version
 
@@ -119,6 +120,7 @@ class Understanding:
     urgent: list[UrgentItem] = field(default_factory=list)
     pathways: list[str] = field(default_factory=list)
     had_text: bool = False
+    place: Place | None = None  # a municipality the text names ("en Cúcuta"): the origin when none was chosen
 
     @property
     def understood(self) -> bool:
@@ -198,19 +200,24 @@ def understand(text: str) -> Understanding:
     if not text.strip():
         return Understanding()
     reading = read_query(text)
-    left = [reading.words[i] for i in reading.rest][:8]
+    place, place_positions = _named_place(reading.words, reading.used)
+    left = [reading.words[i] for i in reading.rest if i not in place_positions][:8]
     corrected = dict(reading.corrected)
     if reading.needs:
-        words = _whole_words([w for w in left if len(w) >= 4 and not w.isdigit()])
+        # The taxonomy's own keywords ("familia" in "comisaría de familia", "prueba") say again what the needs say,
+        # and match thousands of services: only names and other words of the directory are kept.
+        words = _whole_words([w for w in left if len(w) >= 4 and not w.isdigit() and w not in TAXONOMY_WORDS])
     else:
         candidates, fixes = correct_tokens(left)
         corrected |= fixes
         words = [w for w in candidates if not w.isdigit() and _known_prefix(w)]
     clauses: list[Clause] = []
-    for need in reading.needs:
+    for group in reading.groups:
+        types = [t for need in group for t in need.types]
+        facts = next((need.facts for need in group if need.facts), ())
         for clause in (
-            Clause(NEED_WEIGHT, types=type_mask(need.types)) if need.types else None,
-            Clause(1, facts=fact_mask(need.facts)) if need.facts else None,
+            Clause(NEED_WEIGHT, types=type_mask(types)) if types else None,
+            Clause(1, facts=fact_mask(facts)) if facts else None,
         ):
             if clause is not None and clause not in clauses:
                 clauses.append(clause)
@@ -221,6 +228,8 @@ def understand(text: str) -> Understanding:
     used_words = {c.word for c in clauses if c.word}
     used = [corrected.get(w, w) for i, w in enumerate(reading.words) if i in reading.used]
     used += [w for w in words if w in used_words and w not in used]
+    if place is not None:
+        used.append(place.name)
     return Understanding(
         used=used,
         clauses=clauses,
@@ -228,7 +237,32 @@ def understand(text: str) -> Understanding:
         urgent=[UrgentItem(u.kind, u.helplines, pathway) for u, pathway in reading.urgencies],
         pathways=reading.pathways,
         had_text=True,
+        place=place,
     )
+
+
+MAX_PLACE_WORDS = 4
+
+
+def _named_place(words: list[str], used: set[int]) -> tuple[Place | None, set[int]]:
+    """The municipality the query names, by its folded name ("cucuta", "san jose del guaviare"), among the words
+    no need used: the longest name that names exactly one municipality, and the positions of its words."""
+    spans: dict[str, tuple[int, ...]] = {}
+    for size in range(MAX_PLACE_WORDS, 0, -1):
+        for start in range(len(words) - size + 1):
+            positions = tuple(range(start, start + size))
+            if not used.intersection(positions):
+                spans.setdefault(" ".join(words[start : start + size]), positions)
+    names = [name for name in spans if len(name) >= 4]
+    if not names:
+        return None, set()
+    found: dict[str, list[Place]] = defaultdict(list)
+    for place in Place.objects.filter(search_name__in=names, level=Place.Level.ADMIN2):
+        found[place.search_name].append(place)
+    for name in sorted(found, key=lambda n: -len(spans[n])):
+        if len(found[name]) == 1:
+            return found[name][0], set(spans[name])
+    return None, set()
 
 
 def correct_tokens(words: list[str]) -> tuple[list[str], dict[str, str]]:
@@ -515,25 +549,40 @@ def _first_matching(ordered: QuerySet[ServiceAtLocation], text: _TextMatch, offs
         return list(text.apply(ordered).values_list("pk", flat=True)[offset:wanted])
 
 
-def _narrowed(qs: QuerySet[ServiceAtLocation], clauses: Iterable[Clause]) -> QuerySet[ServiceAtLocation]:
-    """Rows meeting the type and fact clauses (bit tests on the row); word clauses are left to the text match."""
-    for n, clause in enumerate(clauses):
+def _condition(clauses: Iterable[Clause]) -> Q:
+    """Rows meeting the type and fact clauses (bit tests on the row); word clauses are left to the text match.
+    Facts are written with ">=", which means "=" here: see _filter_without_text."""
+    condition = Q()
+    for clause in clauses:
         if clause.types:
-            qs = qs.alias(**{f"_need{n}": F("type_mask").bitand(clause.types)}).filter(**{f"_need{n}__gt": 0})
+            condition &= Q(GreaterThan(F("type_mask").bitand(clause.types), 0))
         if clause.facts:
-            # ">=": see _filter_without_text.
-            qs = qs.alias(**{f"_fact{n}": F("fact_mask").bitand(clause.facts)}).filter(
-                **{f"_fact{n}__gte": clause.facts}
-            )
-    return qs
+            condition &= Q(GreaterThanOrEqual(F("fact_mask").bitand(clause.facts), clause.facts))
+    return condition
 
 
-def _ids(qs: QuerySet[ServiceAtLocation], words: list[str], origin: Point | None, offset: int, limit: int) -> list[int]:
-    """One page of ids of rows matching every word, nearest first (or in directory order without an origin)."""
+def _narrowed(qs: QuerySet[ServiceAtLocation], clauses: Iterable[Clause]) -> QuerySet[ServiceAtLocation]:
+    return qs.filter(_condition(clauses))
+
+
+def _ids(
+    qs: QuerySet[ServiceAtLocation],
+    words: list[str],
+    origin: Point | None,
+    offset: int,
+    limit: int,
+    matches: dict[tuple[str, ...], _TextMatch] | None = None,
+) -> list[int]:
+    """One page of ids of rows matching every word, nearest first (or in directory order without an origin).
+    `matches` keeps the text matches already found during one search, so a relaxed tier does not repeat them."""
     text = None
     if words:
         qs = _filter_word_summaries(qs, words)
-        text = _TextMatch.find(words)
+        matches = {} if matches is None else matches
+        key = tuple(words)
+        if key not in matches:
+            matches[key] = _TextMatch.find(words)
+        text = matches[key]
     if origin is not None:
         return _by_distance(qs, text, origin, offset, limit)
     # No origin: directory order (by id), which needs no sort; people are asked for a place first.
@@ -550,7 +599,11 @@ def _tiers(clauses: list[Clause]) -> list[list[tuple[Clause, ...]]]:
 
 
 def _ranked_ids(
-    base: QuerySet[ServiceAtLocation], clauses: list[Clause], origin: Point | None, wanted: int
+    base: QuerySet[ServiceAtLocation],
+    clauses: list[Clause],
+    origin: Point | None,
+    wanted: int,
+    required: tuple[int, int] = (0, 0),
 ) -> tuple[list[int], dict[int, int]]:
     """The first `wanted` ids in ranked order, and the tier of each (0: meets every clause).
 
@@ -559,14 +612,24 @@ def _ranked_ids(
     already and none is counted twice; a row meeting more of the query is always in an earlier tier."""
     found: list[int] = []
     tier_of: dict[int, int] = {}
-    for number, tier in enumerate(_tiers(clauses)):
+    matches: dict[tuple[str, ...], _TextMatch] = {}
+    combos = _mask_combinations()
+    for number, all_sets in enumerate(_tiers(clauses)):
+        tier = [subset for subset in all_sets if _possible(subset, combos, required)]
         rows: list[int] = []
-        for subset in tier:
-            qs = _narrowed(base, subset)
+        # The sets of clauses without words go in one statement (their conditions joined by OR); a set with words
+        # needs its own text match.
+        without_words = [subset for subset in tier if not any(c.word for c in subset)]
+        queries: list[tuple[Q, list[str]]] = [(_any_of(without_words), [])] if without_words else []
+        queries += [
+            (_condition(subset), [c.word for c in subset if c.word]) for subset in tier if subset not in without_words
+        ]
+        for condition, words in queries:
+            qs = base.filter(condition)
             if found or rows:
                 qs = qs.exclude(pk__in=[*found, *rows])
-            rows += _ids(qs, [c.word for c in subset if c.word], origin, 0, wanted - len(found))
-        if len(tier) > 1 and rows:
+            rows += _ids(qs, words, origin, 0, wanted - len(found), matches)
+        if len(queries) > 1 and rows:
             rows = _in_order(rows, origin)
         rows = rows[: wanted - len(found)]
         found += rows
@@ -574,6 +637,41 @@ def _ranked_ids(
         if len(found) >= wanted:
             break
     return found, tier_of
+
+
+_combos_cache: dict[str, object] = {"version": None, "combos": frozenset()}
+
+
+def _mask_combinations() -> frozenset[tuple[int, int]]:
+    """The (types, facts) combinations of the active rows, read once per vocabulary version (every reindex that
+    changes a row's masks bumps it)."""
+    version = vocabulary_version()
+    if _combos_cache["version"] != version:
+        rows = ServiceAtLocation.objects.filter(active=True).values_list("type_mask", "fact_mask").distinct()
+        _combos_cache["combos"] = frozenset(rows)
+        _combos_cache["version"] = version
+    return _combos_cache["combos"]  # type: ignore[return-value]
+
+
+def _possible(subset: tuple[Clause, ...], combos: frozenset[tuple[int, int]], required: tuple[int, int]) -> bool:
+    """Whether some row could meet these clauses and the search's own type and fact filters. Skipping a set that
+    cannot loses no row: a smaller set of clauses in a later tier finds every row of a larger one."""
+    need_types, need_facts = required
+    types = [c.types for c in subset if c.types]
+    facts = need_facts
+    for c in subset:
+        facts |= c.facts
+    return any(
+        all(row_types & t for t in types) and (not need_types or row_types & need_types) and row_facts & facts == facts
+        for row_types, row_facts in combos
+    )
+
+
+def _any_of(subsets: list[tuple[Clause, ...]]) -> Q:
+    condition = Q(pk__in=[])
+    for subset in subsets:
+        condition |= _condition(subset)
+    return condition
 
 
 def _in_order(ids: list[int], origin: Point | None) -> list[int]:
@@ -595,11 +693,17 @@ def search_services(criteria: SearchCriteria) -> SearchResult:
     understanding = understand(criteria.text)
     base = _filter_without_text(criteria)
     origin = _origin(criteria)
+    if origin is None and understanding.place is not None:
+        origin = Point(understanding.place.latitude, understanding.place.longitude)
     page = max(1, criteria.page)
     offset, limit = (page - 1) * criteria.page_size, criteria.page_size + 1
     tier_of: dict[int, int] = {}
     if understanding.clauses:
-        ids, tier_of = _ranked_ids(base, understanding.clauses, origin, offset + limit)
+        required = (
+            type_mask(criteria.needs) if criteria.needs else 0,
+            fact_mask(f for f in criteria.facts if f in INCLUSION_FACT_CODES),
+        )
+        ids, tier_of = _ranked_ids(base, understanding.clauses, origin, offset + limit, required)
         ids = ids[offset:]
     elif understanding.had_text and not _has_filters(criteria):
         ids = []  # nothing understood and nothing else asked: the page offers the pathways and the lines

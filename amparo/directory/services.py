@@ -94,6 +94,8 @@ def services_reindex(service_ids: Iterable[int] | None = None, *, batch_size: in
         sal_ids = sal_ids.filter(service_id__in=list(service_ids))
     week_refresh(sal_ids.values_list("pk", flat=True))
     vocabulary_extend(summaries)
+    if sals_to_update:
+        vocabulary_changed()  # the search's cached type and fact combinations (selectors._mask_combinations)
     return count
 
 

@@ -135,6 +135,8 @@ INCLUSION_FACTS: tuple[InclusionFactInfo, ...] = (
     InclusionFactInfo("wheelchair_accessible", _("Wheelchair accessible"), "accesible silla de ruedas"),
 )
 INCLUSION_FACT_CODES = tuple(f.code for f in INCLUSION_FACTS)
+# Every word of the everyday keywords of the types and facts (already folded): words that name needs, not services.
+TAXONOMY_WORDS = frozenset(w for info in (*SERVICE_TYPES, *INCLUSION_FACTS) for w in info.keywords.split())
 INCLUSION_FACT_BY_CODE = {f.code: f for f in INCLUSION_FACTS}
 
 

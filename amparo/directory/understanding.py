@@ -273,6 +273,9 @@ class Reading:
 
     words: list[str]
     needs: list[Need] = field(default_factory=list)
+    # The needs by the phrase that named them: a phrase with two meanings ("refugio": shelter, or asylum) is met by
+    # a service of either, so the search makes one clause of each group.
+    groups: list[list[Need]] = field(default_factory=list)
     used: set[int] = field(default_factory=set)
     rest: list[int] = field(default_factory=list)
     corrected: dict[str, str] = field(default_factory=dict)
@@ -399,10 +402,11 @@ def read_query(text: str, vocab: Vocabulary | None = None) -> Reading:
     seen: set[str] = set()
     for match in matches:
         reading.used.update(match.positions)
-        for need_id in match.phrase.needs:
-            if need_id not in seen:
-                seen.add(need_id)
-                reading.needs.append(vocab.needs[need_id])
+        group = [vocab.needs[i] for i in match.phrase.needs if i not in seen]
+        seen.update(n.id for n in group)
+        if group:
+            reading.needs += group
+            reading.groups.append(group)
     reading.rest = [
         i
         for i, word in enumerate(words)
