@@ -565,3 +565,28 @@ def test_second_dev_set_targets_on_the_demo_directory(demo_directory) -> None:
     assert figures["danger-first"] >= TARGETS["danger-first"], tallies["all"].failures
     for lang in ("es", "pt", "en"):
         assert tallies[lang].figures()["hit@5"] >= TARGETS["hit@5"], lang
+
+
+def test_a_municipality_named_in_the_text_orders_by_distance_from_it(demo_directory) -> None:
+    result = search_services(SearchCriteria(text="necesito abogada en cucuta", page_size=5))
+    assert result.understanding.place is not None and result.understanding.place.pcode == "CO54001"
+    assert "Cúcuta" in result.understanding.used
+    assert result.hits and result.hits[0].sal.place.pcode == "CO54001"
+    distances = [h.distance_km for h in result.hits]
+    assert None not in distances and distances == sorted(distances)  # type: ignore[type-var]
+    chosen = search_services(
+        SearchCriteria(text="necesito abogada en cucuta", place=Place.objects.get(pcode="CO11001"), page_size=5)
+    )
+    assert chosen.hits[0].sal.place.pcode == "CO11001"  # the place she chose wins over the one she wrote
+
+
+def test_a_combination_no_service_has_still_finds_each_part(demo_directory) -> None:
+    """No service is both a criminal-complaint office and a clinic: the whole query cannot be met, the search says
+    so and lists both kinds, nearest first within the tier, each service once."""
+    result = search_services(
+        SearchCriteria(text="denunciar violación", place=Place.objects.get(pcode="CO54001"), page_size=40)
+    )
+    assert result.hits and not result.complete_hits
+    kinds = {t.code for hit in result.hits for t in hit.sal.service.types.all()}
+    assert {"criminal-complaint", "post-rape-care"} <= kinds
+    assert len({h.sal.pk for h in result.hits}) == len(result.hits)
