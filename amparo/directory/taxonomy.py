@@ -136,7 +136,11 @@ INCLUSION_FACTS: tuple[InclusionFactInfo, ...] = (
 )
 INCLUSION_FACT_CODES = tuple(f.code for f in INCLUSION_FACTS)
 # Every word of the everyday keywords of the types and facts (already folded): words that name needs, not services.
-TAXONOMY_WORDS = frozenset(w for info in (*SERVICE_TYPES, *INCLUSION_FACTS) for w in info.keywords.split())
+TAXONOMY_WORDS = frozenset(
+    word
+    for keywords in (*(t.keywords for t in SERVICE_TYPES), *(f.keywords for f in INCLUSION_FACTS))
+    for word in keywords.split()
+)
 INCLUSION_FACT_BY_CODE = {f.code: f for f in INCLUSION_FACTS}
 
 
