@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
@@ -37,7 +38,9 @@ def _work(page: str) -> list[str]:
     ]
 
 
-def test_the_caseworkers_home_counts_her_work_most_urgent_first(world: World, verified_client_for) -> None:  # type: ignore[no-untyped-def]
+def test_the_caseworkers_home_counts_her_work_most_urgent_first(
+    world: World, verified_client_for: Callable[..., Client]
+) -> None:
     caseworker = world.staff["caseworker"]
     yesterday = timezone.localdate() - timedelta(days=1)
     case_services.action_add(
@@ -52,7 +55,7 @@ def test_the_caseworkers_home_counts_her_work_most_urgent_first(world: World, ve
     assert "0 Overdue follow-ups" in other and "0 Open cases you accompany or supervise" in other
 
 
-def test_the_coordinator_sees_closures_waiting_first(world: World, verified_client_for) -> None:  # type: ignore[no-untyped-def]
+def test_the_coordinator_sees_closures_waiting_first(world: World, verified_client_for: Callable[..., Client]) -> None:
     checklist = dict.fromkeys(CLOSURE_CHECKLIST, True)
     case_services.closure_request(actor=world.staff["caseworker"], case=world.case, checklist=checklist)
     work = _work(_page(verified_client_for(world.staff["coordinator"], HTTP_ACCEPT_LANGUAGE="en")))
@@ -63,7 +66,9 @@ def test_the_coordinator_sees_closures_waiting_first(world: World, verified_clie
     )
 
 
-def test_focal_points_and_monitors_get_a_link_to_their_page(world: World, verified_client_for) -> None:  # type: ignore[no-untyped-def]
+def test_focal_points_and_monitors_get_a_link_to_their_page(
+    world: World, verified_client_for: Callable[..., Client]
+) -> None:
     focal = _page(verified_client_for(world.staff["focal"], HTTP_ACCEPT_LANGUAGE="en"))
     assert f'href="{reverse("referrals:inbox")}"' in focal
     assert "Emergency referrals to answer" in focal
@@ -74,7 +79,7 @@ def test_focal_points_and_monitors_get_a_link_to_their_page(world: World, verifi
     assert f'href="{reverse("safechannel_staff:inbox")}"' not in page
 
 
-def test_analysts_and_enumerators_are_told_what_they_can_do_today(verified_client_for) -> None:  # type: ignore[no-untyped-def]
+def test_analysts_and_enumerators_are_told_what_they_can_do_today(verified_client_for: Callable[..., Client]) -> None:
     org = Organization.objects.create(name="Observatorio (test)")
     for role in (Role.ANALYST, Role.ENUMERATOR):
         user = User.objects.create_user(
@@ -86,7 +91,9 @@ def test_analysts_and_enumerators_are_told_what_they_can_do_today(verified_clien
         assert '<ul class="work">' not in page
 
 
-def test_every_staff_page_has_the_menu_with_the_current_page_marked(world: World, verified_client_for) -> None:  # type: ignore[no-untyped-def]
+def test_every_staff_page_has_the_menu_with_the_current_page_marked(
+    world: World, verified_client_for: Callable[..., Client]
+) -> None:
     client = verified_client_for(world.staff["caseworker"], HTTP_ACCEPT_LANGUAGE="en")
     for name in ("today:home", "cases:list", "cases:follow_ups", "legal:upcoming", "safechannel_staff:inbox"):
         page = _page(client, name)
@@ -98,7 +105,9 @@ def test_every_staff_page_has_the_menu_with_the_current_page_marked(world: World
     assert SURVIVOR_NAME not in case_page
 
 
-def test_the_language_switch_changes_staff_pages_and_her_emails(world: World, verified_client_for) -> None:  # type: ignore[no-untyped-def]
+def test_the_language_switch_changes_staff_pages_and_her_emails(
+    world: World, verified_client_for: Callable[..., Client]
+) -> None:
     client = verified_client_for(world.staff["caseworker"], HTTP_ACCEPT_LANGUAGE="en")
     assert "Your work today" in _page(client)
     answer = client.post(reverse("today:set_language"), {"language": "pt", "next": reverse("cases:list")})
@@ -126,7 +135,9 @@ def test_the_sign_in_page_has_the_switch_and_a_password_only_session_saves_nothi
     assert not NotificationPreference.objects.filter(user=world.staff["focal"], language="pt").exists()
 
 
-def test_the_home_page_counts_only_and_reads_no_case_data(world: World, verified_client_for) -> None:  # type: ignore[no-untyped-def]
+def test_the_home_page_counts_only_and_reads_no_case_data(
+    world: World, verified_client_for: Callable[..., Client]
+) -> None:
     from amparo.audit.models import AuditEntry
 
     ActionItem.objects.create(case=world.case, description="x", due_on=timezone.localdate())

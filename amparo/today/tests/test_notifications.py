@@ -3,6 +3,7 @@ each person's e-mail frequency, and the background tasks on django-tasks' databa
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
@@ -48,8 +49,8 @@ def _assert_no_personal_data(text: str, world: World) -> None:
 
 
 def test_an_emergency_referral_inside_the_pep_window_tells_its_focal_point_and_nobody_else(
-    world: World, verified_client_for
-) -> None:  # type: ignore[no-untyped-def]
+    world: World, verified_client_for: Callable[..., Client]
+) -> None:
     add_incident(world, hours_ago=10)  # inside the 72 h of PEP: the health referral becomes an emergency
     referral = _send_health_referral(world)
     assert referral.priority == "emergency"
@@ -66,7 +67,7 @@ def test_an_emergency_referral_inside_the_pep_window_tells_its_focal_point_and_n
     message = mail.outbox[0]
     assert message.to == [world.staff["focal"].email]
     assert reverse("referrals:detail", args=[referral.uuid]) in message.body
-    _assert_no_personal_data(message.subject + message.body, world)
+    _assert_no_personal_data(str(message.subject) + str(message.body), world)
 
     # The badge on every staff page, and the home page's count, most urgent first.
     client = verified_client_for(world.staff["focal"], HTTP_ACCEPT_LANGUAGE="en")
@@ -114,11 +115,12 @@ def test_a_closure_request_tells_who_may_approve_it_once_per_request(world: Worl
 def test_a_trafficking_alert_tells_the_monitors_of_the_area(world: World) -> None:
     cucuta = Place.objects.get(pcode=CUCUTA)
     monitor = make_staff("monitor@defensoria.example.org", world.casa, Role.MONITOR, with_key=False)
+    assert cucuta.parent is not None
     world.casa.areas.add(cucuta.parent)  # the department holds the municipality
     elsewhere = make_staff("monitor@otra.example.org", world.red, Role.MONITOR, with_key=False)
-    world.red.areas.add(
-        Place.objects.exclude(pk__in=[cucuta.pk, cucuta.parent_id]).filter(level=Place.Level.ADMIN2).first()
-    )
+    far = Place.objects.filter(level=Place.Level.ADMIN2).exclude(parent=cucuta.parent).first()
+    assert far is not None
+    world.red.areas.add(far)  # a municipality of another department
     add_incident(world, hours_ago=30)
     case_services.trafficking_alert_raise(case=world.case, indicators=[TraffickingIndicator.values[0]])
     told = list(Notification.objects.filter(kind=Kind.ALERT).values_list("recipient", flat=True))
@@ -126,7 +128,7 @@ def test_a_trafficking_alert_tells_the_monitors_of_the_area(world: World) -> Non
     assert elsewhere.pk not in told
 
 
-def test_each_person_chooses_how_often_she_is_emailed(world: World, verified_client_for) -> None:  # type: ignore[no-untyped-def]
+def test_each_person_chooses_how_often_she_is_emailed(world: World, verified_client_for: Callable[..., Client]) -> None:
     focal = world.staff["focal"]
     client = verified_client_for(focal, HTTP_ACCEPT_LANGUAGE="en")
     assert client.post(reverse("today:preferences"), {"email_frequency": "weekly"}).status_code == 400
@@ -144,7 +146,7 @@ def test_each_person_chooses_how_often_she_is_emailed(world: World, verified_cli
     assert (
         "1 × Tienes una remisión de emergencia." in body
     )  # her language: Spanish by default and reverse("today:notifications") in body
-    _assert_no_personal_data(mail.outbox[0].subject + body, world)
+    _assert_no_personal_data(str(mail.outbox[0].subject) + str(body), world)
     assert email_digest.call(focal.pk) == 0  # nothing new since
     assert len(mail.outbox) == 1
 
@@ -171,7 +173,9 @@ def test_legal_dates_due_become_notices_for_the_lawyer_without_a_second_email(wo
     assert not _queued("email_notification")  # remind_legal_deadlines e-mails legal dates
 
 
-def test_marking_read_follows_the_link_and_touches_only_her_own(world: World, verified_client_for) -> None:  # type: ignore[no-untyped-def]
+def test_marking_read_follows_the_link_and_touches_only_her_own(
+    world: World, verified_client_for: Callable[..., Client]
+) -> None:
     add_incident(world, hours_ago=5)
     referral = _send_health_referral(world)
     notice = Notification.objects.get()
