@@ -1,0 +1,77 @@
+"""One register (issue 13, item 9): Django's own messages, as Amparo shows them, say "tú" in Spanish and "você"
+(Brazil) in Portuguese, like the rest of the interface; and staff tables read as lists at phone width."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import django
+import polib
+import pytest
+from django import forms
+from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.utils import translation
+from django.utils.translation import gettext, ngettext
+
+from amparo.core.django_messages import MESSAGES, PLURAL_MESSAGES
+
+DJANGO = Path(django.__file__).parent
+USTED = re.compile(r"\b(Introduzca|Asegúrese|Escoja|Seleccione|Envíe|Compruebe|Ingrese|usted|Su |su )\b")
+
+
+def _django_msgids() -> set[object]:
+    ids: set[object] = set()
+    for path in (
+        DJANGO / "conf/locale/es/LC_MESSAGES/django.po",
+        DJANGO / "contrib/auth/locale/es/LC_MESSAGES/django.po",
+    ):
+        for entry in polib.pofile(str(path)):
+            ids.add((entry.msgid, entry.msgid_plural) if entry.msgid_plural else entry.msgid)
+    return ids
+
+
+def test_every_overridden_message_is_one_django_uses() -> None:
+    known = _django_msgids()
+    assert not [m for m in MESSAGES if m not in known]
+    assert not [p for p in PLURAL_MESSAGES if p not in known]
+
+
+@pytest.mark.parametrize("language", ["es", "pt"])
+def test_django_messages_use_the_apps_register(language: str) -> None:
+    with translation.override(language):
+        texts = [gettext(m) for m in MESSAGES] + [ngettext(s, p, n) for s, p in PLURAL_MESSAGES for n in (1, 5)]
+    untranslated = [m for m, t in zip(MESSAGES, texts, strict=False) if t == m and m not in {"Email"}]
+    assert not untranslated
+    if language == "es":
+        assert not [t for t in texts if USTED.search(t)]
+    else:
+        assert not [t for t in texts if re.search(r"\bIntroduza\b|\bficheiro\b|\bIntroduz\b", t)]
+
+
+def test_a_form_error_and_a_password_rule_read_in_the_register() -> None:
+    def errors(language: str, check: object, *args: object) -> list[str]:
+        with translation.override(language):  # messages are lazy: read them in the language
+            try:
+                check(*args)  # type: ignore[operator]
+            except ValidationError as error:
+                return [str(m) for m in error.messages]
+        return []
+
+    assert errors("es", forms.DateField().clean, "ayer") == ["Escribe una fecha válida."]
+    assert errors("pt", forms.ChoiceField(choices=[("a", "A")]).clean, "b") == [
+        "Escolha uma opção válida. b não é uma das opções disponíveis."
+    ]
+    password = errors("es", validate_password, "123456789")
+    assert "Esta contraseña es demasiado corta. Debe tener al menos 12 caracteres." in password
+    assert "Esta contraseña tiene solo números." in password
+
+
+def test_staff_tables_become_lists_at_phone_width() -> None:
+    css = (Path(settings.BASE_DIR) / "amparo/core/static/core/amparo.css").read_text()
+    rule = css[css.index("@media screen and (max-width:40rem){\n.staff main table") :]
+    assert "display:block" in rule and "attr(data-label)" in rule
+    script = (Path(settings.BASE_DIR) / "amparo/core/static/core/staff.js").read_text()
+    assert 'setAttribute("data-label"' in script
