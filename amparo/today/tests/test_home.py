@@ -145,3 +145,17 @@ def test_the_home_page_counts_only_and_reads_no_case_data(
     page = _page(verified_client_for(world.staff["caseworker"], HTTP_ACCEPT_LANGUAGE="en"))
     assert AuditEntry.objects.count() == before
     assert world.case.code not in page and SURVIVOR_NAME not in page
+
+
+def test_the_case_page_is_split_into_native_sections(world: World, verified_client_for: Callable[..., Client]) -> None:
+    client = verified_client_for(world.staff["caseworker"], HTTP_ACCEPT_LANGUAGE="en")
+    page = client.get(reverse("cases:detail", args=[world.case.uuid])).content.decode()
+    import re
+
+    sections = re.findall(r'<details class="section"( open)?><summary><h2 id="([a-z]+)">', page)
+    assert [name for _, name in sections] == [
+        "consents", "incidents", "risk", "actions", "children", "referrals", "legal", "closure",
+    ]  # fmt: skip
+    opened = {name for is_open, name in sections if is_open}
+    assert opened == {"incidents", "risk", "actions", "referrals", "closure"}  # the day's work open, the rest folded
+    assert page.count("<details") == page.count("</details>")
