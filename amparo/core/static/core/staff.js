@@ -18,3 +18,18 @@
     });
   });
 })();
+
+// A link to a folded section of a long page (…/#children) opens that section.
+(function () {
+  "use strict";
+  function openTarget() {
+    var id = decodeURIComponent(location.hash.slice(1));
+    var target = id && document.getElementById(id);
+    var section = target && target.closest("details");
+    if (section) {
+      section.open = true;
+    }
+  }
+  window.addEventListener("hashchange", openTarget);
+  openTarget();
+})();
