@@ -33,6 +33,8 @@ def test_the_report_page_shows_labels_and_the_inbox_says_not_sure(live_server: A
     assert "psychological_emotional_abuse" not in page
     assert "Abuso psicológico" in page
     assert "<dd>Portugués</dd>" in page  # not "pt"
+    assert "Perseguida" not in page  # the question she answered, then her answer
+    assert "¿El agresor la persigue ahora?</dt><dd>No tengo certeza</dd>" in page
 
 
 def test_describe_names_an_unknown_code_as_it_is() -> None:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import django
@@ -13,6 +14,9 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.test import Client
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext, ngettext
 
@@ -75,3 +79,35 @@ def test_staff_tables_become_lists_at_phone_width() -> None:
     assert "display:block" in rule and "attr(data-label)" in rule
     script = (Path(settings.BASE_DIR) / "amparo/core/static/core/staff.js").read_text()
     assert 'setAttribute("data-label"' in script
+
+
+@pytest.mark.django_db
+def test_the_audit_trail_names_actions_in_words_and_keeps_the_code(
+    verified_client_for: Callable[..., Client],
+) -> None:
+    from amparo.accounts.models import Membership, Organization, User
+    from amparo.accounts.roles import Role
+    from amparo.audit.labels import ACTION_LABELS
+    from amparo.audit.services import audit_record
+
+    org = Organization.objects.create(name="Red (test)")
+    coordinator = User.objects.create_user(username="c@r.example.org", email="c@r.example.org", password="x" * 16)
+    Membership.objects.create(user=coordinator, organization=org, role=Role.COORDINATOR)
+    with transaction.atomic():
+        audit_record(actor=coordinator, action="case.closure.request", organization=org)
+        audit_record(actor=coordinator, action="some.future.action", organization=org)
+    page = verified_client_for(coordinator).get(reverse("audit:trail", args=[org.uuid])).content.decode()
+    assert 'Pidió cerrar un caso <code class="meta">case.closure.request</code>' in page
+    assert "<td>some.future.action</td>" in page  # no label yet: the code alone
+    assert "audit.view" not in page  # the page shows the trail as it was when she opened it
+    # Every label is translated, and every action the code records has one (a new action needs its words).
+    with translation.override("en"):
+        english = {action: str(label) for action, label in ACTION_LABELS.items()}
+    for language in ("es", "pt"):
+        with translation.override(language):
+            assert not [a for a, label in ACTION_LABELS.items() if str(label) == english[a]], language
+    recorded = set()
+    for path in (Path(settings.BASE_DIR) / "amparo").rglob("*.py"):
+        if "tests" not in path.parts:
+            recorded |= set(re.findall(r'action="([a-z_]+\.[a-z_.]+)"', path.read_text()))
+    assert not recorded - set(ACTION_LABELS)
