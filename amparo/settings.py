@@ -107,6 +107,9 @@ INSTALLED_APPS = [
     "amparo.safechannel",
     "amparo.cases",
     "amparo.referrals",
+    "amparo.today",
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -144,6 +147,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "amparo.core.context_processors.public",
+                "amparo.today.views.staff_menu",
             ],
         },
     },
@@ -187,7 +191,7 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "accounts:home"
+LOGIN_REDIRECT_URL = "today:home"
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=1.0)  # hours
 AXES_LOCKOUT_PARAMETERS = ["username"]  # per account, so one attacker cannot lock out a whole office's IP
@@ -218,6 +222,9 @@ try:
 except Exception as exc:
     raise ImproperlyConfigured(f"EMAIL_URL is not a valid e-mail URL: {exc}") from exc
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Amparo <no-reply@amparo.invalid>")
+# Background tasks: django-tasks (the backport of Django 6's task framework) with the database backend of
+# django-tasks-db; `manage.py db_worker` runs them (docs/notifications.md). One task library for the project.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 # Scheme and host of the staff site, for links in e-mails sent by periodic commands (which have no request).
 BASE_URL = env.str("BASE_URL", default="").rstrip("/")
 if BASE_URL and not BASE_URL.startswith(("https://", "http://")):
@@ -239,6 +246,11 @@ AUTH_PASSWORD_VALIDATORS = [
 LANGUAGE_CODE = "es"
 LANGUAGES = [("es", _("Spanish")), ("en", _("English")), ("pt", _("Portuguese"))]
 LOCALE_PATHS = [BASE_DIR / "amparo" / "locale"]
+# The language switch of staff pages (Django's set_language, under /staff/) keeps her choice in a cookie that lasts
+# the browser session; public pages never read it (their language is in the URL and they drop every cookie).
+LANGUAGE_COOKIE_AGE = None
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 USE_I18N = True
 USE_TZ = True
 TIME_ZONE = "America/Bogota"
@@ -285,6 +297,7 @@ if PRODUCTION:
     SECURE_HSTS_PRELOAD = _bool("SECURE_HSTS_PRELOAD", default=True)
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+    LANGUAGE_COOKIE_SECURE = True
     CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 # Content-Security-Policy without 'unsafe-inline' (django-csp 4).

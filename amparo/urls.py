@@ -13,6 +13,7 @@ handler500 = "amparo.core.views.server_error"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", api.urls),
+    path("staff/", include("amparo.today.urls")),
     path("staff/", include("amparo.accounts.urls")),
     path("staff/audit/", include("amparo.audit.urls")),
     path("staff/directory/", include("amparo.directory.staff_urls")),

@@ -26,6 +26,7 @@ ALLOWED_BEFORE_2FA = frozenset(
         "accounts:password_reset",
         "accounts:password_reset_done",
         "accounts:password_reset_confirm",
+        "today:set_language",
     }
 )
 PROTECTED_PREFIXES = ("/staff/", "/admin/", "/api/staff/")

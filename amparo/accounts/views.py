@@ -1,8 +1,6 @@
-"""Staff sign-in (password, then TOTP), 2FA enrolment, invitations, and the staff home page."""
+"""Staff sign-in (password, then TOTP), 2FA enrolment and invitations (the home page is amparo/today)."""
 
 from __future__ import annotations
-
-from typing import cast
 
 from django.contrib import messages
 from django.contrib.auth import authenticate, login
@@ -18,19 +16,16 @@ from django_otp import match_token
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from amparo.access import (
-    ANY_STAFF,
-    focal_point_requests_for_user,
     get_invitation_for_user,
     get_organization_for_user,
     staff_view,
-    user_roles,
 )
 from amparo.audit.services import audit_record
 from amparo.core.qr import qr_svg
 
 from . import services
 from .forms import AcceptInvitationForm, InvitationForm, LoginForm, TokenForm
-from .models import Membership, User
+from .models import User
 from .roles import PLATFORM_ADMIN, Role
 from .signals import password_verified
 from .signout import sign_out
@@ -40,7 +35,7 @@ def _next_url(request: HttpRequest) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
     if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
         return target
-    return reverse("accounts:home")
+    return reverse("today:home")
 
 
 @require_http_methods(["GET", "POST"])
@@ -122,18 +117,6 @@ def logout_view(request: HttpRequest) -> HttpResponse:
     return sign_out(request)
 
 
-@staff_view(ANY_STAFF)
-def home(request: HttpRequest) -> HttpResponse:
-    memberships = Membership.objects.filter(user=cast(User, request.user), active=True).select_related("organization")
-    roles = user_roles(request.user)
-    requests = focal_point_requests_for_user(request.user).count() if roles & {Role.COORDINATOR, PLATFORM_ADMIN} else 0
-    return render(
-        request,
-        "accounts/home.html",
-        {"memberships": memberships, "roles": roles, "focal_point_requests": requests},
-    )
-
-
 @staff_view({Role.COORDINATOR, PLATFORM_ADMIN})
 def organization_members(request: HttpRequest, org_uuid: str) -> HttpResponse:
     organization = get_organization_for_user(request.user, org_uuid, {Role.COORDINATOR, PLATFORM_ADMIN})  # type: ignore[arg-type]
@@ -202,5 +185,5 @@ def accept_invitation(request: HttpRequest) -> HttpResponse:
             request.session.pop(INVITATION_SESSION_KEY, None)
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             password_verified.send(sender=User, request=request, user=user, password=form.cleaned_data["password1"])
-            return redirect("accounts:setup_2fa" if user.requires_2fa else "accounts:home")
+            return redirect("accounts:setup_2fa" if user.requires_2fa else "today:home")
     return render(request, "accounts/accept_invitation.html", {"form": form, "invitation": invitation})

@@ -44,6 +44,9 @@ def trail(request: HttpRequest, org_uuid: str) -> HttpResponse:
             until=data.get("until"),
         )
         entries = Paginator(qs, 50).get_page(data.get("page") or 1)
+        # Read the page before recording this reading: the count and the rows then describe the same trail (a lazy
+        # page counted before and fetched after showed this view's own entry and dropped the oldest one).
+        entries.object_list = list(entries.object_list)
         with transaction.atomic():
             audit_record(
                 actor=request.user,

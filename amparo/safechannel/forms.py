@@ -11,9 +11,11 @@ from django import forms
 from django.core import signing
 from django.http import QueryDict
 from django.utils import timezone
+from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 
 from amparo.accounts.models import Organization
+from amparo.vocab import GBVType
 
 from . import crypto
 from .models import Report
@@ -231,7 +233,18 @@ def describe(content: dict[str, Any]) -> dict[str, Any]:
         "contact_label": str(dict(CONTACT_CHOICES).get(content.get("contact_how", ""), "")),
         "persecuted_label": str(answers.get(content.get("persecuted", ""), "")),
         "state_agent_label": str(answers.get(content.get("state_agent", ""), "")),
+        # Labels, never codes, on staff pages (issue 13, item 9): "Violencia sexual", not "rape"; "Español", not "es".
+        "gbv_type_label": str(dict(GBVType.choices).get(content.get("gbv_type", ""), content.get("gbv_type", ""))),
+        "language_label": _language_label(content.get("language", "")),
     }
+
+
+def _language_label(code: str) -> str:
+    """A language's name in the page's language ("Spanish" / "Español"), or the code if Django does not know it."""
+    try:
+        return str(get_language_info(code)["name_translated"]).capitalize() if code else ""
+    except KeyError:
+        return code
 
 
 def form_token_expiry() -> Any:

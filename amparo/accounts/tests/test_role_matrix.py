@@ -55,7 +55,13 @@ def _referral(world: dict[str, object]) -> list[object]:
 
 
 EXPECTED: dict[str, Case] = {
-    "accounts:home": Case(frozenset(ALL_ROLES)),
+    # The staff's day (amparo/today): every role has a home, notifications and e-mail preferences; the language
+    # switch is open like the sign-in page it also serves. Marking read with no id marks all of one's own: 302.
+    "today:home": Case(frozenset(ALL_ROLES)),
+    "today:notifications": Case(frozenset(ALL_ROLES)),
+    "today:notifications_read": Case(frozenset(ALL_ROLES), method="post", ok=302),
+    "today:preferences": Case(frozenset(ALL_ROLES)),
+    "today:set_language": Case(OPEN, method="post"),
     "accounts:members": Case(frozenset({Role.COORDINATOR, PLATFORM_ADMIN}), _org),
     "accounts:revoke_invitation": Case(
         frozenset({Role.COORDINATOR, PLATFORM_ADMIN}),
