@@ -252,16 +252,19 @@ def _detail_context(user: User, case: Case, **forms: Any) -> dict[str, Any]:
         "child_form": forms.get("child_form") or ChildForm(),
         "closure_form": forms.get("closure_form") or ClosureForm(),
     }
-    context.update(_related_sections(case))
+    window_since = [i.occurred_at for i in incidents if services.health_windows(i)]
+    context.update(_related_sections(case, window_since=min(window_since) if window_since else None))
     return context
 
 
-def _related_sections(case: Case) -> dict[str, Any]:
-    """Referrals and legal matters of the case (their apps own the selectors and templates)."""
+def _related_sections(case: Case, *, window_since: Any = None) -> dict[str, Any]:
+    """Referrals and legal matters of the case (their apps own the selectors and templates), and where its health
+    referral stands while a clinical window is open (the banner clears once it was attended)."""
     from amparo.cases.legal_services import legal_matters_of_case
-    from amparo.referrals.selectors import referrals_of_case
+    from amparo.referrals.selectors import health_referral_state, referrals_of_case
 
-    return {"referrals": referrals_of_case(case), "matters": legal_matters_of_case(case)}
+    state = health_referral_state(case, window_since) if window_since is not None else ""
+    return {"referrals": referrals_of_case(case), "matters": legal_matters_of_case(case), "health_referral": state}
 
 
 def _section_post(
