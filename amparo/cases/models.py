@@ -371,3 +371,59 @@ class LegalDocument(models.Model):
 
     def __str__(self) -> str:
         return f"document {self.uuid}"
+
+
+class CaseSearchToken(models.Model):
+    """One token of the blind search index of a case's name or document (cases/search.py, core/blind_index.py): a
+    truncated HMAC under CASE_SEARCH_KEY, never the text. Rebuilt whenever the name or document changes."""
+
+    class Field(models.TextChoices):
+        NAME = "name", "name"
+        DOCUMENT = "document", "document"
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="search_tokens")
+    field = models.CharField(max_length=8, choices=Field.choices)
+    token = models.CharField(max_length=16)
+
+    class Meta:
+        indexes = [models.Index(fields=["field", "token"], name="case_search_token")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}:{self.field}"
+
+
+class CaseNote(models.Model):
+    """A dated note of the caseworker (what was done, said, agreed), encrypted like the narrative."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="notes")
+    noted_on = models.DateField(_("date"), default=timezone.localdate)
+    text = EncryptedTextField(_("note"))
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-noted_on", "-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}:note {self.pk}"
+
+
+class CaseFile(models.Model):
+    """A file of the case (a report from the hospital, a photo of an injury, a signed consent), checked by
+    core.uploads and encrypted with the field keys in CASES_STORAGE_DIR like legal documents; its name is encrypted
+    too. Type and size stay in clear for the list."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="files")
+    name = EncryptedTextField(_("file name"))
+    content_type = models.CharField(max_length=60)
+    size = models.PositiveIntegerField()
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"case file {self.uuid}"

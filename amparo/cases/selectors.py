@@ -6,9 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db.models import QuerySet
+from typing import Any
 
-from .models import ActionItem, Case, Child
+from django.db import models
+from django.db.models import F, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce, Greatest
+
+from .models import ActionItem, Case, CaseNote, Child, Consent, Incident, RiskAssessment
 
 FOLLOW_UP_HORIZON_DAYS = 7
 
@@ -41,3 +45,63 @@ def follow_ups_due(cases: QuerySet[Case], *, today: date, days: int = FOLLOW_UP_
         .order_by("next_follow_up", "pk")
     )
     return FollowUps(actions=list(actions[:500]), children=list(children[:500]), until=until)
+
+
+# --- The case list: filters and sorting (issue 13, item 2) -----------------------------------------------------
+
+SORTS = ("opened", "activity")
+
+
+def _latest(model: type[models.Model], field: str) -> Subquery:
+    """The latest `field` of a related model's rows for the outer case."""
+    return Subquery(
+        model._default_manager.filter(case=OuterRef("pk")).order_by(f"-{field}").values(field)[:1]  # type: ignore[attr-defined]
+    )
+
+
+def case_list(
+    cases: QuerySet[Case], *, status: str = "", worker: int | None = None, risk: str = "", sort: str = "opened"
+) -> QuerySet[Case]:
+    """The cases the reader may see (pass `amparo.access.cases_for_user`), filtered by status, a person on the
+    case, and the level of the latest risk assessment ("none": never assessed), annotated with `latest_risk` and
+    `last_activity` (the latest of: opened, an incident, a risk assessment, an action, a note, a consent, a
+    referral's change), sorted by opening or by last activity, newest first. Reads no encrypted field."""
+    latest_referral = Subquery(
+        Case.objects.filter(pk=OuterRef("pk")).annotate(at=Max("referrals__updated_at")).values("at")[:1]
+    )
+    moments = [
+        _latest(Incident, "created_at"),
+        _latest(RiskAssessment, "assessed_at"),
+        _latest(ActionItem, "created_at"),
+        _latest(CaseNote, "created_at"),
+        _latest(Consent, "recorded_at"),
+        latest_referral,
+    ]
+    annotated = cases.annotate(
+        latest_risk=Subquery(
+            RiskAssessment.objects.filter(case=OuterRef("pk")).order_by("-assessed_at", "-pk").values("level")[:1]
+        ),
+        last_activity=Greatest(F("opened_at"), *[Coalesce(m, F("opened_at")) for m in moments]),
+    )
+    if status in Case.Status.values:
+        annotated = annotated.filter(status=status)
+    if worker is not None:
+        annotated = annotated.filter(Q(caseworkers=worker) | Q(supervisor=worker)).distinct()
+    if risk == "none":
+        annotated = annotated.filter(latest_risk__isnull=True)
+    elif risk in RiskAssessment.Level.values:
+        annotated = annotated.filter(latest_risk=risk)
+    order = ("-last_activity", "-pk") if sort == "activity" else ("-opened_at", "-pk")
+    return annotated.select_related("place", "organization").order_by(*order)
+
+
+def case_list_workers(cases: QuerySet[Case]) -> QuerySet[Any]:
+    """The people on the cases the reader may see (the "worker" filter's choices)."""
+    from amparo.accounts.models import User
+
+    ids = cases.order_by().values("pk")
+    return (
+        User.objects.filter(Q(assigned_cases__in=ids) | Q(supervised_cases__in=ids), is_active=True)
+        .distinct()
+        .order_by("display_name", "email")
+    )

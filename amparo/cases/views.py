@@ -41,7 +41,9 @@ from .forms import (
     RiskForm,
     TeamForm,
 )
+from .casework_forms import CaseListForm
 from .models import Case
+from . import selectors
 from .selectors import follow_ups_due
 from .vocab import ConsentKind
 
@@ -52,16 +54,29 @@ CASES_PER_PAGE = 50
 @require_GET
 def case_list(request: HttpRequest) -> HttpResponse:
     user = cast(User, request.user)
-    status = request.GET.get("status", "open")
-    cases = cases_for_user(user).select_related("place", "organization")
-    if status in Case.Status.values:
-        cases = cases.filter(status=status)
-    page = Paginator(cases.order_by("-opened_at", "-pk"), CASES_PER_PAGE).get_page(request.GET.get("page"))
+    visible = cases_for_user(user)
+    query = request.GET.copy()
+    query.setdefault("status", "open")
+    filters = CaseListForm(query, workers=selectors.case_list_workers(visible))
+    if not filters.is_valid():  # a forged or stale choice: the form says so, nothing listed
+        return render(request, "cases/list.html", {"filters": filters, "page": []}, status=400)
+    data = filters.cleaned_data
+    cases = selectors.case_list(visible, status=data["status"], worker=data["worker"], risk=data["risk"], sort=data["sort"])
+    page = Paginator(cases, CASES_PER_PAGE).get_page(request.GET.get("page"))
     services.cases_listed(actor=user, cases=list(page), what="list")
+    keep = query.copy()
+    keep.pop("page", None)
     return render(
         request,
         "cases/list.html",
-        {"page": page, "status": status, "statuses": Case.Status.choices, "today": timezone.localdate()},
+        {
+            "page": page,
+            "filters": filters,
+            "status": data["status"],
+            "statuses": Case.Status.choices,
+            "today": timezone.localdate(),
+            "query": keep.urlencode(),
+        },
     )
 
 

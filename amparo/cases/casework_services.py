@@ -1,0 +1,169 @@
+"""Writes and audited reads of a caseworker's day (issue 13, items 2 and 6): the search's audit entry, dated notes,
+case files and the printable summary. One transaction each, with the audit entry in the same transaction
+(DESIGN.md rule 5); `detail` holds ids, codes, counts and field names only, never a search term or a note."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+
+from amparo.accounts.models import Organization, User
+from amparo.audit.services import audit_listing, audit_record
+from amparo.core.encryption import decrypt_bytes, encrypt_bytes
+from amparo.core.uploads import CleanFile
+
+from .models import Case, CaseFile, CaseNote, Incident
+from .search import SearchOutcome
+from .services import case_read, health_windows, require_open
+
+# --- Search ------------------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def case_search_record(*, actor: User, visible: QuerySet[Case], outcome: SearchOutcome) -> None:
+    """Audit a search: one `case.search` entry per organisation searched in (its kind, how many words were looked
+    up, how many cases were found; never the words), and the listing of the codes shown (`case.search.read`)."""
+    organisations = Organization.objects.filter(pk__in=visible.order_by().values("organization_id"))
+    found: dict[int, int] = {}
+    for case in outcome.cases:
+        found[case.organization_id] = found.get(case.organization_id, 0) + 1
+    for organisation in organisations:
+        audit_record(
+            actor=actor, action="case.search", object_type="cases.case", organization=organisation,
+            detail={"kind": outcome.kind, "terms": outcome.terms, "results": found.get(organisation.pk, 0)},
+        )  # fmt: skip
+    audit_listing(
+        actor=actor, action="case.search.read", object_type="cases.case",
+        shown=((case.organization, case.code) for case in outcome.cases),
+    )  # fmt: skip
+
+
+# --- Notes -------------------------------------------------------------------------------------------------------
+
+
+def _audit(actor: User | None, action: str, case: Case, **detail: Any) -> None:
+    audit_record(actor=actor, action=action, obj=case, organization=case.organization, detail=detail)
+
+
+@transaction.atomic
+def case_note_add(*, actor: User, case: Case, noted_on: date, text: str) -> CaseNote:
+    """A dated note, encrypted like the narrative. Not on a closed case; not dated in the future."""
+    require_open(case)
+    from django.utils import timezone
+
+    if noted_on > timezone.localdate():
+        raise ValidationError(_("A note cannot be dated in the future."))
+    if noted_on < case.opened_at.date() - timedelta(days=366):
+        raise ValidationError(_("Check the date: it is more than a year before the case was opened."))
+    note = CaseNote.objects.create(case=case, noted_on=noted_on, text=text, author=actor)
+    _audit(actor, "case.note.add", case, note=str(note.uuid))
+    return note
+
+
+@transaction.atomic
+def case_notes_read(*, actor: User, case: Case) -> None:
+    case_read(actor=actor, case=case, what="notes")
+
+
+# --- Files -------------------------------------------------------------------------------------------------------
+
+
+def case_file_folder(case: Case) -> Path:
+    return Path(settings.CASES_STORAGE_DIR) / "case-files" / str(case.uuid)
+
+
+def case_file_path(case_file: CaseFile) -> Path:
+    return case_file_folder(case_file.case) / f"{case_file.uuid}.bin"
+
+
+def case_file_add(*, actor: User, case: Case, clean: CleanFile) -> CaseFile:
+    """Store a checked file (type by contents, image metadata stripped, bounded before decoding by core.uploads)
+    encrypted with the field keys, like legal documents; nothing half-way on failure."""
+    path: Path | None = None
+    try:
+        with transaction.atomic():
+            require_open(case)
+            if case.files.count() >= settings.CASE_MAX_FILES:
+                raise ValidationError(_("This case already has %(n)d files.") % {"n": settings.CASE_MAX_FILES})
+            case_file = CaseFile.objects.create(
+                case=case, name=clean.name, content_type=clean.content_type, size=len(clean.data), uploaded_by=actor
+            )
+            path = case_file_path(case_file)
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            path.write_bytes(encrypt_bytes(clean.data))
+            _audit(actor, "case.file.add", case, file=str(case_file.uuid), content_type=clean.content_type)
+    except BaseException:
+        if path is not None:
+            path.unlink(missing_ok=True)
+        raise
+    return case_file
+
+
+@transaction.atomic
+def case_file_read(*, actor: User, case_file: CaseFile) -> bytes:
+    data = decrypt_bytes(case_file_path(case_file).read_bytes())
+    _audit(actor, "case.file.read", case_file.case, file=str(case_file.uuid))
+    return data
+
+
+# --- The printable summary ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SummaryParts:
+    identity: bool = False  # her name, contact, document, address
+    narrative: bool = False  # her account, incident descriptions, the safety plan, actions and notes
+
+
+@dataclass(frozen=True)
+class ClinicalWindow:
+    code: str
+    ends_at: datetime
+
+
+@dataclass
+class Summary:
+    incidents: list[Incident]
+    windows: list[ClinicalWindow]
+    consents: list[str]
+    risk: Any
+    actions: list[Any]
+    children: list[Any]
+    referrals: list[Any]
+    matters: list[Any]
+    notes: list[CaseNote] = field(default_factory=list)
+
+
+@transaction.atomic
+def case_summary(*, actor: User, case: Case, parts: SummaryParts) -> Summary:
+    """What the printable summary shows, read and audited (`case.read`, part "summary", with the parts asked)."""
+    from .legal_services import legal_matters_of_case
+
+    incidents = list(case.incidents.select_related("place"))
+    windows = [
+        ClinicalWindow(w.code, i.occurred_at + timedelta(hours=w.hours)) for i in incidents for w in health_windows(i)
+    ]
+    summary = Summary(
+        incidents=incidents,
+        windows=windows,
+        consents=[c.get_kind_display() for c in case.consents.filter(withdrawn_at__isnull=True)],
+        risk=case.risk_assessments.first(),
+        actions=list(case.actions.filter(done_at__isnull=True)) if parts.narrative else [],
+        children=list(case.children.all()),
+        referrals=list(case.referrals.select_related("service__organization").order_by("-sent_at")),  # type: ignore[attr-defined]
+        matters=list(legal_matters_of_case(case)),
+        notes=list(case.notes.select_related("author")[:20]) if parts.narrative else [],
+    )
+    audit_record(
+        actor=actor, action="case.read", obj=case, organization=case.organization,
+        detail={"part": "summary", "identity": parts.identity, "narrative": parts.narrative},
+    )  # fmt: skip
+    return summary
