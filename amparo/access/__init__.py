@@ -95,6 +95,19 @@ def get_invitation_for_user(user: User, invitation_id: int) -> Invitation:
     return invitation
 
 
+def get_membership_for_user(user: User, membership_id: int) -> Membership:
+    """A membership of an organisation the user coordinates (or any, for a platform administrator); 404 else."""
+    organizations = organizations_for_user(user, {Role.COORDINATOR, PLATFORM_ADMIN})
+    found = (
+        Membership.objects.select_related("user", "organization")
+        .filter(pk=membership_id, organization__in=organizations)
+        .first()
+    )
+    if found is None:
+        raise Http404
+    return found
+
+
 def is_coordinator(user: Any) -> bool:
     return bool(user_roles(user) & {Role.COORDINATOR, PLATFORM_ADMIN})
 

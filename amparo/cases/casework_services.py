@@ -167,3 +167,19 @@ def case_summary(*, actor: User, case: Case, parts: SummaryParts) -> Summary:
         detail={"part": "summary", "identity": parts.identity, "narrative": parts.narrative},
     )  # fmt: skip
     return summary
+
+
+# --- Coordinators ------------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def caseload_read(*, actor: User, organization: Organization) -> None:
+    audit_record(actor=actor, action="case.caseload.read", object_type="cases.case", organization=organization)
+
+
+@transaction.atomic
+def closures_listed(*, actor: User, cases: list[Case]) -> None:
+    audit_listing(
+        actor=actor, action="case.closures.read", object_type="cases.case",
+        shown=((case.organization, case.code) for case in cases),
+    )  # fmt: skip

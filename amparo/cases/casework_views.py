@@ -18,13 +18,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from amparo.access import cases_for_user, get_case_for_user, staff_view
+from amparo.access import cases_for_user, get_case_for_user, get_organization_for_user, staff_view
 from amparo.accounts.models import User
-from amparo.accounts.roles import CASE_ROLES
+from amparo.accounts.roles import CASE_ROLES, Role
 from amparo.core.uploads import AttachmentRejected, LimitedMemoryUploadHandler, clean_upload
 
 from . import casework_services as services
+from . import selectors
 from .casework_forms import CaseSearchForm, NoteForm
+from .forms import CLOSURE_LABELS
 from .search import search_cases
 
 
@@ -153,3 +155,32 @@ def summary(request: HttpRequest, case_uuid: str) -> HttpResponse:
         "cases/summary.html",
         {"case": case, "s": content, "parts": parts, "now": timezone.now(), "TIME_ZONE": timezone.get_current_timezone_name()},
     )
+
+
+# --- Coordinators (issue 13, item 8) ------------------------------------------------------------------------------
+
+
+@staff_view({Role.COORDINATOR})
+@require_GET
+def caseload(request: HttpRequest, org_uuid: str) -> HttpResponse:
+    """How many open cases each person carries, with the high-risk ones, overdue actions and closures waiting
+    (counts only; reading them is audited)."""
+    user = cast(User, request.user)
+    organization = get_organization_for_user(user, org_uuid, {Role.COORDINATOR})
+    rows = selectors.caseload(organization, today=timezone.localdate())
+    services.caseload_read(actor=user, organization=organization)
+    return render(request, "cases/caseload.html", {"organization": organization, "rows": rows})
+
+
+@staff_view({Role.COORDINATOR})
+@require_GET
+def closures(request: HttpRequest, org_uuid: str) -> HttpResponse:
+    """The closure requests waiting for approval, with the checklist she answered and who asked (audited as a
+    listing of the codes shown)."""
+    user = cast(User, request.user)
+    organization = get_organization_for_user(user, org_uuid, {Role.COORDINATOR})
+    queue = list(selectors.closure_queue(organization)[:200])
+    services.closures_listed(actor=user, cases=queue)
+    labels = dict(CLOSURE_LABELS)
+    rows = [(case, [(labels.get(k, k), v) for k, v in case.closure_checklist.items()]) for case in queue]
+    return render(request, "cases/closures.html", {"organization": organization, "rows": rows})

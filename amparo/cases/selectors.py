@@ -105,3 +105,70 @@ def case_list_workers(cases: QuerySet[Case]) -> QuerySet[Any]:
         .distinct()
         .order_by("display_name", "email")
     )
+
+
+# --- Coordinators: caseload per person and the closure queue (issue 13, item 8) --------------------------------
+
+
+@dataclass
+class Caseload:
+    user: Any
+    roles: list[str]
+    assigned: int
+    supervised: int
+    high_risk: int
+    overdue_actions: int
+    closures_requested: int
+
+
+def caseload(organization: Any, *, today: date) -> list[Caseload]:
+    """For each active member with a case role in the organisation: her open cases (assigned and supervised), how
+    many of them were last assessed at high risk, her overdue actions, and her closure requests waiting. Counts
+    only: no case data, nothing decrypted."""
+    from amparo.accounts.models import Membership
+    from amparo.accounts.roles import CASE_ROLES
+
+    memberships = (
+        Membership.objects.filter(organization=organization, active=True, role__in=CASE_ROLES, user__is_active=True)
+        .select_related("user")
+        .order_by("user__display_name", "user__email", "role")
+    )
+    roles: dict[int, list[str]] = {}
+    users: dict[int, Any] = {}
+    for m in memberships:
+        roles.setdefault(m.user_id, []).append(m.get_role_display())
+        users[m.user_id] = m.user
+    open_cases = Case.objects.filter(organization=organization).exclude(status=Case.Status.CLOSED)
+    latest_risk = Subquery(
+        RiskAssessment.objects.filter(case=OuterRef("pk")).order_by("-assessed_at", "-pk").values("level")[:1]
+    )
+    high = set(open_cases.annotate(risk=latest_risk).filter(risk=RiskAssessment.Level.HIGH).values_list("pk", flat=True))
+    rows = []
+    for user_id, user in users.items():
+        assigned = set(open_cases.filter(caseworkers=user_id).values_list("pk", flat=True))
+        supervised = set(open_cases.filter(supervisor=user_id).values_list("pk", flat=True))
+        rows.append(
+            Caseload(
+                user=user,
+                roles=roles[user_id],
+                assigned=len(assigned),
+                supervised=len(supervised),
+                high_risk=len((assigned | supervised) & high),
+                overdue_actions=ActionItem.objects.filter(
+                    case__in=open_cases, assigned_to=user_id, done_at__isnull=True, due_on__lt=today
+                ).count(),
+                closures_requested=open_cases.filter(
+                    status=Case.Status.CLOSURE_REQUESTED, closure_requested_by=user_id
+                ).count(),
+            )
+        )
+    return rows
+
+
+def closure_queue(organization: Any) -> QuerySet[Case]:
+    """The organisation's cases waiting for closure approval, oldest request first, with who asked."""
+    return (
+        Case.objects.filter(organization=organization, status=Case.Status.CLOSURE_REQUESTED)
+        .select_related("closure_requested_by", "supervisor", "place", "organization")
+        .order_by("opened_at", "pk")
+    )

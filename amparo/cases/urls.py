@@ -24,4 +24,7 @@ urlpatterns = [
     path("<uuid:case_uuid>/files/", casework_views.file_upload, name="file_upload"),
     path("<uuid:case_uuid>/files/<uuid:file_uuid>/", casework_views.file_download, name="file"),
     path("<uuid:case_uuid>/summary/", casework_views.summary, name="summary"),
+    # Coordinators (issue 13, item 8).
+    path("orgs/<uuid:org_uuid>/caseload/", casework_views.caseload, name="caseload"),
+    path("orgs/<uuid:org_uuid>/closures/", casework_views.closures, name="closures"),
 ]

@@ -123,6 +123,16 @@ EXPECTED: dict[str, Case] = {
         lambda w: [w["case"].uuid, w["case_file"].uuid],  # type: ignore[attr-defined]
     ),
     "cases:summary": Case(CASE_ROLES, _case),
+    # Coordinators (issue 13, item 8): caseload and closure queue of their organisation; member changes (a POST
+    # without an action: 400).
+    "cases:caseload": Case(frozenset({Role.COORDINATOR}), _org),
+    "cases:closures": Case(frozenset({Role.COORDINATOR}), _org),
+    "accounts:member_update": Case(
+        frozenset({Role.COORDINATOR, PLATFORM_ADMIN}),
+        lambda w: [w["membership"].pk],  # type: ignore[attr-defined]
+        "post",
+        400,
+    ),
     "monitoring:alerts": Case(frozenset({Role.MONITOR})),
     # Referrals: sent from a case by its need-to-know side; received by the focal point covering the service.
     "referrals:new": Case(CASE_ROLES, _case),
@@ -247,6 +257,7 @@ def world(demo_directory: None, verified_client_for: Callable[..., Client]) -> d
         "case": (case := matrix_case(org, users)),
         "child": case.children.get(),
         "case_file": matrix_case_file(case, users),
+        "membership": Membership.objects.get(user=users[Role.ENUMERATOR], organization=org),
         "referral": matrix_referral(case, service, focal, users),
         "legal_matter": (legal_matter := matrix_legal_matter(org, users)),
         "legal_document": legal_matter.documents.get(),  # type: ignore[attr-defined]
