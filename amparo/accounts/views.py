@@ -159,7 +159,7 @@ def organization_members(request: HttpRequest, org_uuid: str) -> HttpResponse:
             "roles": Role.choices,
             # Caseload and closures are case pages: coordinators only (platform administrators see no cases).
             "coordinates": Membership.objects.filter(
-                user=request.user, organization=organization, role=Role.COORDINATOR, active=True
+                user=cast(User, request.user), organization=organization, role=Role.COORDINATOR, active=True
             ).exists(),
             "invitations": organization.invitations.filter(accepted_at__isnull=True, revoked_at__isnull=True),
             "form": form,

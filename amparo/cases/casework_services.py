@@ -158,7 +158,7 @@ def case_summary(*, actor: User, case: Case, parts: SummaryParts) -> Summary:
         risk=case.risk_assessments.first(),
         actions=list(case.actions.filter(done_at__isnull=True)) if parts.narrative else [],
         children=list(case.children.all()),
-        referrals=list(case.referrals.select_related("service__organization").order_by("-sent_at")),  # type: ignore[attr-defined]
+        referrals=list(case.referrals.select_related("service__organization").order_by("-sent_at")),
         matters=list(legal_matters_of_case(case)),
         notes=list(case.notes.select_related("author")[:20]) if parts.narrative else [],
     )

@@ -63,9 +63,7 @@ def note_add(request: HttpRequest, case_uuid: str) -> HttpResponse:
             form.add_error(None, exc)
     if form.errors:
         services.case_notes_read(actor=user, case=case)
-        return render(
-            request, "cases/notes.html", {"case": case, "form": form, "notes": case.notes.all()}, status=400
-        )
+        return render(request, "cases/notes.html", {"case": case, "form": form, "notes": case.notes.all()}, status=400)
     messages.success(request, _("Note saved, encrypted."))
     return redirect("cases:notes", case_uuid=case.uuid)
 
@@ -114,7 +112,9 @@ def _file_upload(request: HttpRequest, case_uuid: str) -> HttpResponse:
     try:
         services.case_file_add(actor=user, case=case, clean=clean_upload(upload))
     except AttachmentRejected:
-        messages.error(request, _("Only photos (JPEG, PNG, WebP), PDFs and audio files whose contents match their name."))
+        messages.error(
+            request, _("Only photos (JPEG, PNG, WebP), PDFs and audio files whose contents match their name.")
+        )
         return redirect(target)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
@@ -153,7 +153,13 @@ def summary(request: HttpRequest, case_uuid: str) -> HttpResponse:
     return render(
         request,
         "cases/summary.html",
-        {"case": case, "s": content, "parts": parts, "now": timezone.now(), "TIME_ZONE": timezone.get_current_timezone_name()},
+        {
+            "case": case,
+            "s": content,
+            "parts": parts,
+            "now": timezone.now(),
+            "TIME_ZONE": timezone.get_current_timezone_name(),
+        },
     )
 
 

@@ -61,20 +61,15 @@ class SearchOutcome:
 
 def _matching(cases: QuerySet[Case], field: str, tokens: list[str], *, every: bool) -> set[int]:
     """Ids of cases (each in its own organisation's keys) whose index holds every (or any) of the tokens."""
-    found: set[int] | None = None
     organisations = list(cases.order_by().values_list("organization_id", flat=True).distinct())
+    per_token = []
     for token in tokens:
         hashes = [blind_token(_scope(org), field, token) for org in organisations]
-        ids = set(
-            CaseSearchToken.objects.filter(case__in=cases.values("pk"), field=field, token__in=hashes).values_list(
-                "case_id", flat=True
-            )
-        )
-        if every:
-            found = ids if found is None else found & ids
-        else:
-            found = ids | (found or set())
-    return found or set()
+        rows = CaseSearchToken.objects.filter(case__in=cases.values("pk"), field=field, token__in=hashes)
+        per_token.append(set(rows.values_list("case_id", flat=True)))
+    if not per_token:
+        return set()
+    return set.intersection(*per_token) if every else set.union(*per_token)
 
 
 def search_cases(cases: QuerySet[Case], query: str) -> SearchOutcome:

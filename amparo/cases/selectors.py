@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-
 from typing import Any
 
 from django.db import models
@@ -54,9 +53,7 @@ SORTS = ("opened", "activity")
 
 def _latest(model: type[models.Model], field: str) -> Subquery:
     """The latest `field` of a related model's rows for the outer case."""
-    return Subquery(
-        model._default_manager.filter(case=OuterRef("pk")).order_by(f"-{field}").values(field)[:1]  # type: ignore[attr-defined]
-    )
+    return Subquery(model._default_manager.filter(case=OuterRef("pk")).order_by(f"-{field}").values(field)[:1])
 
 
 def case_list(
@@ -142,7 +139,9 @@ def caseload(organization: Any, *, today: date) -> list[Caseload]:
     latest_risk = Subquery(
         RiskAssessment.objects.filter(case=OuterRef("pk")).order_by("-assessed_at", "-pk").values("level")[:1]
     )
-    high = set(open_cases.annotate(risk=latest_risk).filter(risk=RiskAssessment.Level.HIGH).values_list("pk", flat=True))
+    high = set(
+        open_cases.annotate(risk=latest_risk).filter(risk=RiskAssessment.Level.HIGH).values_list("pk", flat=True)
+    )
     rows = []
     for user_id, user in users.items():
         assigned = set(open_cases.filter(caseworkers=user_id).values_list("pk", flat=True))

@@ -28,7 +28,8 @@ from amparo.access import (
 from amparo.accounts.models import User
 from amparo.accounts.roles import CASE_ROLES, Role
 
-from . import services
+from . import selectors, services
+from .casework_forms import CaseListForm
 from .forms import (
     DETAIL_FIELDS,
     ActionForm,
@@ -41,9 +42,7 @@ from .forms import (
     RiskForm,
     TeamForm,
 )
-from .casework_forms import CaseListForm
 from .models import Case
-from . import selectors
 from .selectors import follow_ups_due
 from .vocab import ConsentKind
 
@@ -61,7 +60,9 @@ def case_list(request: HttpRequest) -> HttpResponse:
     if not filters.is_valid():  # a forged or stale choice: the form says so, nothing listed
         return render(request, "cases/list.html", {"filters": filters, "page": []}, status=400)
     data = filters.cleaned_data
-    cases = selectors.case_list(visible, status=data["status"], worker=data["worker"], risk=data["risk"], sort=data["sort"])
+    cases = selectors.case_list(
+        visible, status=data["status"], worker=data["worker"], risk=data["risk"], sort=data["sort"]
+    )
     page = Paginator(cases, CASES_PER_PAGE).get_page(request.GET.get("page"))
     services.cases_listed(actor=user, cases=list(page), what="list")
     keep = query.copy()

@@ -199,7 +199,9 @@ def test_a_database_dump_shows_no_identifying_text(live_server: Any, case_world:
     )
     from amparo.cases.casework_services import case_note_add
 
-    case_note_add(actor=case_world.staff["caseworker"], case=case, noted_on=case.opened_at.date(), text="Nota-Ámbar-5521")
+    case_note_add(
+        actor=case_world.staff["caseworker"], case=case, noted_on=case.opened_at.date(), text="Nota-Ámbar-5521"
+    )
     dump = database_dump()
     assert "cases_casesearchtoken" in dump or "casesearchtoken" in dump.casefold()  # the blind index is dumped...
     assert "safety_plan" in dump or "cases_riskassessment" in dump

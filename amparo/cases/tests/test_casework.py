@@ -66,9 +66,10 @@ def test_the_index_holds_keyed_truncated_hmacs_not_the_text(case_world: CaseWorl
         assert token not in {"valentina", "secreta", "rubi", "99887766"}
     # Keyed per organisation and field: the same name in another organisation gives other tokens.
     other = services.case_open(
-        actor=case_world.staff["outsider"], organization=case_world.other,
+        actor=case_world.staff["outsider"],
+        organization=case_world.other,
         intake=services.Intake(full_name=NAME, consents=["services"]),
-    )  # fmt: skip
+    )
     mine = set(CaseSearchToken.objects.filter(case=case, field="name").values_list("token", flat=True))
     theirs = set(CaseSearchToken.objects.filter(case=other, field="name").values_list("token", flat=True))
     assert mine and theirs and not mine & theirs
@@ -83,9 +84,10 @@ def test_search_finds_by_code_name_and_document_within_scope(
 ) -> None:
     case = open_case(case_world)
     other = services.case_open(
-        actor=case_world.staff["outsider"], organization=case_world.other,
+        actor=case_world.staff["outsider"],
+        organization=case_world.other,
         intake=services.Intake(full_name=NAME, document=DOCUMENT, consents=["services"]),
-    )  # fmt: skip
+    )
     mine = client_for(case_world.staff["caseworker"])
     for query in (case.code.lower(), "valentina rubí", "RUBI", "99887766", "ppt-99887766", "secreta  VALENTINA"):
         page = mine.post("/staff/cases/search/", {"q": query})
@@ -95,11 +97,15 @@ def test_search_finds_by_code_name_and_document_within_scope(
         page = mine.post("/staff/cases/search/", {"q": query})
         assert page.status_code in {200, 400} and not _codes(page.content.decode()), query
     # A caseworker not on the case, and another organisation, find nothing of it.
-    assert not _codes(client_for(case_world.staff["caseworker2"]).post("/staff/cases/search/", {"q": NAME}).content.decode())
+    assert not _codes(
+        client_for(case_world.staff["caseworker2"]).post("/staff/cases/search/", {"q": NAME}).content.decode()
+    )
     theirs = client_for(case_world.staff["outsider_coord"]).post("/staff/cases/search/", {"q": NAME}).content.decode()
     assert _codes(theirs) == {other.code}
     # The coordinator sees her organisation's case; too long a query is a form message, never a 500.
-    assert _codes(client_for(case_world.staff["coordinator"]).post("/staff/cases/search/", {"q": "99887766"}).content.decode()) == {case.code}
+    assert _codes(
+        client_for(case_world.staff["coordinator"]).post("/staff/cases/search/", {"q": "99887766"}).content.decode()
+    ) == {case.code}
     long = mine.post("/staff/cases/search/", {"q": "a" * 2000})
     assert long.status_code == 400 and 'role="alert"' in long.content.decode()
 
@@ -145,8 +151,9 @@ def test_the_list_filters_by_worker_risk_and_status_and_sorts_by_activity(
 ) -> None:
     first = open_case(case_world)
     second = open_case(case_world, by="caseworker2")
-    services.risk_assess(actor=case_world.staff["caseworker"], case=first, persecution="yes", indicators=[],
-                         safety_plan="")  # fmt: skip
+    services.risk_assess(
+        actor=case_world.staff["caseworker"], case=first, persecution="yes", indicators=[], safety_plan=""
+    )
     Case.objects.filter(pk=first.pk).update(opened_at=timezone.now() - timedelta(days=30))
     coordinator = client_for(case_world.staff["coordinator"])
     level = first.risk_assessments.get().level
@@ -176,8 +183,10 @@ def test_notes_are_dated_encrypted_and_audited(case_world: CaseWorld, client_for
     case = open_case(case_world)
     client = client_for(case_world.staff["caseworker"])
     today = timezone.localdate()
-    saved = client.post(f"/staff/cases/{case.uuid}/notes/add/", {"noted_on": today.isoformat(),
-                                                                 "text": "Nota-Ámbar-5521: acompañada a la fiscalía."})  # fmt: skip
+    saved = client.post(
+        f"/staff/cases/{case.uuid}/notes/add/",
+        {"noted_on": today.isoformat(), "text": "Nota-Ámbar-5521: acompañada a la fiscalía."},
+    )
     assert saved.status_code == 302
     note = CaseNote.objects.get()
     assert note.noted_on == today and note.author == case_world.staff["caseworker"]
@@ -189,8 +198,11 @@ def test_notes_are_dated_encrypted_and_audited(case_world: CaseWorld, client_for
     assert "Nota-Ámbar-5521" in page.content.decode()
     assert AuditEntry.objects.filter(action="case.read", object_id=str(case.uuid), detail__part="notes").exists()
     # A future date, an empty note, a bad date: the form says so (400), nothing stored.
-    for data in ({"noted_on": (today + timedelta(days=3)).isoformat(), "text": "x"}, {"noted_on": today.isoformat(),
-                 "text": ""}, {"noted_on": "2024-02-31", "text": "x"}):  # fmt: skip
+    for data in (
+        {"noted_on": (today + timedelta(days=3)).isoformat(), "text": "x"},
+        {"noted_on": today.isoformat(), "text": ""},
+        {"noted_on": "2024-02-31", "text": "x"},
+    ):
         refused = client.post(f"/staff/cases/{case.uuid}/notes/add/", data)
         assert refused.status_code == 400 and 'class="errorlist' in refused.content.decode(), data
     assert CaseNote.objects.count() == 1
@@ -233,7 +245,12 @@ def test_an_over_limit_file_is_not_read_or_decoded(
 ) -> None:
     decoded: list[Any] = []
     real = uploads.decode
-    monkeypatch.setattr(uploads, "decode", lambda image: (decoded.append(image.size), real(image)))
+
+    def counting(image: Any) -> None:
+        decoded.append(image.size)
+        real(image)
+
+    monkeypatch.setattr(uploads, "decode", counting)
     settings.SAFECHANNEL_MAX_FILE_BYTES = 50_000
     out = io.BytesIO()
     Image.new("RGB", (6300, 6300)).save(out, format="PNG", optimize=True)  # ~100 KB on disk, 119 MB decoded
@@ -252,8 +269,9 @@ def test_the_summary_shows_identity_and_her_words_only_when_asked(
     case_world: CaseWorld, client_for: Callable[..., Client]
 ) -> None:
     case = open_case(case_world)
-    casework_services.case_note_add(actor=case_world.staff["caseworker"], case=case, noted_on=timezone.localdate(),
-                                    text="Nota-Ámbar-5521")  # fmt: skip
+    casework_services.case_note_add(
+        actor=case_world.staff["caseworker"], case=case, noted_on=timezone.localdate(), text="Nota-Ámbar-5521"
+    )
     client = client_for(case_world.staff["caseworker"])
     plain = client.get(f"/staff/cases/{case.uuid}/summary/").content.decode()
     assert case.code in plain
@@ -271,9 +289,17 @@ def test_the_summary_prints_clinical_windows_as_dates(case_world: CaseWorld, cli
     case = open_case(case_world)
     now = timezone.now()
     services.incident_record(
-        actor=case_world.staff["caseworker"], case=case, occurred_at=now - timedelta(hours=5), time_known=True,
-        first_reported_at=now, place=case_world.places["CO54001"], answers={"penetration": True}, context_tags=[],
-        perpetrator_types=["client"], perpetrator_count=1, description="",
-    )  # fmt: skip
+        actor=case_world.staff["caseworker"],
+        case=case,
+        occurred_at=now - timedelta(hours=5),
+        time_known=True,
+        first_reported_at=now,
+        place=case_world.places["CO54001"],
+        answers={"penetration": True},
+        context_tags=[],
+        perpetrator_types=["client"],
+        perpetrator_count=1,
+        description="",
+    )
     page = client_for(case_world.staff["caseworker"]).get(f"/staff/cases/{case.uuid}/summary/").content.decode()
     assert "PEP (HIV post-exposure prophylaxis) until" in page and "hours left" not in page

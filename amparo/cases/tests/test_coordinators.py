@@ -66,7 +66,10 @@ def test_changing_a_role_is_audited_and_ends_her_sessions(
     assert lawyer.get("/staff/cases/").status_code == 200
     membership = _membership(case_world, "lawyer")
     coordinator = client_for(case_world.staff["coordinator"])
-    assert coordinator.post(f"/staff/members/{membership.pk}/", {"action": "role", "role": "caseworker"}).status_code == 302
+    assert (
+        coordinator.post(f"/staff/members/{membership.pk}/", {"action": "role", "role": "caseworker"}).status_code
+        == 302
+    )
     membership.refresh_from_db()
     assert membership.role == Role.CASEWORKER
     assert lawyer.get("/staff/cases/").status_code == 302  # signed out
@@ -98,12 +101,26 @@ def test_caseload_per_person(case_world: CaseWorld, client_for: Callable[..., Cl
     first = open_case(case_world)
     open_case(case_world)
     open_case(case_world, by="caseworker2")
-    services.case_assign(actor=case_world.staff["coordinator"], case=first,
-                         caseworkers=[case_world.staff["caseworker"]], supervisor=case_world.staff["coordinator"])  # fmt: skip
-    services.risk_assess(actor=case_world.staff["caseworker"], case=first, persecution="yes",
-                         indicators=["debt_bondage", "document_retention", "movement_restricted"], safety_plan="")  # fmt: skip
-    services.action_add(actor=case_world.staff["caseworker"], case=first, description="Llamar",
-                        due_on=timezone.localdate() - timedelta(days=2), assigned_to=case_world.staff["caseworker"])  # fmt: skip
+    services.case_assign(
+        actor=case_world.staff["coordinator"],
+        case=first,
+        caseworkers=[case_world.staff["caseworker"]],
+        supervisor=case_world.staff["coordinator"],
+    )
+    services.risk_assess(
+        actor=case_world.staff["caseworker"],
+        case=first,
+        persecution="yes",
+        indicators=["debt_bondage", "document_retention", "movement_restricted"],
+        safety_plan="",
+    )
+    services.action_add(
+        actor=case_world.staff["caseworker"],
+        case=first,
+        description="Llamar",
+        due_on=timezone.localdate() - timedelta(days=2),
+        assigned_to=case_world.staff["caseworker"],
+    )
     from amparo.cases.selectors import caseload
 
     rows = {r.user.email: r for r in caseload(case_world.org, today=timezone.localdate())}
@@ -125,8 +142,9 @@ def test_the_closure_queue_shows_the_checklist_and_who_asked(
 ) -> None:
     case = open_case(case_world)
     waiting = open_case(case_world)
-    services.closure_request(actor=case_world.staff["caseworker"], case=waiting,
-                             checklist=dict.fromkeys(services.CLOSURE_CHECKLIST, True))  # fmt: skip
+    services.closure_request(
+        actor=case_world.staff["caseworker"], case=waiting, checklist=dict.fromkeys(services.CLOSURE_CHECKLIST, True)
+    )
     page = client_for(case_world.staff["coordinator"]).get(f"/staff/cases/orgs/{case_world.org.uuid}/closures/")
     html = page.content.decode()
     assert page.status_code == 200 and waiting.code in html and case.code not in html
@@ -134,6 +152,7 @@ def test_the_closure_queue_shows_the_checklist_and_who_asked(
     assert "The safety plan was reviewed with her" in html  # the checklist answers
     entry = AuditEntry.objects.get(action="case.closures.read")
     assert entry.detail["codes"] == [waiting.code]
-    assert client_for(case_world.staff["caseworker"]).get(
-        f"/staff/cases/orgs/{case_world.org.uuid}/closures/"
-    ).status_code == 404
+    assert (
+        client_for(case_world.staff["caseworker"]).get(f"/staff/cases/orgs/{case_world.org.uuid}/closures/").status_code
+        == 404
+    )

@@ -7,11 +7,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import timedelta
 
 import pytest
 from django.test import Client
-from django.utils import formats, timezone
+from django.utils import formats, timezone, translation
 
 from amparo.accounts.roles import Role
 from amparo.audit.models import AuditEntry
@@ -37,10 +36,15 @@ def client_for(verified_client_for: Callable[..., Client]) -> Callable[..., Clie
 
 def _send(world: World, **kwargs: object) -> Referral:
     args: dict[str, object] = {
-        "actor": world.staff["caseworker"], "case": world.case, "service": world.hospital,
-        "focal_point": world.focal, "service_type": "health", "shared_fields": ["age_band", "health_clock"],
-        "priority": "normal", "reason": "",
-    }  # fmt: skip
+        "actor": world.staff["caseworker"],
+        "case": world.case,
+        "service": world.hospital,
+        "focal_point": world.focal,
+        "service_type": "health",
+        "shared_fields": ["age_band", "health_clock"],
+        "priority": "normal",
+        "reason": "",
+    }
     return services.referral_send(**(args | kwargs))  # type: ignore[arg-type]
 
 
@@ -65,9 +69,7 @@ def test_the_clock_is_shared_by_default_inside_the_windows_only(
     assert not _checked(psychosocial, "shared_fields", "health_clock")
 
 
-def test_the_clock_is_not_shared_by_default_after_the_windows(
-    world: World, client_for: Callable[..., Client]
-) -> None:
+def test_the_clock_is_not_shared_by_default_after_the_windows(world: World, client_for: Callable[..., Client]) -> None:
     add_incident(world, hours_ago=200)
     page = client_for(world.staff["caseworker"]).get(f"/staff/referrals/new/{world.case.uuid}/?type=health")
     assert not _checked(page.content.decode(), "shared_fields", "health_clock")
@@ -105,27 +107,30 @@ def test_the_banner_clears_when_the_health_referral_is_attended(
     assert "Refer to health now" not in page and "waiting to be attended" not in page
     assert 'role="alert">Health priority' not in page and "Health referral attended" in page
     # Closing the attended referral keeps the banner cleared (it was attended).
-    services.referral_transition(actor=world.staff["caseworker"], referral=referral, to_status="closed", sender=True,
-                                 receiver=False)  # fmt: skip
+    services.referral_transition(
+        actor=world.staff["caseworker"], referral=referral, to_status="closed", sender=True, receiver=False
+    )
     assert "Refer to health now" not in client.get(f"/staff/cases/{world.case.uuid}/").content.decode()
 
 
-def test_a_declined_health_referral_brings_the_alarm_back(
-    world: World, client_for: Callable[..., Client]
-) -> None:
+def test_a_declined_health_referral_brings_the_alarm_back(world: World, client_for: Callable[..., Client]) -> None:
     add_incident(world, hours_ago=20)
     referral = _send(world)
     focal = world.staff["focal"]
     services.referral_transition(actor=focal, referral=referral, to_status="received", sender=False, receiver=True)
-    services.referral_transition(actor=focal, referral=referral, to_status="declined", sender=False, receiver=True,
-                                 decline_reason="service_unavailable")  # fmt: skip
+    services.referral_transition(
+        actor=focal,
+        referral=referral,
+        to_status="declined",
+        sender=False,
+        receiver=True,
+        decline_reason="service_unavailable",
+    )
     page = client_for(world.staff["caseworker"]).get(f"/staff/cases/{world.case.uuid}/").content.decode()
     assert "Refer to health now" in page
 
 
-def test_the_printed_clock_is_a_date_and_time_not_hours_left(
-    world: World, client_for: Callable[..., Client]
-) -> None:
+def test_the_printed_clock_is_a_date_and_time_not_hours_left(world: World, client_for: Callable[..., Client]) -> None:
     add_incident(world, hours_ago=10)
     referral = _send(world)
     incident = world.case.incidents.get()
@@ -141,8 +146,7 @@ def test_the_printed_clock_is_a_date_and_time_not_hours_left(
     assert "hours left" in client_for(world.staff["focal"]).get(f"/staff/referrals/{referral.uuid}/").content.decode()
 
 
-def translation_es():  # type: ignore[no-untyped-def]
-    from django.utils import translation
+def translation_es() -> translation.override:
 
     return translation.override("es")
 
@@ -189,7 +193,9 @@ def test_the_lawyer_is_chosen_among_the_organisations_legal_advisors(
     lawyer_select = re.search(r'<select name="lawyer".*?</select>', page, re.S)
     assert lawyer_select is not None
     assert f'value="{lawyer.pk}"' in lawyer_select.group(0) and f'value="{outside.pk}"' not in lawyer_select.group(0)
-    response = client.post(f"/staff/cases/{world.case.uuid}/legal/new/", {"kind": "criminal_complaint", "lawyer": lawyer.pk})
+    response = client.post(
+        f"/staff/cases/{world.case.uuid}/legal/new/", {"kind": "criminal_complaint", "lawyer": lawyer.pk}
+    )
     assert response.status_code == 302
     assert world.case.caseworkers.filter(pk=lawyer.pk).exists()  # on the team: she can open the case now
     entry = AuditEntry.objects.filter(action="case.assign", object_id=str(world.case.uuid)).last()
