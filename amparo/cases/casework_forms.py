@@ -9,7 +9,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .models import Case, RiskAssessment
+from .models import TRANSFER_PARTS, Case, RiskAssessment
 from .selectors import SORTS
 
 MAX_QUERY = 200
@@ -48,6 +48,37 @@ class CaseListForm(forms.Form):
 
     def clean_sort(self) -> str:
         return str(self.cleaned_data.get("sort") or "opened") if self.cleaned_data.get("sort") in SORTS else "opened"
+
+
+class TransferForm(forms.Form):
+    to_organization = forms.ModelChoiceField(label=_("Organisation that receives her"), queryset=None)
+    consent_method = forms.ChoiceField(
+        label=_("How she agreed to be transferred"),
+        choices=[("verbal", _("Verbal, recorded by the caseworker")), ("written", _("Written and signed"))],
+        widget=forms.RadioSelect,
+    )
+    consent = forms.BooleanField(
+        label=_("She agreed to be transferred to this organisation, knowing what travels and what stays"),
+        required=True,
+    )
+    travels = forms.MultipleChoiceField(
+        label=_("What travels"),
+        choices=list(TRANSFER_PARTS.items()),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        initial=["profile"],
+    )
+    reason = forms.CharField(
+        label=_("Why (no names)"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args: Any, organizations: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ModelChoiceField, self.fields["to_organization"]).queryset = organizations
+
+
+class TransferDecisionForm(forms.Form):
+    decision = forms.ChoiceField(choices=[("accept", "accept"), ("decline", "decline")])
 
 
 class NoteForm(forms.Form):

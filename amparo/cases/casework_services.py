@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from amparo.accounts.models import Organization, User
@@ -20,9 +21,10 @@ from amparo.audit.services import audit_listing, audit_record
 from amparo.core.encryption import decrypt_bytes, encrypt_bytes
 from amparo.core.uploads import CleanFile
 
-from .models import Case, CaseFile, CaseNote, Incident
+from .models import Case, CaseFile, CaseNote, CaseTransfer, Child, Incident, RiskAssessment
 from .search import SearchOutcome
 from .services import case_read, health_windows, require_open
+from .vocab import ConsentKind, ConsentMethod
 
 # --- Search ------------------------------------------------------------------------------------------------------
 
@@ -57,8 +59,6 @@ def _audit(actor: User | None, action: str, case: Case, **detail: Any) -> None:
 def case_note_add(*, actor: User, case: Case, noted_on: date, text: str) -> CaseNote:
     """A dated note, encrypted like the narrative. Not on a closed case; not dated in the future."""
     require_open(case)
-    from django.utils import timezone
-
     if noted_on > timezone.localdate():
         raise ValidationError(_("A note cannot be dated in the future."))
     if noted_on < case.opened_at.date() - timedelta(days=366):
@@ -183,3 +183,144 @@ def closures_listed(*, actor: User, cases: list[Case]) -> None:
         actor=actor, action="case.closures.read", object_type="cases.case",
         shown=((case.organization, case.code) for case in cases),
     )  # fmt: skip
+
+
+# --- Transfer to another organisation, with her consent ---------------------------------------------------------
+
+# What may travel, chosen one by one. Always left behind with the sending organisation: her account in her words,
+# the incidents' descriptions, the safety plan, notes, files, legal matters, referrals, and her sharing consents
+# (she gives them again to the organisation that receives her).
+TRANSFERABLE = {
+    "identity": ("full_name", "contact", "document", "address"),
+    "profile": ("age_band", "gender_identity", "nationality", "migratory_status", "disability", "place"),
+    "incidents": (),  # type, date, place, perpetrators and context of each incident; never the description
+    "risk": (),  # the latest level and trafficking indicators; never the safety plan
+    "children": (),  # each child's age band, risks and care arrangement; never the care notes
+}
+
+
+def _transfer_audit(actor: User | None, action: str, transfer: CaseTransfer, case: Case, **detail: Any) -> None:
+    audit_record(
+        actor=actor, action=action, obj=case, organization=case.organization,
+        detail={"transfer": str(transfer.uuid), "travels": transfer.travels, **detail},
+    )  # fmt: skip
+
+
+@transaction.atomic
+def case_transfer_request(
+    *, actor: User, case: Case, to_organization: Organization, consent_method: str, travels: list[str], reason: str
+) -> CaseTransfer:
+    """Propose the case to another member organisation, with her consent to be transferred (how she gave it is
+    recorded). Audited in both organisations' trails; nothing travels until the receiving one accepts."""
+    from .services import _lock
+
+    _lock(case)
+    case.refresh_from_db()
+    require_open(case)
+    if to_organization.pk == case.organization_id:
+        raise ValidationError(_("Choose another organisation."))
+    if consent_method not in {ConsentMethod.VERBAL, ConsentMethod.WRITTEN}:
+        raise ValidationError(_("Record how she agreed to the transfer."))
+    unknown = set(travels) - set(TRANSFERABLE)
+    if unknown:
+        raise ValidationError(_("Unknown part to transfer."))
+    if case.transfers.filter(status=CaseTransfer.Status.PENDING).exists():
+        raise ValidationError(_("A transfer of this case is already waiting for an answer."))
+    transfer = CaseTransfer.objects.create(
+        case=case, from_organization=case.organization, to_organization=to_organization,
+        consent_method=consent_method, travels=[t for t in TRANSFERABLE if t in set(travels)], reason=reason,
+        requested_by=actor,
+    )  # fmt: skip
+    _transfer_audit(actor, "case.transfer.request", transfer, case, to=str(to_organization.uuid))
+    audit_record(
+        actor=actor, action="case.transfer.incoming", object_type="cases.casetransfer", object_id=str(transfer.uuid),
+        organization=to_organization, detail={"from": str(case.organization.uuid), "travels": transfer.travels},
+    )  # fmt: skip
+    return transfer
+
+
+@transaction.atomic
+def case_transfer_decide(*, actor: User, transfer: CaseTransfer, accept: bool) -> Case | None:
+    """The receiving organisation accepts (a new case there with what travels; the sending case is closed as
+    transferred) or declines (the sending case stays as it was). Audited on both sides, in one transaction."""
+    from .services import _lock
+
+    transfer = CaseTransfer.objects.select_for_update().get(pk=transfer.pk)
+    if transfer.status != CaseTransfer.Status.PENDING:
+        raise ValidationError(_("This transfer was already answered."))
+    case = transfer.case
+    _lock(case)
+    case.refresh_from_db()
+    transfer.decided_by = actor
+    transfer.decided_at = timezone.now()
+    if not accept or case.status == Case.Status.CLOSED:
+        transfer.status = CaseTransfer.Status.DECLINED
+        transfer.save(update_fields=["status", "decided_by", "decided_at"])
+        _transfer_audit(actor, "case.transfer.decline", transfer, case)
+        audit_record(
+            actor=actor, action="case.transfer.decline", object_type="cases.casetransfer",
+            object_id=str(transfer.uuid), organization=transfer.to_organization, detail={},
+        )  # fmt: skip
+        return None
+    new_case = _transferred_copy(actor, transfer, case)
+    transfer.status = CaseTransfer.Status.ACCEPTED
+    transfer.new_case = new_case
+    transfer.save(update_fields=["status", "decided_by", "decided_at", "new_case"])
+    case.status = Case.Status.CLOSED
+    case.closed_at = timezone.now()
+    case.closure_checklist = {"transferred": True}
+    case.closure_requested_by = transfer.requested_by
+    case.closure_approved_by = transfer.requested_by
+    case.save(update_fields=["status", "closed_at", "closure_checklist", "closure_requested_by", "closure_approved_by"])
+    _transfer_audit(actor, "case.transfer.accept", transfer, case, to=str(transfer.to_organization.uuid))
+    _transfer_audit(actor, "case.transfer.receive", transfer, new_case, source=str(transfer.from_organization.uuid))
+    return new_case
+
+
+def _transferred_copy(actor: User, transfer: CaseTransfer, case: Case) -> Case:
+    from .search import case_search_reindex
+    from .services import consent_record
+
+    fields: dict[str, Any] = {}
+    for part in ("identity", "profile"):
+        if part in transfer.travels:
+            fields |= {name: getattr(case, name) for name in TRANSFERABLE[part]}
+    new_case = Case.objects.create(organization=transfer.to_organization, created_by=actor, **fields)
+    if "incidents" in transfer.travels:
+        for incident in case.incidents.all():
+            Incident.objects.create(
+                case=new_case, occurred_at=incident.occurred_at, time_known=incident.time_known,
+                first_reported_at=incident.first_reported_at, place=incident.place,
+                elimination_answers=incident.elimination_answers, gbv_type=incident.gbv_type,
+                context_tags=incident.context_tags, perpetrator_types=incident.perpetrator_types,
+                perpetrator_count=incident.perpetrator_count,
+            )  # fmt: skip
+    risk = case.risk_assessments.first()
+    if "risk" in transfer.travels and risk is not None:
+        RiskAssessment.objects.create(
+            case=new_case, assessed_at=risk.assessed_at, persecution=risk.persecution,
+            trafficking_indicators=risk.trafficking_indicators, level=risk.level,
+        )  # fmt: skip
+    if "children" in transfer.travels:
+        for child in case.children.all():
+            Child.objects.create(
+                case=new_case, age_band=child.age_band, risks=child.risks, care_arrangement=child.care_arrangement
+            )
+    case_search_reindex(new_case)
+    # Her consent to be transferred is her consent to receive services from the receiving organisation.
+    consent_record(actor=actor, case=new_case, kind=ConsentKind.SERVICES, method=transfer.consent_method)
+    return new_case
+
+
+def transferable_organizations(case: Case) -> QuerySet[Organization]:
+    """The member organisations a case can be transferred to: every other one."""
+    return Organization.objects.exclude(pk=case.organization_id).order_by("name")
+
+
+def transfers_for(organizations: QuerySet[Organization]) -> QuerySet[CaseTransfer]:
+    """Transfers to or from these organisations (the coordinators' transfers page), newest first."""
+    from django.db.models import Q
+
+    return CaseTransfer.objects.filter(
+        Q(to_organization__in=organizations) | Q(from_organization__in=organizations)
+    ).select_related("case", "from_organization", "to_organization", "requested_by", "new_case")

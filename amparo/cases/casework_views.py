@@ -18,14 +18,23 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from amparo.access import cases_for_user, get_case_for_user, get_organization_for_user, staff_view
+from amparo.access import (
+    cases_for_user,
+    coordinates_case,
+    get_case_for_user,
+    get_incoming_transfer_for_user,
+    get_organization_for_user,
+    organizations_for_user,
+    staff_view,
+)
 from amparo.accounts.models import User
 from amparo.accounts.roles import CASE_ROLES, Role
 from amparo.core.uploads import AttachmentRejected, LimitedMemoryUploadHandler, clean_upload
 
 from . import casework_services as services
 from . import selectors
-from .casework_forms import CaseSearchForm, NoteForm
+from . import services as case_services
+from .casework_forms import CaseSearchForm, NoteForm, TransferDecisionForm, TransferForm
 from .forms import CLOSURE_LABELS
 from .search import search_cases
 
@@ -190,3 +199,77 @@ def closures(request: HttpRequest, org_uuid: str) -> HttpResponse:
     labels = dict(CLOSURE_LABELS)
     rows = [(case, [(labels.get(k, k), v) for k, v in case.closure_checklist.items()]) for case in queue]
     return render(request, "cases/closures.html", {"organization": organization, "rows": rows})
+
+
+@staff_view({Role.COORDINATOR})
+@require_http_methods(["GET", "POST"])
+def transfer(request: HttpRequest, case_uuid: str) -> HttpResponse:
+    """A coordinator of the case's organisation proposes it to another organisation, with her consent."""
+    user = cast(User, request.user)
+    case = get_case_for_user(user, case_uuid)
+    if not coordinates_case(user, case):
+        raise Http404
+    form = TransferForm(request.POST or None, organizations=services.transferable_organizations(case))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.case_transfer_request(
+                actor=user, case=case, to_organization=data["to_organization"],
+                consent_method=data["consent_method"], travels=data["travels"], reason=data["reason"],
+            )  # fmt: skip
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Transfer proposed. Nothing travels until the other organisation accepts."))
+            return redirect("cases:detail", case_uuid=case.uuid)
+    case_services.case_read(actor=user, case=case, what="transfer")
+    pending = case.transfers.filter(status="pending").select_related("to_organization").first()
+    return render(
+        request,
+        "cases/transfer.html",
+        {"case": case, "form": form, "pending": pending},
+        status=400 if form.errors else 200,
+    )
+
+
+@staff_view({Role.COORDINATOR})
+@require_GET
+def transfers(request: HttpRequest) -> HttpResponse:
+    """Transfers to and from the organisations she coordinates: incoming ones to answer, outgoing ones to follow."""
+    user = cast(User, request.user)
+    organizations = organizations_for_user(user, {Role.COORDINATOR})
+    rows = list(services.transfers_for(organizations)[:200])
+    ids = set(organizations.values_list("pk", flat=True))
+    return render(
+        request,
+        "cases/transfers.html",
+        {
+            "incoming": [t for t in rows if t.to_organization_id in ids and t.status == "pending"],
+            "others": [t for t in rows if not (t.to_organization_id in ids and t.status == "pending")],
+            "mine": ids,
+        },
+    )
+
+
+@staff_view({Role.COORDINATOR})
+@require_POST
+def transfer_decide(request: HttpRequest, transfer_uuid: str) -> HttpResponse:
+    user = cast(User, request.user)
+    incoming = get_incoming_transfer_for_user(user, transfer_uuid)
+    form = TransferDecisionForm(request.POST)
+    if not form.is_valid():
+        return render(request, "core/error.html", {"status": 400}, status=400)
+    try:
+        new_case = services.case_transfer_decide(
+            actor=user, transfer=incoming, accept=form.cleaned_data["decision"] == "accept"
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("cases:transfers")
+    if new_case is None:
+        messages.success(request, _("Transfer declined: the case stays with the organisation that proposed it."))
+        return redirect("cases:transfers")
+    messages.success(
+        request, _("Transfer accepted: case %(code)s opened. Choose who accompanies her.") % {"code": new_case.code}
+    )
+    return redirect("cases:team", case_uuid=new_case.uuid)

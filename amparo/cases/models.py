@@ -427,3 +427,57 @@ class CaseFile(models.Model):
 
     def __str__(self) -> str:
         return f"case file {self.uuid}"
+
+
+# What a transfer can carry (the services copy each part; labels here for forms and pages).
+TRANSFER_PARTS = {
+    "identity": _("Her name, contact, document and address"),
+    "profile": _("Age, gender identity, nationality, migratory status, disability and municipality"),
+    "incidents": _("Incidents: type, date, place and aggressors (never the description)"),
+    "risk": _("The latest risk level and trafficking indicators (never the safety plan)"),
+    "children": _("Her children: age, risks and care arrangement (never the care notes)"),
+}
+
+
+class CaseTransfer(models.Model):
+    """A case handed to another member organisation with her consent (issue 13, item 8). What travels is chosen from
+    `casework_services.TRANSFERABLE`; everything else stays with the sending organisation's case, which is closed
+    when the receiving organisation accepts. Audited on both sides."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for the receiving organisation")
+        ACCEPTED = "accepted", _("Accepted")
+        DECLINED = "declined", _("Declined")
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="transfers")
+    from_organization = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="+")
+    to_organization = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="+")
+    consent_method = models.CharField(max_length=16, choices=ConsentMethod.choices)
+    travels = models.JSONField(default=list)
+    reason = EncryptedTextField(_("why she is transferred (no names)"), blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    requested_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    new_case = models.OneToOneField(
+        Case, null=True, blank=True, on_delete=models.SET_NULL, related_name="transferred_from"
+    )
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case"], condition=Q(status="pending"), name="one_pending_transfer_per_case"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"transfer {self.uuid}"
+
+    @property
+    def travel_labels(self) -> list[str]:
+        return [str(TRANSFER_PARTS.get(code, code)) for code in self.travels]

@@ -27,4 +27,7 @@ urlpatterns = [
     # Coordinators (issue 13, item 8).
     path("orgs/<uuid:org_uuid>/caseload/", casework_views.caseload, name="caseload"),
     path("orgs/<uuid:org_uuid>/closures/", casework_views.closures, name="closures"),
+    path("<uuid:case_uuid>/transfer/", casework_views.transfer, name="transfer"),
+    path("transfers/", casework_views.transfers, name="transfers"),
+    path("transfers/<uuid:transfer_uuid>/", casework_views.transfer_decide, name="transfer_decide"),
 ]

@@ -127,6 +127,16 @@ EXPECTED: dict[str, Case] = {
     # without an action: 400).
     "cases:caseload": Case(frozenset({Role.COORDINATOR}), _org),
     "cases:closures": Case(frozenset({Role.COORDINATOR}), _org),
+    # Transfers: proposed by the case's coordinator; answered by a coordinator of the receiving organisation (a
+    # POST without a decision: 400).
+    "cases:transfer": Case(frozenset({Role.COORDINATOR}), _case),
+    "cases:transfers": Case(frozenset({Role.COORDINATOR})),
+    "cases:transfer_decide": Case(
+        frozenset({Role.COORDINATOR}),
+        lambda w: [w["transfer"].uuid],  # type: ignore[attr-defined]
+        "post",
+        400,
+    ),
     "accounts:member_update": Case(
         frozenset({Role.COORDINATOR, PLATFORM_ADMIN}),
         lambda w: [w["membership"].pk],  # type: ignore[attr-defined]
@@ -257,6 +267,7 @@ def world(demo_directory: None, verified_client_for: Callable[..., Client]) -> d
         "case": (case := matrix_case(org, users)),
         "child": case.children.get(),
         "case_file": matrix_case_file(case, users),
+        "transfer": matrix_incoming_transfer(org),
         "membership": Membership.objects.get(user=users[Role.ENUMERATOR], organization=org),
         "referral": matrix_referral(case, service, focal, users),
         "legal_matter": (legal_matter := matrix_legal_matter(org, users)),
@@ -276,6 +287,22 @@ def matrix_case(org: Organization, users: dict[str, User]) -> CaseModel:
         care_notes="", next_follow_up=None,
     )  # fmt: skip
     return case
+
+
+def matrix_incoming_transfer(org: Organization) -> object:
+    """A case of a third organisation proposed to `org` (waiting for its coordinator's answer)."""
+    from amparo.cases import casework_services
+    from amparo.cases import services as case_services
+
+    sender = Organization.objects.create(name="Red Remitente (demo)")
+    coordinator = User.objects.create_user(username="c@remitente.example.org", email="c@remitente.example.org")
+    Membership.objects.create(user=coordinator, organization=sender, role=Role.COORDINATOR)
+    case = case_services.case_open(
+        actor=coordinator, organization=sender, intake=case_services.Intake(full_name="Otra", consents=["services"])
+    )
+    return casework_services.case_transfer_request(
+        actor=coordinator, case=case, to_organization=org, consent_method="verbal", travels=["profile"], reason=""
+    )
 
 
 def matrix_case_file(case: CaseModel, users: dict[str, User]) -> object:
