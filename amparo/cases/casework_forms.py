@@ -9,6 +9,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from amparo.accounts.models import Organization
+
 from .models import TRANSFER_PARTS, Case, RiskAssessment
 from .selectors import SORTS
 
@@ -51,7 +53,9 @@ class CaseListForm(forms.Form):
 
 
 class TransferForm(forms.Form):
-    to_organization = forms.ModelChoiceField(label=_("Organisation that receives her"), queryset=None)
+    to_organization = forms.ModelChoiceField(
+        label=_("Organisation that receives her"), queryset=Organization.objects.none()
+    )
     consent_method = forms.ChoiceField(
         label=_("How she agreed to be transferred"),
         choices=[("verbal", _("Verbal, recorded by the caseworker")), ("written", _("Written and signed"))],
