@@ -373,6 +373,8 @@ CASES_RETENTION_DAYS = env.int("CASES_RETENTION_DAYS", default=5 * 365)
 # docs/security.md, "Case search"). Separate from FIELD_ENCRYPTION_KEYS: changing it needs
 # `manage.py reindex_case_search`.
 CASE_SEARCH_KEY = _generated_secret("CASE_SEARCH_KEY", "case_search_key", 32)
+if CASE_SEARCH_KEY in FIELD_ENCRYPTION_KEYS:
+    raise ImproperlyConfigured("CASE_SEARCH_KEY must not be one of the FIELD_ENCRYPTION_KEYS: give it a key of its own")
 # Encrypted files of legal matters (back it up with the database; useless without FIELD_ENCRYPTION_KEYS).
 CASES_STORAGE_DIR = Path(env.str("CASES_STORAGE_DIR", default=str(VAR_DIR / "cases")))
 # At most this many files on one case (each bounded by SAFECHANNEL_MAX_FILE_BYTES before it is read).
