@@ -36,6 +36,7 @@ from . import selectors
 from . import services as case_services
 from .casework_forms import CaseSearchForm, NoteForm, TransferDecisionForm, TransferForm
 from .forms import CLOSURE_LABELS
+from .models import Case
 from .search import search_cases
 
 
@@ -71,8 +72,7 @@ def note_add(request: HttpRequest, case_uuid: str) -> HttpResponse:
         except ValidationError as exc:
             form.add_error(None, exc)
     if form.errors:
-        services.case_notes_read(actor=user, case=case)
-        return render(request, "cases/notes.html", {"case": case, "form": form, "notes": case.notes.all()}, status=400)
+        return _notes_page(request, user, case, form, status=400)
     messages.success(request, _("Note saved, encrypted."))
     return redirect("cases:notes", case_uuid=case.uuid)
 
@@ -83,17 +83,22 @@ def notes(request: HttpRequest, case_uuid: str) -> HttpResponse:
     """The case's dated notes and files, newest first (reading them is audited)."""
     user = cast(User, request.user)
     case = get_case_for_user(user, case_uuid)
+    return _notes_page(request, user, case, NoteForm())
+
+
+def _notes_page(request: HttpRequest, user: User, case: Case, form: NoteForm, status: int = 200) -> HttpResponse:
     services.case_notes_read(actor=user, case=case)
     return render(
         request,
         "cases/notes.html",
         {
             "case": case,
-            "form": NoteForm(),
+            "form": form,
             "notes": case.notes.select_related("author"),
             "files": case.files.select_related("uploaded_by"),
             "max_mb": settings.SAFECHANNEL_MAX_FILE_BYTES // 1048576,
         },
+        status=status,
     )
 
 
