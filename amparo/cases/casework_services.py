@@ -30,14 +30,18 @@ from .vocab import ConsentKind, ConsentMethod
 
 
 @transaction.atomic
-def case_search_record(*, actor: User, visible: QuerySet[Case], outcome: SearchOutcome) -> None:
-    """Audit a search: one `case.search` entry per organisation searched in (its kind, how many words were looked
-    up, how many cases were found; never the words), and the listing of the codes shown (`case.search.read`)."""
-    organisations = Organization.objects.filter(pk__in=visible.order_by().values("organization_id"))
+def case_search_record(*, actor: User, organizations: QuerySet[Organization], outcome: SearchOutcome) -> None:
+    """Audit a search: one `case.search` entry per organisation she searched as a member of (pass the
+    organisations where she holds a case role), with its kind, how many words were looked up and how many cases
+    were found, never the words; and the listing of the codes shown (`case.search.read`). A search that finds
+    nothing is recorded too."""
+    organisations = {o.pk: o for o in organizations}
+    for case in outcome.cases:
+        organisations.setdefault(case.organization_id, case.organization)
     found: dict[int, int] = {}
     for case in outcome.cases:
         found[case.organization_id] = found.get(case.organization_id, 0) + 1
-    for organisation in organisations:
+    for organisation in organisations.values():
         audit_record(
             actor=actor, action="case.search", object_type="cases.case", organization=organisation,
             detail={"kind": outcome.kind, "terms": outcome.terms, "results": found.get(organisation.pk, 0)},

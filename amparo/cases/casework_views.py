@@ -51,7 +51,7 @@ def case_search(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         visible = cases_for_user(user)
         outcome = search_cases(visible, form.cleaned_data["q"])
-        services.case_search_record(actor=user, visible=visible, outcome=outcome)
+        services.case_search_record(actor=user, organizations=organizations_for_user(user, CASE_ROLES), outcome=outcome)
     return render(
         request,
         "cases/search.html",

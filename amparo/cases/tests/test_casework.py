@@ -140,6 +140,10 @@ def test_searching_is_audited_without_the_terms(case_world: CaseWorld, client_fo
     listing = next(e for e in entries if e.action == "case.search.read")
     assert listing.detail["codes"] == [case.code]
     text = " ".join(f"{e.detail} {e.object_id} {e.object_type}" for e in entries).casefold()
+    # A search that finds nothing (here: someone who sees no case) is recorded too.
+    client_for(case_world.staff["caseworker2"]).post("/staff/cases/search/", {"q": "Valentina"})
+    nothing = AuditEntry.objects.filter(action="case.search", actor_id=case_world.staff["caseworker2"].pk).get()
+    assert nothing.detail["results"] == 0 and nothing.organization_id == case_world.org.pk
     assert "valentina" not in text and "secreta" not in text
 
 
