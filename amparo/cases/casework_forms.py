@@ -87,7 +87,7 @@ class TransferDecisionForm(forms.Form):
 
 class NoteForm(forms.Form):
     noted_on = forms.DateField(
-        label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}), initial=timezone.localdate
+        label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"), initial=timezone.localdate
     )
     text = forms.CharField(
         label=_("Note"),

@@ -200,6 +200,8 @@ def test_notes_are_dated_encrypted_and_audited(case_world: CaseWorld, client_for
     assert AuditEntry.objects.filter(action="case.note.add", object_id=str(case.uuid)).count() == 1
     page = client.get(f"/staff/cases/{case.uuid}/notes/")
     assert "Nota-Ámbar-5521" in page.content.decode()
+    # The date field is filled with today in the form a date input reads, whatever the page's language.
+    assert f'value="{today.isoformat()}"' in page.content.decode()
     assert AuditEntry.objects.filter(action="case.read", object_id=str(case.uuid), detail__part="notes").exists()
     # A future date, an empty note, a bad date: the form says so (400), nothing stored.
     for data in (
