@@ -382,5 +382,13 @@ if not 1 <= SAFECHANNEL_POW_BITS <= SAFECHANNEL_POW_MAX_BITS <= 32:
 # --- Cases (docs/cases.md) -----------------------------------------------------------------------------------
 # DESIGN rule 7: a closed case is hard-deleted this many days after its closure (`manage.py purge_cases`).
 CASES_RETENTION_DAYS = env.int("CASES_RETENTION_DAYS", default=5 * 365)
+# The key of the cases' blind search index (names and documents found without decrypting the table; see
+# docs/security.md, "Case search"). Separate from FIELD_ENCRYPTION_KEYS: changing it needs
+# `manage.py reindex_case_search`.
+CASE_SEARCH_KEY = _generated_secret("CASE_SEARCH_KEY", "case_search_key", 32)
+if CASE_SEARCH_KEY in FIELD_ENCRYPTION_KEYS:
+    raise ImproperlyConfigured("CASE_SEARCH_KEY must not be one of the FIELD_ENCRYPTION_KEYS: give it a key of its own")
 # Encrypted files of legal matters (back it up with the database; useless without FIELD_ENCRYPTION_KEYS).
 CASES_STORAGE_DIR = Path(env.str("CASES_STORAGE_DIR", default=str(VAR_DIR / "cases")))
+# At most this many files on one case (each bounded by SAFECHANNEL_MAX_FILE_BYTES before it is read).
+CASE_MAX_FILES = env.int("CASE_MAX_FILES", default=50)

@@ -24,7 +24,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 
 from amparo.accounts.models import Invitation, Membership, Organization, User
 from amparo.accounts.roles import CASE_ROLES, PLATFORM_ADMIN, REPORT_RECIPIENT_ROLES, Role
-from amparo.cases.models import Case, LegalMatter, TraffickingAlert
+from amparo.cases.models import Case, CaseTransfer, LegalMatter, TraffickingAlert
 from amparo.directory.models import FocalPoint, Place, Service
 from amparo.directory.models import Organization as DirectoryOrganization
 from amparo.directory.selectors import acting_focal_points
@@ -93,6 +93,19 @@ def get_invitation_for_user(user: User, invitation_id: int) -> Invitation:
     if invitation is None:
         raise Http404
     return invitation
+
+
+def get_membership_for_user(user: User, membership_id: int) -> Membership:
+    """A membership of an organisation the user coordinates (or any, for a platform administrator); 404 else."""
+    organizations = organizations_for_user(user, {Role.COORDINATOR, PLATFORM_ADMIN})
+    found = (
+        Membership.objects.select_related("user", "organization")
+        .filter(pk=membership_id, organization__in=organizations)
+        .first()
+    )
+    if found is None:
+        raise Http404
+    return found
 
 
 def is_coordinator(user: Any) -> bool:
@@ -340,6 +353,23 @@ def get_legal_matter_for_user(user: Any, matter_uuid: UUID | str) -> LegalMatter
     if matter is None:
         raise Http404
     return matter
+
+
+def get_incoming_transfer_for_user(user: Any, transfer_uuid: UUID | str) -> CaseTransfer:
+    """A pending transfer of a case to an organisation the user coordinates (she answers it); 404 for anyone else.
+    The sending side sees its own case through `get_case_for_user`."""
+    found = (
+        CaseTransfer.objects.filter(
+            uuid=_uuid_or_404(transfer_uuid),
+            status=CaseTransfer.Status.PENDING,
+            to_organization__in=organizations_for_user(user, {Role.COORDINATOR}),
+        )
+        .select_related("case__organization", "from_organization", "to_organization")
+        .first()
+    )
+    if found is None:
+        raise Http404
+    return found
 
 
 def monitored_places(user: Any) -> QuerySet[Place]:

@@ -40,6 +40,17 @@ class InvitationForm(forms.Form):
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
 
 
+class MemberUpdateForm(forms.Form):
+    action = forms.ChoiceField(choices=[("deactivate", "deactivate"), ("activate", "activate"), ("role", "role")])
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices, required=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("action") == "role" and not data.get("role"):
+            raise forms.ValidationError(_("Choose a role."))
+        return data
+
+
 class AcceptInvitationForm(forms.Form):
     display_name = forms.CharField(label=_("Your name"), max_length=150)
     password1 = forms.CharField(label=_("Password"), strip=False, widget=forms.PasswordInput, max_length=512)

@@ -11,6 +11,7 @@ urlpatterns = [
     path("logout/", views.logout_view, name="logout"),
     path("2fa/setup/", views.setup_2fa_view, name="setup_2fa"),
     path("orgs/<uuid:org_uuid>/members/", views.organization_members, name="members"),
+    path("members/<int:membership_id>/", views.member_update, name="member_update"),
     path("invitations/<int:invitation_id>/revoke/", views.revoke_invitation, name="revoke_invitation"),
     path("invitations/accept/", views.accept_invitation, name="accept_invitation"),
     path("invitations/<str:token>/", views.open_invitation, name="open_invitation"),

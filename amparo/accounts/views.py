@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.contrib import messages
 from django.contrib.auth import authenticate, login
 from django.core.exceptions import ValidationError
@@ -17,6 +19,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from amparo.access import (
     get_invitation_for_user,
+    get_membership_for_user,
     get_organization_for_user,
     staff_view,
 )
@@ -24,8 +27,8 @@ from amparo.audit.services import audit_record
 from amparo.core.qr import qr_svg
 
 from . import services
-from .forms import AcceptInvitationForm, InvitationForm, LoginForm, TokenForm
-from .models import User
+from .forms import AcceptInvitationForm, InvitationForm, LoginForm, MemberUpdateForm, TokenForm
+from .models import Membership, User
 from .roles import PLATFORM_ADMIN, Role
 from .signals import password_verified
 from .signout import sign_out
@@ -138,10 +141,45 @@ def organization_members(request: HttpRequest, org_uuid: str) -> HttpResponse:
         {
             "organization": organization,
             "memberships": organization.memberships.select_related("user").order_by("user__email", "role"),
+            "roles": Role.choices,
+            # Caseload and closures are case pages: coordinators only (platform administrators see no cases).
+            "coordinates": Membership.objects.filter(
+                user=cast(User, request.user), organization=organization, role=Role.COORDINATOR, active=True
+            ).exists(),
             "invitations": organization.invitations.filter(accepted_at__isnull=True, revoked_at__isnull=True),
             "form": form,
         },
     )
+
+
+@staff_view({Role.COORDINATOR, PLATFORM_ADMIN})
+@require_POST
+def member_update(request: HttpRequest, membership_id: int) -> HttpResponse:
+    """Deactivate or reactivate a member, or change her role (audited; her sessions end). A bad or missing
+    choice is a 400 page; a refused change comes back as a message."""
+    membership = get_membership_for_user(request.user, membership_id)  # type: ignore[arg-type]
+    form = MemberUpdateForm(request.POST)
+    if not form.is_valid():
+        return render(request, "core/error.html", {"status": 400}, status=400)
+    action = form.cleaned_data["action"]
+    try:
+        if action == "role":
+            services.membership_change_role(
+                actor=request.user,  # type: ignore[arg-type]
+                membership=membership,
+                role=form.cleaned_data["role"],
+            )
+        else:
+            services.membership_set_active(
+                actor=request.user,  # type: ignore[arg-type]
+                membership=membership,
+                active=action == "activate",
+            )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Saved. Her open sessions were ended."))
+    return redirect("accounts:members", org_uuid=membership.organization.uuid)
 
 
 @staff_view({Role.COORDINATOR, PLATFORM_ADMIN})

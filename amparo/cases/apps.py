@@ -22,7 +22,10 @@ class CasesConfig(AppConfig):
         from . import receivers  # noqa: F401  (connects the safe channel's consent signals)
 
     def encrypted_file_stores(self) -> Iterable[EncryptedFileStore]:
-        return (EncryptedFileStore("legal documents", _legal_document_files),)
+        return (
+            EncryptedFileStore("legal documents", _legal_document_files),
+            EncryptedFileStore("case files", _case_files),
+        )
 
 
 def _legal_document_files() -> Iterator[Path]:
@@ -32,3 +35,12 @@ def _legal_document_files() -> Iterator[Path]:
 
     for document in LegalDocument.objects.select_related("matter").iterator():
         yield document_path(document)
+
+
+def _case_files() -> Iterator[Path]:
+    """Every case file (Fernet tokens under FIELD_ENCRYPTION_KEYS, cases.casework_services)."""
+    from .casework_services import case_file_path
+    from .models import CaseFile
+
+    for case_file in CaseFile.objects.select_related("case").iterator():
+        yield case_file_path(case_file)

@@ -75,20 +75,38 @@ def _check_entity(case: Case, entity: DirectoryOrganization | None) -> None:
 
 
 def lawyer_choices(case: Case) -> QuerySet[User]:
-    """Who may be the lawyer of a matter: someone who already sees the case (an assigned caseworker or lawyer, or
-    the supervisor) with an active case role in its organisation. Choosing a lawyer never widens access."""
-    from amparo.accounts.roles import CASE_ROLES
+    """Who may be the lawyer of a matter: the organisation's active legal advisors, and anyone already on the case
+    (an assigned caseworker or lawyer, or the supervisor) with an active case role in its organisation. A legal
+    advisor who is not yet on the case joins its team when chosen (`_add_lawyer_to_team`, audited)."""
+    from amparo.accounts.roles import CASE_ROLES, Role
 
+    in_organisation = Q(
+        memberships__organization=case.organization_id,
+        memberships__active=True,
+    )
+    on_case = Q(assigned_cases=case) | Q(supervised_cases=case)
     return (
-        User.objects.filter(Q(assigned_cases=case) | Q(supervised_cases=case), is_active=True)
+        User.objects.filter(is_active=True)
         .filter(
-            memberships__organization=case.organization_id,
-            memberships__active=True,
-            memberships__role__in=CASE_ROLES,
+            Q(pk__in=User.objects.filter(on_case, in_organisation, memberships__role__in=CASE_ROLES).values("pk"))
+            | Q(pk__in=User.objects.filter(in_organisation, memberships__role=Role.LEGAL_ADVISOR).values("pk"))
         )
         .distinct()
         .order_by("display_name", "email")
     )
+
+
+def _add_lawyer_to_team(actor: User, matter: LegalMatter, lawyer: User | None) -> None:
+    """The chosen lawyer must see the case to work on it: a legal advisor of the organisation not yet on the team
+    is assigned to it, in the same transaction, and the assignment is audited (`case.assign`)."""
+    case = matter.case
+    if lawyer is None or case.caseworkers.filter(pk=lawyer.pk).exists() or case.supervisor_id == lawyer.pk:
+        return
+    case.caseworkers.add(lawyer)
+    audit_record(
+        actor=actor, action="case.assign", obj=case, organization=case.organization,
+        detail={"added": [lawyer.pk], "as": "lawyer", "matter": str(matter.uuid)},
+    )  # fmt: skip
 
 
 def upcoming_legal_events(cases: QuerySet[Case], *, days: int, now: datetime | None = None) -> QuerySet[LegalEvent]:
@@ -123,7 +141,7 @@ def _audit(actor: User | None, action: str, matter: LegalMatter, **detail: Any) 
 
 def _check_lawyer(case: Case, lawyer: User | None) -> None:
     if lawyer is not None and not lawyer_choices(case).filter(pk=lawyer.pk).exists():
-        raise ValidationError(_("The lawyer must be someone assigned to this case."))
+        raise ValidationError(_("The lawyer must be a legal advisor of the organisation or someone on the case."))
 
 
 @transaction.atomic
@@ -148,6 +166,7 @@ def legal_matter_open(
         case=case, kind=kind, lawyer=lawyer, parties=parties, filing_reference=filing_reference, entity=entity
     )
     _audit(actor, "legal.matter.open", matter, lawyer=lawyer.pk if lawyer else None)
+    _add_lawyer_to_team(actor, matter, lawyer)
     return matter
 
 
@@ -178,6 +197,8 @@ def legal_matter_update(*, actor: User, matter: LegalMatter, changes: dict[str, 
         setattr(matter, name, changes[name])
     matter.save(update_fields=changed)
     _audit(actor, "legal.matter.update", matter, fields=changed, status=matter.status)
+    if "lawyer" in changed:
+        _add_lawyer_to_team(actor, matter, matter.lawyer)
     return changed
 
 

@@ -371,3 +371,113 @@ class LegalDocument(models.Model):
 
     def __str__(self) -> str:
         return f"document {self.uuid}"
+
+
+class CaseSearchToken(models.Model):
+    """One token of the blind search index of a case's name or document (cases/search.py, core/blind_index.py): a
+    truncated HMAC under CASE_SEARCH_KEY, never the text. Rebuilt whenever the name or document changes."""
+
+    class Field(models.TextChoices):
+        NAME = "name", "name"
+        DOCUMENT = "document", "document"
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="search_tokens")
+    field = models.CharField(max_length=8, choices=Field.choices)
+    token = models.CharField(max_length=16)
+
+    class Meta:
+        indexes = [models.Index(fields=["field", "token"], name="case_search_token")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}:{self.field}"
+
+
+class CaseNote(models.Model):
+    """A dated note of the caseworker (what was done, said, agreed), encrypted like the narrative."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="notes")
+    noted_on = models.DateField(_("date"), default=timezone.localdate)
+    text = EncryptedTextField(_("note"))
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-noted_on", "-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}:note {self.pk}"
+
+
+class CaseFile(models.Model):
+    """A file of the case (a report from the hospital, a photo of an injury, a signed consent), checked by
+    core.uploads and encrypted with the field keys in CASES_STORAGE_DIR like legal documents; its name is encrypted
+    too. Type and size stay in clear for the list."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="files")
+    name = EncryptedTextField(_("file name"))
+    content_type = models.CharField(max_length=60)
+    size = models.PositiveIntegerField()
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"case file {self.uuid}"
+
+
+# What a transfer can carry (the services copy each part; labels here for forms and pages).
+TRANSFER_PARTS = {
+    "identity": _("Her name, contact, document and address"),
+    "profile": _("Age, gender identity, nationality, migratory status, disability and municipality"),
+    "incidents": _("Incidents: type, date, place and aggressors (never the description)"),
+    "risk": _("The latest risk level and trafficking indicators (never the safety plan)"),
+    "children": _("Her children: age, risks and care arrangement (never the care notes)"),
+}
+
+
+class CaseTransfer(models.Model):
+    """A case handed to another member organisation with her consent (issue 13, item 8). What travels is chosen from
+    `casework_services.TRANSFERABLE`; everything else stays with the sending organisation's case, which is closed
+    when the receiving organisation accepts. Audited on both sides."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for the receiving organisation")
+        ACCEPTED = "accepted", _("Accepted")
+        DECLINED = "declined", _("Declined")
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="transfers")
+    from_organization = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="+")
+    to_organization = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="+")
+    consent_method = models.CharField(max_length=16, choices=ConsentMethod.choices)
+    travels = models.JSONField(default=list)
+    reason = EncryptedTextField(_("why she is transferred (no names)"), blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    requested_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    new_case = models.OneToOneField(
+        Case, null=True, blank=True, on_delete=models.SET_NULL, related_name="transferred_from"
+    )
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case"], condition=Q(status="pending"), name="one_pending_transfer_per_case"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"transfer {self.uuid}"
+
+    @property
+    def travel_labels(self) -> list[str]:
+        return [str(TRANSFER_PARTS.get(code, code)) for code in self.travels]

@@ -20,6 +20,7 @@ from amparo.safechannel.services import sharing_consent_withdraw, sharing_consen
 from amparo.vocab import SEXUAL_VIOLENCE_TYPES as SEXUAL_VIOLENCE_TYPES  # the incidents HEALTH_WINDOWS apply to
 
 from .models import ActionItem, Case, Child, Consent, Incident, RiskAssessment, TraffickingAlert
+from .search import case_search_reindex
 from .vocab import ConsentKind, ConsentMethod, classify
 
 # What a closure checklist asks (codes stored; labels in forms.py).
@@ -141,6 +142,7 @@ def case_open(*, actor: User, organization: Organization, intake: Intake, source
         source_report=source_report,
     )
     case.caseworkers.add(actor)
+    case_search_reindex(case)
     audit_record(
         actor=actor, action="case.open", obj=case, organization=organization,
         detail={"from_report": str(source_report.uuid) if source_report is not None else None},
@@ -184,6 +186,8 @@ def case_update(*, actor: User, case: Case, changes: dict[str, Any]) -> None:
     for name, value in changes.items():
         setattr(case, name, value)
     case.save(update_fields=list(changes))
+    if {"full_name", "document"} & set(changes):
+        case_search_reindex(case)
     audit_record(
         actor=actor, action="case.update", obj=case, organization=case.organization, detail={"fields": sorted(changes)}
     )

@@ -28,7 +28,8 @@ from amparo.access import (
 from amparo.accounts.models import User
 from amparo.accounts.roles import CASE_ROLES, Role
 
-from . import services
+from . import selectors, services
+from .casework_forms import CaseListForm
 from .forms import (
     DETAIL_FIELDS,
     ActionForm,
@@ -52,16 +53,31 @@ CASES_PER_PAGE = 50
 @require_GET
 def case_list(request: HttpRequest) -> HttpResponse:
     user = cast(User, request.user)
-    status = request.GET.get("status", "open")
-    cases = cases_for_user(user).select_related("place", "organization")
-    if status in Case.Status.values:
-        cases = cases.filter(status=status)
-    page = Paginator(cases.order_by("-opened_at", "-pk"), CASES_PER_PAGE).get_page(request.GET.get("page"))
+    visible = cases_for_user(user)
+    query = request.GET.copy()
+    query.setdefault("status", "open")
+    filters = CaseListForm(query, workers=selectors.case_list_workers(visible))
+    if not filters.is_valid():  # a forged or stale choice: the form says so, nothing listed
+        return render(request, "cases/list.html", {"filters": filters, "page": []}, status=400)
+    data = filters.cleaned_data
+    cases = selectors.case_list(
+        visible, status=data["status"], worker=data["worker"], risk=data["risk"], sort=data["sort"]
+    )
+    page = Paginator(cases, CASES_PER_PAGE).get_page(request.GET.get("page"))
     services.cases_listed(actor=user, cases=list(page), what="list")
+    keep = query.copy()
+    keep.pop("page", None)
     return render(
         request,
         "cases/list.html",
-        {"page": page, "status": status, "statuses": Case.Status.choices, "today": timezone.localdate()},
+        {
+            "page": page,
+            "filters": filters,
+            "status": data["status"],
+            "statuses": Case.Status.choices,
+            "today": timezone.localdate(),
+            "query": keep.urlencode(),
+        },
     )
 
 
@@ -252,16 +268,19 @@ def _detail_context(user: User, case: Case, **forms: Any) -> dict[str, Any]:
         "child_form": forms.get("child_form") or ChildForm(),
         "closure_form": forms.get("closure_form") or ClosureForm(),
     }
-    context.update(_related_sections(case))
+    window_since = [i.occurred_at for i in incidents if services.health_windows(i)]
+    context.update(_related_sections(case, window_since=min(window_since) if window_since else None))
     return context
 
 
-def _related_sections(case: Case) -> dict[str, Any]:
-    """Referrals and legal matters of the case (their apps own the selectors and templates)."""
+def _related_sections(case: Case, *, window_since: Any = None) -> dict[str, Any]:
+    """Referrals and legal matters of the case (their apps own the selectors and templates), and where its health
+    referral stands while a clinical window is open (the banner clears once it was attended)."""
     from amparo.cases.legal_services import legal_matters_of_case
-    from amparo.referrals.selectors import referrals_of_case
+    from amparo.referrals.selectors import health_referral_state, referrals_of_case
 
-    return {"referrals": referrals_of_case(case), "matters": legal_matters_of_case(case)}
+    state = health_referral_state(case, window_since) if window_since is not None else ""
+    return {"referrals": referrals_of_case(case), "matters": legal_matters_of_case(case), "health_referral": state}
 
 
 def _section_post(

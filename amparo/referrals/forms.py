@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from amparo.directory.models import FocalPoint, Service
 
 from .models import Priority, Referral, ServiceType, SharedField
-from .selectors import ServiceOption
+from .selectors import FocalPointOption, ServiceOption
 
 MAX_TEXT = 2000
 
@@ -28,6 +28,20 @@ def _service_label(option: ServiceOption) -> str:
     if option.distance_km is not None:
         where = f"{where}, {option.distance_km:.0f} km"
     return f"{option.service.name} · {option.service.organization.name} ({where})"
+
+
+def _focal_point_label(option: FocalPointOption) -> str:
+    """Who, in which institution, and how far: "Dra. Pérez · Médica de urgencias · Hospital Erasmo Meoz (Cúcuta,
+    2 km)"."""
+    person = option.focal_point
+    parts = [person.display_name, person.job_title, person.entity.name]
+    label = " · ".join(part for part in parts if part)
+    if option.place_name:
+        where = option.place_name
+        if option.distance_km is not None:
+            where = f"{where}, {option.distance_km:.0f} km"
+        label = f"{label} ({where})"
+    return label
 
 
 class ReferralForm(forms.Form):
@@ -52,7 +66,7 @@ class ReferralForm(forms.Form):
         self,
         *args: Any,
         options: list[ServiceOption],
-        focal_points: list[FocalPoint],
+        focal_points: list[FocalPointOption],
         shareable: tuple[str, ...] = tuple(SharedField.values),
         **kwargs: Any,
     ) -> None:
@@ -60,12 +74,12 @@ class ReferralForm(forms.Form):
         shared_field = cast(forms.MultipleChoiceField, self.fields["shared_fields"])
         shared_field.choices = [(code, label) for code, label in SharedField.choices if code in shareable]
         self.services_by_uuid = {str(o.service.uuid): o.service for o in options}
-        self.focal_points_by_uuid = {str(fp.uuid): fp for fp in focal_points}
+        self.focal_points_by_uuid = {str(o.focal_point.uuid): o.focal_point for o in focal_points}
         service_field = cast(forms.ChoiceField, self.fields["service"])
         service_field.choices = [(str(o.service.uuid), _service_label(o)) for o in options]
         focal_field = cast(forms.ChoiceField, self.fields["focal_point"])
         focal_field.choices = [("", _("The service (no particular person)"))] + [
-            (str(fp.uuid), f"{fp.display_name} · {fp.job_title or fp.entity.name}") for fp in focal_points
+            (str(o.focal_point.uuid), _focal_point_label(o)) for o in focal_points
         ]
 
     def clean_service(self) -> Service:
@@ -89,3 +103,4 @@ class TransitionForm(forms.Form):
         max_length=MAX_TEXT,
         required=False,
     )
+    confirm = forms.BooleanField(required=False)  # "yes, cancel it": sent by the confirmation page

@@ -67,6 +67,50 @@ def focal_points_for_services(service_ids: list[int]) -> QuerySet[FocalPoint]:
     )
 
 
+@dataclass(frozen=True)
+class FocalPointOption:
+    """A focal point to address a referral to, with the nearest of the offered services it covers."""
+
+    focal_point: FocalPoint
+    distance_km: float | None
+    place_name: str
+
+
+def focal_point_options(options: list[ServiceOption]) -> list[FocalPointOption]:
+    """The focal points covering the offered services, nearest first, each with its institution (`entity`) and the
+    distance of the nearest offered service it covers (the services come nearest first from the search)."""
+    rank = {o.service.pk: i for i, o in enumerate(options)}
+    found: list[tuple[int, FocalPointOption]] = []
+    people = focal_points_for_services(list(rank)).prefetch_related("services")
+    for person in people:
+        covered = [rank[s.pk] for s in person.services.all() if s.pk in rank]
+        if not covered:
+            continue
+        nearest = options[min(covered)]
+        found.append((min(covered), FocalPointOption(person, nearest.distance_km, nearest.place_name)))
+    found.sort(key=lambda pair: (pair[0], pair[1].focal_point.display_name, pair[1].focal_point.pk))
+    return [option for _, option in found]
+
+
+def health_referral_state(case: CaseRecord, since: datetime) -> str:
+    """Where the case's health care stands since `since` (the incident that opened a clinical window): "attended"
+    when a health referral sent after it was attended (or closed after being attended), "open" while one waits,
+    "" when none was sent or every one was declined or cancelled. The case page's banner follows it."""
+    statuses = set(
+        Referral.objects.filter(case=case, service_type=ServiceType.HEALTH, sent_at__gte=since).values_list(
+            "status", flat=True
+        )
+    )
+    attended = Referral.objects.filter(
+        case=case, service_type=ServiceType.HEALTH, sent_at__gte=since, events__status=Referral.Status.ATTENDED
+    ).exists()
+    if attended:
+        return "attended"
+    if statuses & set(OPEN_STATUSES):
+        return "open"
+    return ""
+
+
 def with_urgency(referrals: QuerySet[Referral], now: datetime | None = None) -> QuerySet[Referral]:
     """Overdue and urgent first, finished last, with `overdue` annotated (`ReferralQuerySet.with_urgency`)."""
     return cast(ReferralQuerySet, referrals).with_urgency(now)

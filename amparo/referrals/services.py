@@ -115,6 +115,16 @@ def health_clock(case: Case, now: datetime | None = None) -> HealthClock | None:
     )
 
 
+def default_shared_fields(default: list[SharedField], clock: HealthClock | None) -> list[str]:
+    """What a new referral's form ticks at first. Inside a clinical window (PEP 72 h, emergency contraception
+    120 h) a health referral shares the clock by default: the hospital needs to know how long is left. The hours
+    since the incident identify no one; the caseworker can still untick it."""
+    shared = [str(code) for code in default]
+    if clock is not None and clock.window_ends_at is not None and SharedField.HEALTH_CLOCK not in shared:
+        shared.append(str(SharedField.HEALTH_CLOCK))
+    return shared
+
+
 def priority_and_deadline(
     case: Case, service_type: str, priority: str, now: datetime | None = None
 ) -> tuple[str, datetime]:
@@ -311,6 +321,19 @@ def referral_send_from_report(
         sent_by=actor,
     )
     return _sent(referral, actor, report.organization, {"report": str(report.uuid)})
+
+
+def needs_cancel_confirmation(
+    referral: Referral, to_status: str, confirmed: bool, *, sender: bool, receiver: bool
+) -> bool:
+    """Closing a referral that was never attended cancels it: the page asks once more before doing it (only when
+    this side may close it at all; a move it may not make is refused by `referral_transition`)."""
+    return (
+        to_status == Status.CLOSED
+        and referral.status != Status.ATTENDED
+        and not confirmed
+        and to_status in allowed_transitions(referral, sender=sender, receiver=receiver)
+    )
 
 
 def allowed_transitions(referral: Referral, *, sender: bool, receiver: bool) -> list[str]:

@@ -117,13 +117,18 @@ def _new_referral_page(
         return render(request, "referrals/new.html", context, status=400 if request.method == "POST" else 200)
     service_type = ServiceType(chosen)
     options = selectors.services_for_referral(place, service_type)
-    focal_points = list(selectors.focal_points_for_services([o.service.pk for o in options]))
+    focal_points = selectors.focal_point_options(options)
+    health_clock = clock() if service_type == ServiceType.HEALTH else None
     form = ReferralForm(
         request.POST if request.method == "POST" else None,
         options=options,
         focal_points=focal_points,
         shareable=shareable,
-        initial={"service_type": service_type, "shared_fields": default_shared, "priority": Priority.NORMAL},
+        initial={
+            "service_type": service_type,
+            "shared_fields": services.default_shared_fields(default_shared, health_clock),
+            "priority": Priority.NORMAL,
+        },
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -137,7 +142,7 @@ def _new_referral_page(
         "form": form,
         "service_type": service_type,
         "consent_active": consent_active(service_type),
-        "clock": clock() if service_type == ServiceType.HEALTH else None,
+        "clock": health_clock,
         "options": options,
     }
     return render(request, "referrals/new.html", context, status=400 if form.errors else 200)
@@ -174,6 +179,11 @@ def referral_detail(request: HttpRequest, referral_uuid: str) -> HttpResponse:
     sender, receiver = referral_sides(user, referral)
     form = TransitionForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
+        if services.needs_cancel_confirmation(
+            referral, form.cleaned_data["to_status"], form.cleaned_data["confirm"], sender=sender, receiver=receiver
+        ):
+            # Cancelling a referral that was not attended: one more click, on a page that says what it means.
+            return render(request, "referrals/cancel_confirm.html", {"referral": referral, "form": form})
         try:
             services.referral_transition(
                 actor=user,
@@ -229,5 +239,6 @@ def referral_print(request: HttpRequest, referral_uuid: str) -> HttpResponse:
             "name": values.pop(SharedField.FULL_NAME, ""),
             "other_values": [(str(SharedField(code).label), value) for code, value in values.items()],
             "today": timezone.localdate(),
+            "TIME_ZONE": timezone.get_current_timezone_name(),
         },
     )

@@ -118,6 +118,37 @@ EXPECTED: dict[str, Case] = {
         CASE_ROLES,
         lambda w: [w["legal_matter"].uuid, w["legal_document"].uuid],  # type: ignore[attr-defined]
     ),
+    # A caseworker's day (issue 13, items 2 and 6): search (a POST without a query: 400), notes and files (a note
+    # without text: 400; an upload without a file: back to the page with a message), the printable summary.
+    "cases:search": Case(CASE_ROLES),
+    "cases:notes": Case(CASE_ROLES, _case),
+    "cases:note_add": Case(CASE_ROLES, _case, "post", 400),
+    "cases:file_upload": Case(CASE_ROLES, _case, "post", 302),
+    "cases:file": Case(
+        CASE_ROLES,
+        lambda w: [w["case"].uuid, w["case_file"].uuid],  # type: ignore[attr-defined]
+    ),
+    "cases:summary": Case(CASE_ROLES, _case),
+    # Coordinators (issue 13, item 8): caseload and closure queue of their organisation; member changes (a POST
+    # without an action: 400).
+    "cases:caseload": Case(frozenset({Role.COORDINATOR}), _org),
+    "cases:closures": Case(frozenset({Role.COORDINATOR}), _org),
+    # Transfers: proposed by the case's coordinator; answered by a coordinator of the receiving organisation (a
+    # POST without a decision: 400).
+    "cases:transfer": Case(frozenset({Role.COORDINATOR}), _case),
+    "cases:transfers": Case(frozenset({Role.COORDINATOR})),
+    "cases:transfer_decide": Case(
+        frozenset({Role.COORDINATOR}),
+        lambda w: [w["transfer"].uuid],  # type: ignore[attr-defined]
+        "post",
+        400,
+    ),
+    "accounts:member_update": Case(
+        frozenset({Role.COORDINATOR, PLATFORM_ADMIN}),
+        lambda w: [w["membership"].pk],  # type: ignore[attr-defined]
+        "post",
+        400,
+    ),
     "monitoring:alerts": Case(frozenset({Role.MONITOR})),
     # Referrals: sent from a case by its need-to-know side; received by the focal point covering the service.
     "referrals:new": Case(CASE_ROLES, _case),
@@ -241,6 +272,9 @@ def world(demo_directory: None, verified_client_for: Callable[..., Client]) -> d
         "attachment": report.attachments.get(),
         "case": (case := matrix_case(org, users)),
         "child": case.children.get(),
+        "case_file": matrix_case_file(case, users),
+        "transfer": matrix_incoming_transfer(org),
+        "membership": Membership.objects.get(user=users[Role.ENUMERATOR], organization=org),
         "referral": matrix_referral(case, service, focal, users),
         "legal_matter": (legal_matter := matrix_legal_matter(org, users)),
         "legal_document": legal_matter.documents.get(),  # type: ignore[attr-defined]
@@ -259,6 +293,32 @@ def matrix_case(org: Organization, users: dict[str, User]) -> CaseModel:
         care_notes="", next_follow_up=None,
     )  # fmt: skip
     return case
+
+
+def matrix_incoming_transfer(org: Organization) -> object:
+    """A case of a third organisation proposed to `org` (waiting for its coordinator's answer)."""
+    from amparo.cases import casework_services
+    from amparo.cases import services as case_services
+
+    sender = Organization.objects.create(name="Red Remitente (demo)")
+    coordinator = User.objects.create_user(username="c@remitente.example.org", email="c@remitente.example.org")
+    Membership.objects.create(user=coordinator, organization=sender, role=Role.COORDINATOR)
+    case = case_services.case_open(
+        actor=coordinator, organization=sender, intake=case_services.Intake(full_name="Otra", consents=["services"])
+    )
+    return casework_services.case_transfer_request(
+        actor=coordinator, case=case, to_organization=org, consent_method="verbal", travels=["profile"], reason=""
+    )
+
+
+def matrix_case_file(case: CaseModel, users: dict[str, User]) -> object:
+    """A file on the matrix case (stored encrypted like a legal document)."""
+    from amparo.cases import casework_services
+    from amparo.core.uploads import CleanFile
+
+    return casework_services.case_file_add(
+        actor=users[Role.CASEWORKER], case=case, clean=CleanFile("informe.pdf", "application/pdf", b"%PDF-1.4 informe")
+    )
 
 
 def matrix_referral(case: CaseModel, service: Service, focal: FocalPoint, users: dict[str, User]) -> Referral:

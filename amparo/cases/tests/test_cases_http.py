@@ -197,10 +197,18 @@ def test_a_database_dump_shows_no_identifying_text(live_server: Any, case_world:
     services.risk_assess(
         actor=case_world.staff["caseworker"], case=case, persecution="yes", indicators=[], safety_plan="Plan-Coral-8890"
     )
+    from amparo.cases.casework_services import case_note_add
+
+    case_note_add(
+        actor=case_world.staff["caseworker"], case=case, noted_on=case.opened_at.date(), text="Nota-Ámbar-5521"
+    )
     dump = database_dump()
+    assert "cases_casesearchtoken" in dump or "casesearchtoken" in dump.casefold()  # the blind index is dumped...
     assert "safety_plan" in dump or "cases_riskassessment" in dump
     assert case.code in dump  # the pseudonymous code is in clear, by design
-    for secret in ["Secreta-Rubí", "555 0142", "99887766", "Calle Oculta", "Turquesa-7731", "Coral-8890"]:
+    # ...and holds no name or document: keyed HMACs only (docs/security.md, "Case search").
+    for secret in ["Secreta-Rubí", "555 0142", "99887766", "Calle Oculta", "Turquesa-7731", "Coral-8890", "Ámbar-5521",
+                   "valentina", "secreta", "rubi"]:  # fmt: skip
         assert secret not in dump, secret
 
 

@@ -79,7 +79,7 @@ def test_the_installed_apps_contribute_their_demo_steps_in_order() -> None:
         "safe channel",
         "cases",
     ]
-    assert [store.name for store in registry.encrypted_file_stores()] == ["legal documents"]
+    assert [store.name for store in registry.encrypted_file_stores()] == ["legal documents", "case files"]
 
 
 def test_a_registered_demo_loader_runs_in_its_place(new_app: NewAppConfig) -> None:

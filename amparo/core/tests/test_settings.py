@@ -17,15 +17,16 @@ PROD = {
     "DATABASE_URL": "postgres://amparo:secret@db.example.org:5432/amparo",
     "SAFECHANNEL_PEPPER": "y" * 20 + "-production-pepper-for-the-check-only",
     "FIELD_ENCRYPTION_KEYS": "Sq2HV6cZ0y0qZ6HV3sHAtyd1iVJ3RRl_FXSuU7ITmJE=",
+    "CASE_SEARCH_KEY": "z" * 20 + "-production-search-key-for-the-check-only",
 }
 
 
+# What the tests set themselves: never inherited from the environment that runs them.
+CONFIGURED = {*PROD, "DEBUG"} - {"ALLOWED_HOSTS"}
+
+
 def run_manage(tmp_path: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    clean = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in {"DATABASE_URL", "SECRET_KEY", "DEBUG", "AMPARO_ENV", "SAFECHANNEL_PEPPER", "FIELD_ENCRYPTION_KEYS"}
-    }
+    clean = {k: v for k, v in os.environ.items() if k not in CONFIGURED}
     clean |= {"AMPARO_VAR_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "amparo.settings"} | env
     return subprocess.run(
         [sys.executable, "manage.py", *args], cwd=ROOT, env=clean, capture_output=True, text=True, timeout=120
@@ -46,6 +47,9 @@ def test_check_deploy_is_clean_in_production(tmp_path: Path) -> None:
         ({**PROD, "SAFECHANNEL_PEPPER": "short"}, "SAFECHANNEL_PEPPER must be at least 32"),
         ({"SAFECHANNEL_ARGON2_MEMORY_KIB": "1024"}, "OWASP's minimum"),
         ({k: v for k, v in PROD.items() if k != "FIELD_ENCRYPTION_KEYS"}, "FIELD_ENCRYPTION_KEYS is required"),
+        ({k: v for k, v in PROD.items() if k != "CASE_SEARCH_KEY"}, "CASE_SEARCH_KEY is required"),
+        ({**PROD, "CASE_SEARCH_KEY": "short"}, "CASE_SEARCH_KEY must be at least 32"),
+        ({**PROD, "CASE_SEARCH_KEY": PROD["FIELD_ENCRYPTION_KEYS"]}, "CASE_SEARCH_KEY must not be"),
         ({**PROD, "ALLOWED_HOSTS": ""}, "ALLOWED_HOSTS is required"),
         ({**PROD, "DEBUG": "true"}, "DEBUG must be off"),
         ({"DEBUG": "maybe"}, "DEBUG must be true or false"),

@@ -144,7 +144,7 @@ def test_decline_with_service_unavailable_and_sender_cancels(live_server: Any, w
     assert first.status == Referral.Status.DECLINED and first.decline_reason == "service_unavailable"
     assert transition(caseworker, first, "closed").status == 400  # declined is final
     # The sender cancels an open referral at any point.
-    assert transition(caseworker, second, "closed").status == 302
+    assert transition(caseworker, second, "closed", confirm="on").status == 302
     second.refresh_from_db()
     assert second.status == Referral.Status.CLOSED
 
@@ -249,7 +249,7 @@ def test_a_finished_referral_no_longer_shows_what_she_shared_to_the_receiver(liv
         focal, declined, "declined", decline_reason="service_unavailable", feedback="Sin cupo hasta el lunes."
     )
     assert answer.status == 302
-    assert transition(caseworker, cancelled, "closed").status == 302
+    assert transition(caseworker, cancelled, "closed", confirm="on").status == 302
 
     # The receiving side keeps the metadata (in the finished list, the page opens) and nothing she shared.
     finished_list = focal.get("/staff/referrals/inbox/?finished=1").text
@@ -314,7 +314,7 @@ def test_opening_the_inbox_is_audited_per_sending_organisation(live_server: Any,
 
     # The finished list is audited too; an empty inbox lists nobody and records nothing.
     referral = Referral.objects.filter(case=casa_case).get()
-    assert transition(casa_caseworker, referral, "closed").status == 302
+    assert transition(casa_caseworker, referral, "closed", confirm="on").status == 302
     focal.get("/staff/referrals/inbox/?finished=1")
     last = listed.order_by("seq").last()
     assert last is not None and last.organization_id == world.casa.pk
