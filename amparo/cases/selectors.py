@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from django.db.models import QuerySet
 
-from .models import ActionItem, Case, Child
+from amparo.audit.models import AuditEntry
+
+from .models import ActionItem, Case, Child, Incident
 
 FOLLOW_UP_HORIZON_DAYS = 7
 
@@ -41,3 +44,18 @@ def follow_ups_due(cases: QuerySet[Case], *, today: date, days: int = FOLLOW_UP_
         .order_by("next_follow_up", "pk")
     )
     return FollowUps(actions=list(actions[:500]), children=list(children[:500]), until=until)
+
+
+@dataclass(frozen=True)
+class Change:
+    at: Any
+    who: str
+    fields: list[str]
+
+
+def incident_history(case: Case, incident: Incident) -> list[Change]:
+    """The corrections of an incident, newest first, from the audit log (who, when, which fields; never values)."""
+    entries = AuditEntry.objects.filter(
+        action="case.incident.update", object_id=str(case.uuid), detail__incident=incident.pk
+    ).order_by("-seq")
+    return [Change(e.at, e.actor_label, list(e.detail.get("fields", []))) for e in entries[:100]]

@@ -98,6 +98,10 @@ EXPECTED: dict[str, Case] = {
         lambda w: [w["case"].uuid, w["child"].code],  # type: ignore[attr-defined]
     ),
     "cases:incident_new": Case(CASE_ROLES, _case),
+    "cases:incident_edit": Case(
+        CASE_ROLES,
+        lambda w: [w["case"].uuid, w["incident"].pk],  # type: ignore[attr-defined]
+    ),
     "cases:risk": Case(CASE_ROLES, _case),
     "cases:consent": Case(CASE_ROLES, _case, "post", 400),
     "cases:action": Case(CASE_ROLES, _case, "post", 400),
@@ -235,6 +239,7 @@ def world(demo_directory: None, verified_client_for: Callable[..., Client]) -> d
         "attachment": report.attachments.get(),
         "case": (case := matrix_case(org, users)),
         "child": case.children.get(),
+        "incident": case.incidents.get(),
         "referral": matrix_referral(case, service, focal, users),
         "legal_matter": (legal_matter := matrix_legal_matter(org, users)),
         "legal_document": legal_matter.documents.get(),  # type: ignore[attr-defined]
@@ -251,6 +256,11 @@ def matrix_case(org: Organization, users: dict[str, User]) -> CaseModel:
     case_services.child_add(
         actor=users[Role.CASEWORKER], case=case, age_band="0-11", risks=[], care_arrangement="kinship",
         care_notes="", next_follow_up=None,
+    )  # fmt: skip
+    case_services.incident_record(
+        actor=users[Role.CASEWORKER], case=case, occurred_at=timezone.now() - timedelta(days=2), time_known=True,
+        first_reported_at=timezone.now(), place=Place.objects.get(pcode="CO54001"), answers={"physical": True},
+        context_tags=[], perpetrator_types=["client"], perpetrator_count=1, description="",
     )  # fmt: skip
     return case
 
