@@ -85,7 +85,7 @@ def matter_detail(request: HttpRequest, matter_uuid: str) -> HttpResponse:
             messages.success(request, _("Saved.") if changed else _("Nothing changed."))
             return redirect("legal:matter", matter_uuid=matter.uuid)
     elif action == "event" and event_form.is_valid():
-        services.legal_event_add(actor=user, matter=matter, **event_form.cleaned_data)
+        services.legal_event_add(actor=user, matter=matter, **event_form.data_without_confirmation)
         messages.success(request, _("Added."))
         return redirect("legal:matter", matter_uuid=matter.uuid)
     elif action == "done":
