@@ -459,8 +459,8 @@ def action(request: HttpRequest, case_uuid: str) -> HttpResponse:
                     due_on=form.cleaned_data["due_on"], assigned_to=user, form_token=form.cleaned_data["form_token"],
                 )  # fmt: skip
                 return None
-        except AlreadyDone as done:
-            return _already_done(request, done, _("This action was already added."), case=case)
+        except AlreadyDone as already:
+            return _already_done(request, already, _("This action was already added."), case=case)
         except ValidationError as exc:
             form.add_error(None, exc)
         return render(request, "cases/detail.html", _detail_context(user, case, action_form=form), status=400)
