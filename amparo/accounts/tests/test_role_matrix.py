@@ -56,6 +56,7 @@ def _referral(world: dict[str, object]) -> list[object]:
 
 EXPECTED: dict[str, Case] = {
     "accounts:home": Case(frozenset(ALL_ROLES)),
+    "accounts:session": Case(frozenset(ALL_ROLES)),
     "accounts:members": Case(frozenset({Role.COORDINATOR, PLATFORM_ADMIN}), _org),
     "accounts:revoke_invitation": Case(
         frozenset({Role.COORDINATOR, PLATFORM_ADMIN}),
