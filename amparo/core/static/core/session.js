@@ -20,6 +20,8 @@
   function show(name) {
     ["warn", "ended", "back"].forEach(function (n) { part(n).hidden = n !== name; });
     box.hidden = !name;
+    // The notice is fixed at the bottom of the window: leave room so that it never covers the form's buttons.
+    document.body.style.paddingBottom = name ? box.offsetHeight + 16 + "px" : "";
   }
   function schedule() {
     if (timer) { clearTimeout(timer); }
