@@ -79,5 +79,9 @@ class EventForm(ConfirmDatesMixin, forms.Form):
         return data
 
 
+class EventEditForm(EventForm):
+    done = forms.BooleanField(label=_("Done"), required=False)
+
+
 class UpcomingForm(forms.Form):
     days = forms.IntegerField(label=_("Days ahead"), min_value=1, max_value=365, required=False)

@@ -59,3 +59,9 @@ def incident_history(case: Case, incident: Incident) -> list[Change]:
         action="case.incident.update", object_id=str(case.uuid), detail__incident=incident.pk
     ).order_by("-seq")
     return [Change(e.at, e.actor_label, list(e.detail.get("fields", []))) for e in entries[:100]]
+
+
+def case_details_history(case: Case) -> list[Change]:
+    """The corrections of her details, newest first, from the audit log (who, when, which fields; never values)."""
+    entries = AuditEntry.objects.filter(action="case.update", object_id=str(case.uuid)).order_by("-seq")
+    return [Change(e.at, e.actor_label, list(e.detail.get("fields", []))) for e in entries[:100]]

@@ -183,7 +183,10 @@ def case_edit(request: HttpRequest, case_uuid: str) -> HttpResponse:
             messages.success(request, _("Saved."))
         return redirect("cases:detail", case_uuid=case.uuid)
     services.case_read(actor=user, case=case, what="edit")
-    return render(request, "cases/edit.html", {"case": case, "form": form}, status=400 if form.errors else 200)
+    history = selectors.case_details_history(case)
+    return render(
+        request, "cases/edit.html", {"case": case, "form": form, "history": history}, status=400 if form.errors else 200
+    )
 
 
 def _stored(case: Case, name: str) -> Any:

@@ -111,6 +111,10 @@ EXPECTED: dict[str, Case] = {
     # Legal aid on the matrix case (its caseworker, its legal advisor, the coordinator); Ombudsman monitoring.
     "legal:matter_new": Case(CASE_ROLES, _case),
     "legal:matter": Case(CASE_ROLES, _legal_matter),
+    "legal:event_edit": Case(
+        CASE_ROLES,
+        lambda w: [w["legal_matter"].uuid, w["legal_event"].pk],  # type: ignore[attr-defined]
+    ),
     "legal:upcoming": Case(CASE_ROLES),
     "legal:document_upload": Case(CASE_ROLES, _legal_matter, "post", 302),  # no file: back to the page, with a message
     "legal:document": Case(
@@ -244,6 +248,7 @@ def world(demo_directory: None, verified_client_for: Callable[..., Client]) -> d
         "referral": matrix_referral(case, service, focal, users),
         "legal_matter": (legal_matter := matrix_legal_matter(org, users)),
         "legal_document": legal_matter.documents.get(),  # type: ignore[attr-defined]
+        "legal_event": legal_matter.events.get(),  # type: ignore[attr-defined]
     }
 
 

@@ -435,3 +435,35 @@ def test_an_incident_is_corrected_with_its_history_in_the_audit(live_server: Any
     outsider = _signed_in(live_server, case_world, "outsider")
     assert outsider.get(url).status == 404
     assert RiskAssessment.objects.count() == 0
+
+
+def test_a_legal_date_is_corrected_with_its_history(live_server: Any, case_world: CaseWorld) -> None:
+    from amparo.cases import legal_services
+
+    case = open_case(case_world)
+    actor = case_world.staff["caseworker"]
+    matter = legal_services.legal_matter_open(actor=actor, case=case, kind="custody", lawyer=None)
+    typo = timezone.now() + timedelta(days=400)
+    event = legal_services.legal_event_add(actor=actor, matter=matter, kind="deadline", due_at=typo)
+    LegalEvent.objects.filter(pk=event.pk).update(reminded_stage="soon")
+    browser = _signed_in(live_server, case_world)
+    url = reverse("legal:event_edit", args=[matter.uuid, event.pk])
+    assert "Not corrected" in browser.get(url).text or "Sin correcciones" in browser.get(url).text
+    right = (timezone.localtime() + timedelta(days=20)).replace(second=0, microsecond=0)
+    sent = browser.request(
+        url,
+        {"csrfmiddlewaretoken": _form_csrf(browser, url), "kind": "deadline", "due_at": right.strftime(FMT),
+         "description": "Nota-Ámbar-5"},
+    )  # fmt: skip
+    assert sent.status == 302
+    event.refresh_from_db()
+    assert event.due_at == right and event.description == "Nota-Ámbar-5" and event.reminded_stage == ""
+    entry = AuditEntry.objects.get(action="legal.event.update")
+    assert entry.detail["fields"] == ["description", "due_at"] and "Ámbar" not in json.dumps(entry.detail)
+    assert "due_at" in browser.get(url).text
+    outsider = _signed_in(live_server, case_world, "outsider")
+    assert outsider.get(url).status == 404
+    # Her details too: the edit page lists who corrected which fields.
+    services.case_update(actor=actor, case=case, changes={"document": "PPT 1"})
+    edit = browser.get(f"/staff/cases/{case.uuid}/edit/")
+    assert edit.status == 200 and re.search(r"<li>[^<]*· document</li>", edit.text)
