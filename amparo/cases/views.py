@@ -354,7 +354,7 @@ def incident_new(request: HttpRequest, case_uuid: str) -> HttpResponse:
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            return redirect(f"{reverse('cases:detail', args=[case.uuid])}#incidents")
+            return redirect("cases:detail", case_uuid=case.uuid)
     return render(request, "cases/incident_form.html", {"case": case, "form": form}, status=400 if form.errors else 200)
 
 
@@ -432,7 +432,7 @@ def risk(request: HttpRequest, case_uuid: str) -> HttpResponse:
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            return redirect(f"{reverse('cases:detail', args=[case.uuid])}#risk")
+            return redirect("cases:detail", case_uuid=case.uuid)
     services.case_read(actor=user, case=case, what="risk")
     return render(
         request,

@@ -65,7 +65,9 @@ def test_an_ended_session_keeps_the_half_written_intake(
     keeper.locator("[data-action=stay]").click()
     keeper.wait_for(state="hidden")
 
-    # The session ends on the server. Sending the form does not leave the page: it says so, and keeps her text.
+    # 31 more minutes without a request: the session ends on the server too. Sending the form does not leave the
+    # page: it says so, and keeps her text.
+    page.clock.fast_forward("31:00")
     Session.objects.all().delete()
     page.locator("main form.search button[type=submit]").click()
     keeper.locator("[data-part=ended]").wait_for(state="visible")

@@ -1,7 +1,8 @@
 // Keeps a half-written staff form safe when the session runs out (issue 13, item 4). Progressive enhancement:
 // without JavaScript the forms work as before.
 // - Shortly before the session would end without activity, a notice offers "stay signed in" (a GET that extends it).
-// - Before a form is sent, the page asks the server whether the session is still open. If it is not, the form is
+// - Once the warning time has come, before a form is sent the page asks the server whether the session is still
+//   open (earlier it goes at once, as without this script). If it is not, the form is
 //   not sent (so she does not land on the sign-in page and lose it): the page says so and offers the sign-in in
 //   another window. What she typed stays only in this page; nothing is stored anywhere.
 // - When she comes back to this window signed in, the page takes the new CSRF token and she sends the form again.
@@ -50,6 +51,8 @@
     if (!(form instanceof HTMLFormElement) || (form.method || "").toLowerCase() !== "post") { return; }
     if (!form.querySelector("input[name=csrfmiddlewaretoken]") || /\/logout\/$/.test(form.action)) { return; }
     if (form.getAttribute("data-session-checked") === "1") { return; }
+    // Well inside the session (before the warning), the form goes at once, as without this script.
+    if (!ended && Date.now() - last < seconds * 1000 - warnBefore) { return; }
     event.preventDefault();
     var submitter = event.submitter || null;
     check().then(function (ok) {
