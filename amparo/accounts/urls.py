@@ -9,6 +9,7 @@ urlpatterns = [
     path("login/", views.login_view, name="login"),
     path("login/verify/", views.verify_view, name="verify"),
     path("logout/", views.logout_view, name="logout"),
+    path("session/", views.session_state, name="session"),
     path("2fa/setup/", views.setup_2fa_view, name="setup_2fa"),
     path("orgs/<uuid:org_uuid>/members/", views.organization_members, name="members"),
     path("members/<int:membership_id>/", views.member_update, name="member_update"),

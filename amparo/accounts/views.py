@@ -4,20 +4,23 @@ from __future__ import annotations
 
 from typing import cast
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate, login
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_otp import login as otp_login
 from django_otp import match_token
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from amparo.access import (
+    ANY_STAFF,
     get_invitation_for_user,
     get_membership_for_user,
     get_organization_for_user,
@@ -225,3 +228,14 @@ def accept_invitation(request: HttpRequest) -> HttpResponse:
             password_verified.send(sender=User, request=request, user=user, password=form.cleaned_data["password1"])
             return redirect("accounts:setup_2fa" if user.requires_2fa else "today:home")
     return render(request, "accounts/accept_invitation.html", {"form": form, "invitation": invitation})
+
+
+@staff_view(ANY_STAFF)
+@require_GET
+def session_state(request: HttpRequest) -> JsonResponse:
+    """The staff session seen from a page that holds a half-written form (core/static/core/session.js): how long it
+    lasts and the current CSRF token; like every request it extends the session (the page's "stay signed in" and
+    its check before sending a form). Once the session has ended this URL sends to the sign-in page like any staff
+    URL: the script reads that as "signed out", opens the sign-in in another window and keeps what she typed in the
+    page. Nothing she typed is sent or stored."""
+    return JsonResponse({"signed_in": True, "seconds": settings.SESSION_COOKIE_AGE, "csrf": get_token(request)})

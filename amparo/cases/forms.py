@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from amparo.core.countries import country_choices
+from amparo.core.once import new_token
 from amparo.directory.models import Place
 
+from . import risk as risk_questions
+from .models import RiskAssessment
 from .services import CLOSURE_CHECKLIST
 from .vocab import (
     ELIMINATION_QUESTIONS,
@@ -39,6 +44,57 @@ class SaneDateTimeField(forms.DateTimeField):
             raise forms.ValidationError(_("Check the year."))
 
 
+class OnceMixin(forms.Form):
+    """A create form's one-time token (core/once.py): a resubmitted form finds what the first one created."""
+
+    form_token = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.fields["form_token"].initial = new_token()
+
+
+class ConfirmDatesMixin(forms.Form):
+    """Implausible dates are refused until she confirms them: a legal deadline years in the past, an incident
+    decades ago, a follow-up already past. The confirmation box appears only when a date needs it."""
+
+    confirm_dates = forms.BooleanField(
+        label=_("The dates are right: I checked them"), required=False, widget=forms.HiddenInput
+    )
+
+    def check_date(
+        self, name: str, *, past: timedelta | None = None, future: timedelta | None = None, message: Any = None
+    ) -> None:
+        value = self.cleaned_data.get(name)
+        if value is None or self.cleaned_data.get("confirm_dates"):
+            return
+        now: datetime | date = timezone.now() if isinstance(value, datetime) else timezone.localdate()
+        too_old = past is not None and value < now - past
+        too_far = future is not None and value > now + future
+        if too_old or too_far:
+            self.fields["confirm_dates"].widget = forms.CheckboxInput()
+            self.add_error(
+                name,
+                message
+                or (
+                    _("This date is long ago: check it, then tick “the dates are right” to keep it.")
+                    if too_old
+                    else _("This date is far ahead: check it, then tick “the dates are right” to keep it.")
+                ),
+            )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if self.cleaned_data.get("confirm_dates"):  # once confirmed, keep the box in view
+            self.fields["confirm_dates"].widget = forms.CheckboxInput()
+        return data
+
+    @property
+    def data_without_confirmation(self) -> dict[str, Any]:
+        return {k: v for k, v in self.cleaned_data.items() if k not in {"confirm_dates", "form_token"}}
+
+
 def municipality_field(label: Any, required: bool = True) -> forms.ModelChoiceField:
     return forms.ModelChoiceField(
         label=label,
@@ -60,17 +116,17 @@ class CaseDetailsForm(forms.Form):
     gender_identity = forms.ChoiceField(
         label=_("Gender identity"), choices=GenderIdentity.choices, initial=GenderIdentity.NOT_SAID
     )
-    nationality = forms.RegexField(
-        label=_("Nationality (two-letter country code, e.g. VE, CO)"),
-        regex=r"^[A-Za-z]{2}$",
-        required=False,
-        max_length=2,
-    )
+    nationality = forms.ChoiceField(label=_("Nationality"), choices=(), required=False)
     migratory_status = forms.ChoiceField(
         label=_("Migratory status"), choices=MigratoryStatus.choices, initial=MigratoryStatus.UNKNOWN
     )
     disability = forms.ChoiceField(label=_("Disability"), choices=YesNoUnknown.choices, initial=YesNoUnknown.UNKNOWN)
     place = municipality_field(_("Municipality where she lives"), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The maintained ISO 3166-1 list (django-countries), names in the page's language.
+        self.fields["nationality"].choices = [("", "—"), *country_choices()]  # type: ignore[attr-defined]
 
     def clean_nationality(self) -> str:
         return str(self.cleaned_data.get("nationality") or "").upper()
@@ -83,7 +139,7 @@ DETAIL_FIELDS = (
 )  # fmt: skip
 
 
-class IntakeForm(CaseDetailsForm):
+class IntakeForm(OnceMixin, CaseDetailsForm):
     consents = forms.MultipleChoiceField(
         label=_("She consents (ask each one separately)"),
         choices=ConsentKind.choices,
@@ -120,7 +176,7 @@ class ConsentForm(forms.Form):
     action = forms.ChoiceField(choices=[("give", "give"), ("withdraw", "withdraw")])
 
 
-class IncidentForm(forms.Form):
+class IncidentForm(OnceMixin, ConfirmDatesMixin, forms.Form):
     occurred_at = SaneDateTimeField(
         label=_("When it happened"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
     )
@@ -162,13 +218,17 @@ class IncidentForm(forms.Form):
             self.add_error("first_reported_at", _("This date is in the future."))
         if occurred and reported and reported < occurred:
             self.add_error("first_reported_at", _("She cannot have told anyone before it happened."))
+        self.check_date("occurred_at", past=timedelta(days=365 * 15))
         return data
 
     def answers(self) -> dict[str, bool]:
         return {key: bool(self.cleaned_data.get(f"q_{key}")) for key, _type, _q in ELIMINATION_QUESTIONS}
 
 
-class RiskForm(forms.Form):
+class RiskForm(OnceMixin, forms.Form):
+    """The risk questions (content/risk-questions.json, one yes box each, grouped), persecution and trafficking
+    indicators, her judgement and the safety plan."""
+
     persecution = forms.ChoiceField(
         label=_("Is the aggressor persecuting her?"), choices=YesNoUnknown.choices, widget=forms.RadioSelect
     )
@@ -178,12 +238,48 @@ class RiskForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )
+    judged_level = forms.ChoiceField(
+        label=_("Your judgement"),
+        choices=[("", _("The level the answers give")), *RiskAssessment.Level.choices],
+        required=False,
+        help_text=_("You may raise the level when you judge the risk higher than the answers show; say why."),
+    )
+    raise_reason = forms.CharField(
+        label=_("Why you raise the level"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
     safety_plan = forms.CharField(label=_("Safety plan"), max_length=MAX_TEXT, required=False, widget=TEXT)
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for question in risk_questions.questions().questions:
+            label = question.label
+            if question.high_on_its_own:
+                label = _("%(question)s (high by itself)") % {"question": label}
+            self.fields[f"q_{question.key}"] = forms.BooleanField(label=label, required=False)
 
-class ActionForm(forms.Form):
+    def question_groups(self) -> list[tuple[str, list[forms.BoundField]]]:
+        return [
+            (label, [self[f"q_{q.key}"] for q in group]) for _key, label, group in risk_questions.questions().grouped()
+        ]
+
+    def other_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in ("persecution", "indicators", "judged_level", "raise_reason", "safety_plan")]
+
+    def answers(self) -> list[str]:
+        return [q.key for q in risk_questions.questions().questions if self.cleaned_data.get(f"q_{q.key}")]
+
+
+class ActionForm(OnceMixin, ConfirmDatesMixin, forms.Form):
     description = forms.CharField(label=_("Action"), max_length=2000)
     due_on = forms.DateField(label=_("Due"), widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        self.check_date(
+            "due_on", past=timedelta(days=0), future=timedelta(days=365 * 5),
+            message=None,
+        )  # fmt: skip
+        return data
 
 
 def _person(user: Any) -> str:
@@ -216,7 +312,7 @@ class TeamForm(forms.Form):
         return data
 
 
-class ChildForm(forms.Form):
+class ChildForm(ConfirmDatesMixin, forms.Form):
     age_band = forms.ChoiceField(label=_("Age"), choices=AgeBand.choices)
     risks = forms.MultipleChoiceField(
         label=_("Risks"), choices=ChildRisk.choices, widget=forms.CheckboxSelectMultiple, required=False
@@ -226,6 +322,30 @@ class ChildForm(forms.Form):
     next_follow_up = forms.DateField(
         label=_("Next follow-up"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        self.check_date("next_follow_up", past=timedelta(days=0), future=timedelta(days=365 * 3))
+        return data
+
+
+class ChildAddForm(OnceMixin, ChildForm):
+    pass
+
+
+class DuplicateForm(forms.Form):
+    """Close this case as a duplicate of another (by its code), and optionally merge her records into it."""
+
+    kept = forms.RegexField(
+        label=_("Code of the case to keep"), regex=r"^\s*[Cc]-?[A-Za-z0-9]{4}-?[A-Za-z0-9]{4}\s*$", max_length=20
+    )
+    merge = forms.BooleanField(
+        label=_("Move her incidents, risk assessments, actions and children to the case kept"), required=False
+    )
+
+    def clean_kept(self) -> str:
+        raw = "".join(ch for ch in str(self.cleaned_data["kept"]).upper() if ch.isalnum())
+        return f"C-{raw[1:5]}-{raw[5:9]}"
 
 
 CLOSURE_LABELS = {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any, cast
 
 from django import forms
@@ -10,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from amparo.accounts.models import User
 from amparo.directory.models import Organization as DirectoryOrganization
 
-from .forms import SaneDateTimeField
+from .forms import ConfirmDatesMixin, SaneDateTimeField
 from .models import Case, LegalEvent, LegalMatter
 
 
@@ -57,7 +58,7 @@ class MatterUpdateForm(forms.Form):
         cast(forms.ModelChoiceField, self.fields["entity"]).queryset = entities
 
 
-class EventForm(forms.Form):
+class EventForm(ConfirmDatesMixin, forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=LegalEvent.Kind.choices)
     due_at = SaneDateTimeField(
         label=_("Date and time"),
@@ -70,6 +71,16 @@ class EventForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("Stored encrypted; never sent in reminders."),
     )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        # A deadline or hearing months ago, or decades ahead, is more often a typo (2020 for 2026) than a fact.
+        self.check_date("due_at", past=timedelta(days=90), future=timedelta(days=365 * 10))
+        return data
+
+
+class EventEditForm(EventForm):
+    done = forms.BooleanField(label=_("Done"), required=False)
 
 
 class UpcomingForm(forms.Form):

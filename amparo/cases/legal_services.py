@@ -213,6 +213,42 @@ def legal_event_add(
     return event
 
 
+EVENT_FIELDS = ("kind", "due_at", "description", "done")
+
+
+@transaction.atomic
+def legal_event_update(*, actor: User, matter: LegalMatter, event: LegalEvent, changes: dict[str, Any]) -> list[str]:
+    """Correct a deadline, hearing or document (a mistyped date, the wrong kind, a note). The audit log keeps the
+    history: which fields changed, when and by whom, never the description. A new date is reminded afresh."""
+    if event.matter_id != matter.pk:
+        raise LegalEvent.DoesNotExist
+    if changes.get("kind", event.kind) not in LegalEvent.Kind.values:
+        raise ValidationError(_("Unknown kind of event."))
+    changes = {k: v for k, v in changes.items() if k in EVENT_FIELDS and v != getattr(event, k)}
+    if not changes:
+        return []
+    for name, value in changes.items():
+        setattr(event, name, value)
+    fields = sorted(changes)
+    if "due_at" in changes:
+        event.reminded_stage = ""
+        fields.append("reminded_stage")
+    event.save(update_fields=fields)
+    _audit(actor, "legal.event.update", matter, event=event.pk, event_kind=event.kind, fields=sorted(changes))
+    return sorted(changes)
+
+
+def legal_event_history(matter: LegalMatter, event: LegalEvent) -> list[Any]:
+    """The corrections of a legal date, newest first, from the audit log (who, when, which fields)."""
+    from amparo.audit.models import AuditEntry
+
+    return list(
+        AuditEntry.objects.filter(action="legal.event.update", object_id=str(matter.uuid), detail__event=event.pk)
+        .order_by("-seq")
+        .values("at", "actor_label", "detail")[:100]
+    )
+
+
 @transaction.atomic
 def legal_event_done(*, actor: User, matter: LegalMatter, event_id: int) -> LegalEvent:
     """Mark a deadline met, a hearing held or a document delivered. The event must belong to the matter."""

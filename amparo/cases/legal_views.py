@@ -27,7 +27,7 @@ from amparo.accounts.roles import CASE_ROLES
 from amparo.core.uploads import AttachmentRejected, LimitedMemoryUploadHandler, clean_upload
 
 from . import legal_services as services
-from .legal_forms import EventForm, MatterOpenForm, MatterUpdateForm, UpcomingForm
+from .legal_forms import EventEditForm, EventForm, MatterOpenForm, MatterUpdateForm, UpcomingForm
 from .models import LegalEvent, LegalMatter
 
 DEFAULT_UPCOMING_DAYS = 30
@@ -85,7 +85,7 @@ def matter_detail(request: HttpRequest, matter_uuid: str) -> HttpResponse:
             messages.success(request, _("Saved.") if changed else _("Nothing changed."))
             return redirect("legal:matter", matter_uuid=matter.uuid)
     elif action == "event" and event_form.is_valid():
-        services.legal_event_add(actor=user, matter=matter, **event_form.cleaned_data)
+        services.legal_event_add(actor=user, matter=matter, **event_form.data_without_confirmation)
         messages.success(request, _("Added."))
         return redirect("legal:matter", matter_uuid=matter.uuid)
     elif action == "done":
@@ -177,3 +177,39 @@ def document_download(request: HttpRequest, matter_uuid: str, document_uuid: str
     response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=document.name)
     response["Cache-Control"] = "no-store"
     return response
+
+
+@staff_view(CASE_ROLES)
+@require_http_methods(["GET", "POST"])
+def event_edit(request: HttpRequest, matter_uuid: str, event_id: int) -> HttpResponse:
+    """Correct a legal deadline, hearing or document; the page lists the corrections (from the audit log)."""
+    user = cast(User, request.user)
+    matter = get_legal_matter_for_user(user, matter_uuid)
+    event = matter.events.filter(pk=event_id).first()
+    if event is None:
+        raise Http404
+    initial = {
+        "kind": event.kind,
+        "due_at": timezone.localtime(event.due_at).strftime("%Y-%m-%dT%H:%M"),
+        "description": event.description,
+        "done": event.done,
+    }
+    form = EventEditForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            changed = services.legal_event_update(
+                actor=user, matter=matter, event=event, changes=form.data_without_confirmation
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Saved.") if changed else _("Nothing changed."))
+            return redirect("legal:matter", matter_uuid=matter.uuid)
+    services.legal_matter_read(actor=user, matter=matter)
+    return render(
+        request,
+        "legal/event_edit.html",
+        {"matter": matter, "case": matter.case, "event": event, "form": form,
+         "history": services.legal_event_history(matter, event)},
+        status=400 if form.errors else 200,
+    )  # fmt: skip

@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+from django_countries.fields import CountryField
 
 from amparo.core.encryption import EncryptedTextField
 
@@ -51,6 +52,10 @@ class Case(models.Model):
         CLOSURE_REQUESTED = "closure_requested", _("Closure requested")
         CLOSED = "closed", _("Closed")
 
+    class ClosedAs(models.TextChoices):
+        COMPLETED = "completed", _("Completed (closure checklist approved)")
+        DUPLICATE = "duplicate", _("Duplicate of another case")
+
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     code = models.CharField(_("case code"), max_length=16, unique=True, default=new_case_code, editable=False)
     organization = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="cases")
@@ -68,6 +73,11 @@ class Case(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     closure_checklist = models.JSONField(default=dict, blank=True)  # item code -> bool; no identifying data
+    closed_as = models.CharField(max_length=12, choices=ClosedAs.choices, blank=True)
+    # A duplicate is closed with a link to the case kept (services.case_close_as_duplicate).
+    duplicate_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="duplicates", editable=False
+    )
     trafficking_alerted_at = models.DateTimeField(null=True, blank=True, editable=False)
     # The case remembers its alert (the alert does not know the case), so that her later consents reach it.
     trafficking_alert = models.OneToOneField(
@@ -89,7 +99,7 @@ class Case(models.Model):
     gender_identity = models.CharField(
         _("gender identity"), max_length=12, choices=GenderIdentity.choices, default=GenderIdentity.NOT_SAID
     )
-    nationality = models.CharField(_("nationality (country code)"), max_length=2, blank=True)
+    nationality = CountryField(_("nationality"), blank=True)  # ISO 3166-1 alpha-2 (django-countries)
     migratory_status = models.CharField(
         _("migratory status"), max_length=16, choices=MigratoryStatus.choices, default=MigratoryStatus.UNKNOWN
     )
@@ -111,6 +121,12 @@ class Case(models.Model):
 
     def __str__(self) -> str:
         return self.code
+
+    @property
+    def nationality_name(self) -> str:
+        from amparo.core.countries import country_name
+
+        return country_name(str(self.nationality or ""))
 
     @property
     def zone_type(self) -> str:
@@ -206,6 +222,14 @@ class RiskAssessment(models.Model):
         _("the aggressor is persecuting her"), max_length=8, choices=YesNoUnknown.choices, default=YesNoUnknown.UNKNOWN
     )
     trafficking_indicators = models.JSONField(default=list, blank=True)
+    # The risk questions (cases/risk.py, content/risk-questions.json): the keys answered yes, the question set's
+    # version, the score and the level the answers gave. `level` is the level in force: the highest of that, the
+    # persecution and trafficking rule, and her judgement (raised with a reason; a score never lowers it).
+    answers = models.JSONField(default=list, blank=True)
+    questions_version = models.CharField(max_length=40, blank=True)
+    score = models.PositiveSmallIntegerField(default=0)
+    computed_level = models.CharField(_("level the answers give"), max_length=8, choices=Level.choices, blank=True)
+    raised_reason = EncryptedTextField(_("why she raised the level"), blank=True)
     level = models.CharField(_("risk level"), max_length=8, choices=Level.choices)
     safety_plan = EncryptedTextField(_("safety plan"), blank=True)
 
@@ -219,6 +243,18 @@ class RiskAssessment(models.Model):
     def indicator_labels(self) -> list[str]:
         labels = dict(TraffickingIndicator.choices)
         return [str(labels.get(code, code)) for code in self.trafficking_indicators]
+
+    @property
+    def answer_labels(self) -> list[str]:
+        from .risk import questions
+
+        known = questions().by_key()
+        return [known[key].label if key in known else key for key in self.answers]
+
+    @property
+    def raised(self) -> bool:
+        """Her judgement raised the level above what the answers and indicators gave."""
+        return bool(self.raised_reason)
 
 
 class ActionItem(models.Model):
@@ -303,6 +339,10 @@ class LegalMatter(models.Model):
         IN_PROGRESS = "in_progress", _("In progress")
         DECIDED = "decided", _("Decided")
         CLOSED = "closed", _("Closed")
+
+    class ClosedAs(models.TextChoices):
+        COMPLETED = "completed", _("Completed (closure checklist approved)")
+        DUPLICATE = "duplicate", _("Duplicate of another case")
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="legal_matters")

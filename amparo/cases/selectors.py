@@ -11,6 +11,8 @@ from django.db import models
 from django.db.models import F, Max, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce, Greatest
 
+from amparo.audit.models import AuditEntry
+
 from .models import ActionItem, Case, CaseNote, Child, Consent, Incident, RiskAssessment
 
 FOLLOW_UP_HORIZON_DAYS = 7
@@ -171,3 +173,24 @@ def closure_queue(organization: Any) -> QuerySet[Case]:
         .select_related("closure_requested_by", "supervisor", "place", "organization")
         .order_by("opened_at", "pk")
     )
+
+
+@dataclass(frozen=True)
+class Change:
+    at: Any
+    who: str
+    fields: list[str]
+
+
+def incident_history(case: Case, incident: Incident) -> list[Change]:
+    """The corrections of an incident, newest first, from the audit log (who, when, which fields; never values)."""
+    entries = AuditEntry.objects.filter(
+        action="case.incident.update", object_id=str(case.uuid), detail__incident=incident.pk
+    ).order_by("-seq")
+    return [Change(e.at, e.actor_label, list(e.detail.get("fields", []))) for e in entries[:100]]
+
+
+def case_details_history(case: Case) -> list[Change]:
+    """The corrections of her details, newest first, from the audit log (who, when, which fields; never values)."""
+    entries = AuditEntry.objects.filter(action="case.update", object_id=str(case.uuid)).order_by("-seq")
+    return [Change(e.at, e.actor_label, list(e.detail.get("fields", []))) for e in entries[:100]]

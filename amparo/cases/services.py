@@ -4,7 +4,7 @@ audit entry in the same transaction (DESIGN.md rule 5). `detail` never holds ide
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -15,10 +15,13 @@ from django.utils.translation import gettext as _
 
 from amparo.accounts.models import Organization, User
 from amparo.audit.services import audit_listing, audit_record
+from amparo.core import once
+from amparo.core.countries import is_country
 from amparo.directory.models import Place
 from amparo.safechannel.services import sharing_consent_withdraw, sharing_consents
 from amparo.vocab import SEXUAL_VIOLENCE_TYPES as SEXUAL_VIOLENCE_TYPES  # the incidents HEALTH_WINDOWS apply to
 
+from . import risk as risk_questions
 from .models import ActionItem, Case, Child, Consent, Incident, RiskAssessment, TraffickingAlert
 from .search import case_search_reindex
 from .vocab import ConsentKind, ConsentMethod, classify
@@ -111,9 +114,27 @@ class Intake:
     consent_method: str = "verbal"
 
 
+def _content(data: Any) -> Any:
+    """What a form sent, as plain values for the fingerprint of core.once (objects by their key)."""
+    if isinstance(data, dict):
+        return {key: _content(value) for key, value in data.items()}
+    if isinstance(data, list | tuple | set):
+        return [_content(value) for value in data]
+    if hasattr(data, "pk"):
+        return str(getattr(data, "pcode", None) or data.pk)
+    return data
+
+
 @transaction.atomic
-def case_open(*, actor: User, organization: Organization, intake: Intake, source_report: Any = None) -> Case:
-    """Open a case. Consent to receive services comes first (GBVIMS): without it there is no case."""
+def case_open(
+    *, actor: User, organization: Organization, intake: Intake, source_report: Any = None, form_token: str = ""
+) -> Case:
+    """Open a case. Consent to receive services comes first (GBVIMS): without it there is no case. With the
+    intake form's one-time token, a resubmitted intake raises core.once.AlreadyDone with the case it opened."""
+    claimed = once.claim(
+        user=actor, kind="case.open", token=form_token,
+        content=_content({**intake.__dict__, "organization": organization, "report": source_report}),
+    )  # fmt: skip
     if ConsentKind.SERVICES not in intake.consents:
         raise ValidationError(_("A case needs her consent to receive services."))
     if intake.consent_method == ConsentMethod.SAFE_CHANNEL:
@@ -125,6 +146,8 @@ def case_open(*, actor: User, organization: Organization, intake: Intake, source
                     "other consents after asking her, as verbal or written."
                 )
             )
+    if intake.nationality and not is_country(intake.nationality.upper()):
+        raise ValidationError(_("Choose her nationality from the list of countries."))
     case = Case.objects.create(
         organization=organization,
         full_name=intake.full_name,
@@ -134,7 +157,7 @@ def case_open(*, actor: User, organization: Organization, intake: Intake, source
         narrative=intake.narrative,
         age_band=intake.age_band,
         gender_identity=intake.gender_identity,
-        nationality=intake.nationality.upper()[:2],
+        nationality=intake.nationality.upper(),
         migratory_status=intake.migratory_status,
         disability=intake.disability,
         place=intake.place,
@@ -149,6 +172,7 @@ def case_open(*, actor: User, organization: Organization, intake: Intake, source
     )  # fmt: skip
     for kind in intake.consents:
         consent_record(actor=actor, case=case, kind=kind, method=intake.consent_method)
+    once.settle(claimed, case.uuid)
     return case
 
 
@@ -243,8 +267,14 @@ def incident_record(
     perpetrator_types: list[str],
     perpetrator_count: int,
     description: str,
+    form_token: str = "",
 ) -> Incident:
     require_open(case)
+    claimed = once.claim(
+        user=actor, kind="case.incident.add", token=form_token,
+        content=_content({"case": case, "occurred_at": occurred_at, "place": place, "answers": answers,
+                          "perpetrators": perpetrator_types, "description": description}),
+    )  # fmt: skip
     incident = Incident.objects.create(
         case=case,
         occurred_at=occurred_at,
@@ -262,10 +292,43 @@ def incident_record(
         actor=actor, action="case.incident.add", obj=case, organization=case.organization,
         detail={"incident": incident.pk, "gbv_type": incident.gbv_type},
     )  # fmt: skip
+    once.settle(claimed, incident.pk)
     return incident
 
 
+INCIDENT_FIELDS = (
+    "occurred_at", "time_known", "first_reported_at", "place", "elimination_answers", "context_tags",
+    "perpetrator_types", "perpetrator_count", "description",
+)  # fmt: skip
+
+
+@transaction.atomic
+def incident_update(*, actor: User, incident: Incident, changes: dict[str, Any]) -> list[str]:
+    """Correct an incident. The type follows the elimination answers again. The audit log keeps the history: which
+    fields changed, when and by whom (never their values, which may identify her). Returns the fields changed."""
+    require_open(incident.case)
+    changes = {
+        name: value for name, value in changes.items()
+        if name in INCIDENT_FIELDS and value != getattr(incident, name)
+    }  # fmt: skip
+    if not changes:
+        return []
+    for name, value in changes.items():
+        setattr(incident, name, value)
+    fields = sorted(changes)
+    if "elimination_answers" in changes:
+        incident.gbv_type = classify(incident.elimination_answers)
+        fields.append("gbv_type")
+    incident.save(update_fields=fields)
+    audit_record(
+        actor=actor, action="case.incident.update", obj=incident.case, organization=incident.case.organization,
+        detail={"incident": incident.pk, "fields": fields, "gbv_type": incident.gbv_type},
+    )  # fmt: skip
+    return fields
+
+
 def risk_level_for(persecution: str, indicators: list[str]) -> str:
+    """The level that persecution and the trafficking indicators give on their own."""
     if persecution == "yes" or len(indicators) >= 2 or "minors_involved" in indicators:
         return RiskAssessment.Level.HIGH
     if persecution == "unknown" or indicators:
@@ -273,27 +336,92 @@ def risk_level_for(persecution: str, indicators: list[str]) -> str:
     return RiskAssessment.Level.LOW
 
 
+def recent_sexual_violence(case: Case, now: datetime | None = None) -> bool:
+    """A rape or sexual assault recorded on the case within the window of the risk questions."""
+    since = (now or timezone.now()) - timedelta(days=risk_questions.questions().recent_days)
+    return case.incidents.filter(gbv_type__in=SEXUAL_VIOLENCE_TYPES, occurred_at__gte=since).exists()
+
+
+@dataclass(frozen=True)
+class RiskLevel:
+    computed: str  # what the answers, persecution and indicators give
+    level: str  # in force: never below her judgement, never below the computed level
+    score: int
+    answers: list[str]
+
+
+def risk_level(
+    *, case: Case, answers: list[str], persecution: str, indicators: list[str], judged: str = ""
+) -> RiskLevel:
+    """The level in force. A recent rape or sexual assault recorded on the case counts as a yes by itself."""
+    keys = set(answers) & set(risk_questions.questions().by_key())
+    if recent_sexual_violence(case):
+        keys.add(risk_questions.RECENT_SEXUAL_VIOLENCE)
+    scored = risk_questions.score(keys)
+    computed = risk_questions.highest(scored.level, risk_level_for(persecution, indicators))
+    return RiskLevel(computed, risk_questions.highest(computed, judged), scored.score, sorted(keys))
+
+
 @transaction.atomic
 def risk_assess(
-    *, actor: User, case: Case, persecution: str, indicators: list[str], safety_plan: str, level: str = ""
+    *,
+    actor: User,
+    case: Case,
+    persecution: str,
+    indicators: list[str],
+    safety_plan: str,
+    answers: list[str] | None = None,
+    judged_level: str = "",
+    raise_reason: str = "",
+    form_token: str = "",
 ) -> RiskAssessment:
-    """Record a risk assessment and safety plan. Trafficking indicators raise an alert for the Ombudsman monitors of
-    the area, without identity (unless she consented to more), once per case."""
+    """Record a risk assessment and safety plan (the risk questions of cases/risk.py). She may raise the level above
+    what the answers give, with a reason (audited as `case.risk.raise`); she may not lower it: a wrong answer is
+    corrected, not outvoted. Trafficking indicators raise an alert for the Ombudsman monitors of the area, without
+    identity (unless she consented to more), once per case."""
     require_open(case)
+    claimed = once.claim(
+        user=actor, kind="case.risk.assess", token=form_token,
+        content=_content({"case": case, "answers": sorted(answers or []), "persecution": persecution,
+                          "indicators": sorted(indicators), "plan": safety_plan, "judged": judged_level}),
+    )  # fmt: skip
+    result = risk_level(
+        case=case, answers=answers or [], persecution=persecution, indicators=indicators, judged=judged_level
+    )
+    raised = bool(judged_level) and result.level != result.computed
+    if judged_level and risk_questions.LEVELS.index(judged_level) < risk_questions.LEVELS.index(result.computed):
+        raise ValidationError(
+            {"judged_level": _("The answers give a higher level. Raise it if you judge so, or correct an answer.")}
+        )
+    if raised and not raise_reason.strip():
+        raise ValidationError({"raise_reason": _("Say why you raise the level.")})
     assessment = RiskAssessment.objects.create(
         case=case,
         assessed_by=actor,
         persecution=persecution,
         trafficking_indicators=indicators,
-        level=level or risk_level_for(persecution, indicators),
+        answers=result.answers,
+        questions_version=risk_questions.questions().version,
+        score=result.score,
+        computed_level=result.computed,
+        level=result.level,
+        raised_reason=raise_reason.strip() if raised else "",
         safety_plan=safety_plan,
     )
     audit_record(
         actor=actor, action="case.risk.assess", obj=case, organization=case.organization,
-        detail={"level": assessment.level, "indicators": sorted(indicators)},
+        detail={"assessment": assessment.pk, "level": assessment.level, "computed": result.computed,
+                "score": result.score, "answers": result.answers, "indicators": sorted(indicators),
+                "questions": assessment.questions_version},
     )  # fmt: skip
+    if raised:
+        audit_record(
+            actor=actor, action="case.risk.raise", obj=case, organization=case.organization,
+            detail={"assessment": assessment.pk, "from": result.computed, "to": result.level},
+        )  # fmt: skip
     if indicators:
         trafficking_alert_raise(case=case, indicators=indicators)
+    once.settle(claimed, assessment.pk)
     return assessment
 
 
@@ -325,12 +453,19 @@ def trafficking_alert_raise(*, case: Case, indicators: list[str]) -> Trafficking
 
 
 @transaction.atomic
-def action_add(*, actor: User, case: Case, description: str, due_on: date, assigned_to: User | None) -> ActionItem:
+def action_add(
+    *, actor: User, case: Case, description: str, due_on: date, assigned_to: User | None, form_token: str = ""
+) -> ActionItem:
     require_open(case)
+    claimed = once.claim(
+        user=actor, kind="case.action.add", token=form_token,
+        content=_content({"case": case, "description": description, "due_on": due_on}),
+    )  # fmt: skip
     item = ActionItem.objects.create(case=case, description=description, due_on=due_on, assigned_to=assigned_to)
     audit_record(
         actor=actor, action="case.action.add", obj=case, organization=case.organization, detail={"id": item.pk}
     )
+    once.settle(claimed, item.pk)
     return item
 
 
@@ -347,9 +482,14 @@ def action_done(*, actor: User, item: ActionItem) -> None:
 @transaction.atomic
 def child_add(
     *, actor: User, case: Case, age_band: str, risks: list[str], care_arrangement: str, care_notes: str,
-    next_follow_up: date | None,
+    next_follow_up: date | None, form_token: str = "",
 ) -> Child:  # fmt: skip
     require_open(case)
+    claimed = once.claim(
+        user=actor, kind="case.child.add", token=form_token,
+        content=_content({"case": case, "age_band": age_band, "risks": risks, "care": care_arrangement,
+                          "notes": care_notes, "next": next_follow_up}),
+    )  # fmt: skip
     child = Child.objects.create(
         case=case,
         age_band=age_band,
@@ -361,6 +501,7 @@ def child_add(
     audit_record(
         actor=actor, action="case.child.add", obj=case, organization=case.organization, detail={"child": child.code}
     )
+    once.settle(claimed, child.code)
     return child
 
 
@@ -437,19 +578,71 @@ def closure_approve(*, actor: User, case: Case, coordinates: bool) -> None:
     if not can_approve_closure(actor, case, coordinates=coordinates):
         raise ValidationError(_("Only the supervisor or a coordinator, other than who asked, approves a closure."))
     case.status = Case.Status.CLOSED
+    case.closed_as = Case.ClosedAs.COMPLETED
     case.closed_at = timezone.now()
     case.closure_approved_by = actor
-    case.save(update_fields=["status", "closed_at", "closure_approved_by"])
+    case.save(update_fields=["status", "closed_as", "closed_at", "closure_approved_by"])
     audit_record(actor=actor, action="case.closure.approve", obj=case, organization=case.organization)
 
 
 @transaction.atomic
 def case_reopen(*, actor: User, case: Case) -> None:
+    was_duplicate_of = case.duplicate_of
     case.status = Case.Status.OPEN
     case.closed_at = None
     case.closure_approved_by = None
-    case.save(update_fields=["status", "closed_at", "closure_approved_by"])
-    audit_record(actor=actor, action="case.reopen", obj=case, organization=case.organization)
+    case.closed_as = ""
+    case.duplicate_of = None
+    case.save(update_fields=["status", "closed_at", "closure_approved_by", "closed_as", "duplicate_of"])
+    audit_record(
+        actor=actor, action="case.reopen", obj=case, organization=case.organization,
+        detail={"was_duplicate_of": was_duplicate_of.code if was_duplicate_of else None},
+    )  # fmt: skip
+
+
+# What a merge moves from the duplicate to the case kept: records that need no consent of their own. Consents,
+# referrals and legal matters stay on the duplicate (closed, still readable): each was given or sent under that
+# case's consents, and moving them would share them under consents she never gave for the kept case.
+MERGED = ("incidents", "risk_assessments", "actions", "children")
+
+
+@transaction.atomic
+def case_close_as_duplicate(*, actor: User, case: Case, kept: Case, merge: bool) -> dict[str, int]:
+    """Close a case opened twice for the same person, linked to the one kept, without the closure checklist (whose
+    items would be false) and without approval: nothing of hers is lost, the duplicate stays readable and can be
+    reopened. With `merge`, her incidents, risk assessments, actions and children move to the case kept. Audited on
+    both cases. Who may do it (someone who may write both) is decided by the view through amparo.access."""
+    _lock(case)
+    _lock(kept)
+    case.refresh_from_db()
+    kept.refresh_from_db()
+    if kept.pk == case.pk:
+        raise ValidationError({"kept": _("Choose the other case, the one to keep.")})
+    if kept.organization_id != case.organization_id:
+        raise ValidationError({"kept": _("Both cases must belong to the same organisation.")})
+    if kept.status == Case.Status.CLOSED:
+        raise ValidationError({"kept": _("The case to keep is closed: reopen it first.")})
+    if case.status == Case.Status.CLOSED:
+        raise ValidationError(_("This case is already closed."))
+    moved: dict[str, int] = {}
+    if merge:
+        for name in MERGED:
+            moved[name] = getattr(case, name).update(case=kept)
+    case.status = Case.Status.CLOSED
+    case.closed_as = Case.ClosedAs.DUPLICATE
+    case.duplicate_of = kept
+    case.closed_at = timezone.now()
+    case.closure_approved_by = actor
+    case.save(update_fields=["status", "closed_as", "duplicate_of", "closed_at", "closure_approved_by"])
+    audit_record(
+        actor=actor, action="case.close_as_duplicate", obj=case, organization=case.organization,
+        detail={"kept": kept.code, "merged": moved},
+    )  # fmt: skip
+    audit_record(
+        actor=actor, action="case.duplicate_merged" if merge else "case.duplicate_linked", obj=kept,
+        organization=kept.organization, detail={"duplicate": case.code, "merged": moved},
+    )  # fmt: skip
+    return moved
 
 
 def overdue_actions(cases: QuerySet[Case]) -> QuerySet[ActionItem]:
@@ -462,7 +655,6 @@ def overdue_actions(cases: QuerySet[Case]) -> QuerySet[ActionItem]:
 def purge_closed_cases(now: datetime | None = None) -> int:
     """Hard-delete cases closed longer ago than CASES_RETENTION_DAYS, with everything attached (consents,
     incidents, plans, children, legal matters, referrals), one audited transaction per case."""
-    from datetime import timedelta
 
     from django.conf import settings
 

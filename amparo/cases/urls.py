@@ -12,6 +12,7 @@ urlpatterns = [
     path("<uuid:case_uuid>/team/", views.case_team, name="team"),
     path("<uuid:case_uuid>/consent/", views.consent, name="consent"),
     path("<uuid:case_uuid>/incidents/new/", views.incident_new, name="incident_new"),
+    path("<uuid:case_uuid>/incidents/<int:incident_id>/", views.incident_edit, name="incident_edit"),
     path("<uuid:case_uuid>/risk/", views.risk, name="risk"),
     path("<uuid:case_uuid>/actions/", views.action, name="action"),
     path("<uuid:case_uuid>/children/", views.child, name="child"),

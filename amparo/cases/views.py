@@ -27,16 +27,20 @@ from amparo.access import (
 )
 from amparo.accounts.models import User
 from amparo.accounts.roles import CASE_ROLES, Role
+from amparo.core.once import AlreadyDone
 
+from . import risk as risk_questions
 from . import selectors, services
 from .casework_forms import CaseListForm
 from .forms import (
     DETAIL_FIELDS,
     ActionForm,
     CaseDetailsForm,
+    ChildAddForm,
     ChildForm,
     ClosureForm,
     ConsentForm,
+    DuplicateForm,
     IncidentForm,
     IntakeForm,
     RiskForm,
@@ -122,7 +126,12 @@ def case_new(request: HttpRequest) -> HttpResponse:
             consent_method=data["consent_method"],
         )
         try:
-            case = services.case_open(actor=user, organization=organization, intake=intake, source_report=report)
+            case = services.case_open(
+                actor=user, organization=organization, intake=intake, source_report=report,
+                form_token=data["form_token"],
+            )  # fmt: skip
+        except AlreadyDone as done:  # Back and send again: show the case the first submission opened
+            return _already_done(request, done, _("This intake was already sent: no second case was opened."))
         except ValidationError as exc:
             form.add_error(None, exc)
         except IntegrityError:  # a colleague opened the case from the same report a moment earlier
@@ -136,6 +145,16 @@ def case_new(request: HttpRequest) -> HttpResponse:
         {"form": form, "report": report},
         status=400 if form.errors else 200,
     )
+
+
+def _already_done(request: HttpRequest, done: AlreadyDone, text: str, *, case: Case | None = None) -> HttpResponse:
+    """A resubmitted create form: say so and show what the first submission made (the case page checks access)."""
+    messages.info(request, text)
+    if case is not None:
+        return redirect("cases:detail", case_uuid=case.uuid)
+    if done.ref:
+        return redirect("cases:detail", case_uuid=done.ref)
+    return redirect("cases:list")
 
 
 def _source_report(request: HttpRequest, user: User) -> tuple[Any, dict[str, Any]]:
@@ -168,18 +187,27 @@ def case_edit(request: HttpRequest, case_uuid: str) -> HttpResponse:
     user = cast(User, request.user)
     case = get_case_for_user(user, case_uuid)
     initial = {name: getattr(case, name) for name in DETAIL_FIELDS} | {
-        "place": case.place.pcode if case.place else None
+        "place": case.place.pcode if case.place else None,
+        "nationality": str(case.nationality or ""),
     }
     form = CaseDetailsForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         changes = {name: form.cleaned_data[name] for name in DETAIL_FIELDS}
-        changes = {name: value for name, value in changes.items() if value != getattr(case, name)}
+        changes = {name: value for name, value in changes.items() if value != _stored(case, name)}
         if changes:
             services.case_update(actor=user, case=case, changes=changes)
             messages.success(request, _("Saved."))
         return redirect("cases:detail", case_uuid=case.uuid)
     services.case_read(actor=user, case=case, what="edit")
-    return render(request, "cases/edit.html", {"case": case, "form": form}, status=400 if form.errors else 200)
+    history = selectors.case_details_history(case)
+    return render(
+        request, "cases/edit.html", {"case": case, "form": form, "history": history}, status=400 if form.errors else 200
+    )
+
+
+def _stored(case: Case, name: str) -> Any:
+    value = getattr(case, name)
+    return str(value or "") if name == "nationality" else value  # a django-countries Country, compared by code
 
 
 @staff_view({Role.COORDINATOR})
@@ -225,7 +253,7 @@ def child_update(request: HttpRequest, case_uuid: str, child_code: str) -> HttpR
     form = ChildForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            services.child_update(actor=user, child=child, changes=form.cleaned_data)
+            services.child_update(actor=user, child=child, changes=form.data_without_confirmation)
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
@@ -265,9 +293,15 @@ def _detail_context(user: User, case: Case, **forms: Any) -> dict[str, Any]:
         "can_assign": coordinates_case(user, case),
         "caseworkers": case.caseworkers.all(),
         "action_form": forms.get("action_form") or ActionForm(),
-        "child_form": forms.get("child_form") or ChildForm(),
+        "child_form": forms.get("child_form") or ChildAddForm(),
         "closure_form": forms.get("closure_form") or ClosureForm(),
+        "duplicate_form": forms.get("duplicate_form") or DuplicateForm(),
     }
+    # The forms of the page's sections that came back with errors: their summary goes at the top of the page.
+    context["section_forms"] = [
+        context[name] for name in ("action_form", "child_form", "closure_form", "duplicate_form")
+        if context[name].is_bound
+    ]  # fmt: skip
     window_since = [i.occurred_at for i in incidents if services.health_windows(i)]
     context.update(_related_sections(case, window_since=min(window_since) if window_since else None))
     return context
@@ -332,7 +366,10 @@ def incident_new(request: HttpRequest, case_uuid: str) -> HttpResponse:
                 perpetrator_types=data["perpetrator_types"],
                 perpetrator_count=data["perpetrator_count"],
                 description=data["description"],
+                form_token=data["form_token"],
             )
+        except AlreadyDone as done:
+            return _already_done(request, done, _("This incident was already recorded."), case=case)
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
@@ -342,11 +379,58 @@ def incident_new(request: HttpRequest, case_uuid: str) -> HttpResponse:
 
 @staff_view(CASE_ROLES)
 @require_http_methods(["GET", "POST"])
+def incident_edit(request: HttpRequest, case_uuid: str, incident_id: int) -> HttpResponse:
+    """Correct an incident (date, place, classification answers, aggressors, her words). The audit log keeps who
+    changed which fields and when (`case.incident.update`); the page lists that history."""
+    user = cast(User, request.user)
+    case = get_case_for_user(user, case_uuid)
+    incident = case.incidents.filter(pk=incident_id).select_related("place").first()
+    if incident is None:
+        raise Http404
+    fmt = "%Y-%m-%dT%H:%M"
+    initial = {
+        "occurred_at": timezone.localtime(incident.occurred_at).strftime(fmt),
+        "first_reported_at": timezone.localtime(incident.first_reported_at).strftime(fmt),
+        "time_known": incident.time_known,
+        "place": incident.place.pcode,
+        "context_tags": incident.context_tags,
+        "perpetrator_types": incident.perpetrator_types,
+        "perpetrator_count": incident.perpetrator_count,
+        "description": incident.description,
+        **{f"q_{key}": value for key, value in incident.elimination_answers.items()},
+    }
+    form = IncidentForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        changes = {name: data[name] for name in services.INCIDENT_FIELDS if name in data}
+        changes["elimination_answers"] = form.answers()
+        try:
+            fields = services.incident_update(actor=user, incident=incident, changes=changes)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            if fields:
+                messages.success(request, _("Saved."))
+            return redirect(f"{reverse('cases:detail', args=[case.uuid])}#incidents")
+    services.case_read(actor=user, case=case, what="incident_edit")
+    history = selectors.incident_history(case, incident)
+    return render(
+        request,
+        "cases/incident_form.html",
+        {"case": case, "form": form, "incident": incident, "history": history},
+        status=400 if form.errors else 200,
+    )
+
+
+@staff_view(CASE_ROLES)
+@require_http_methods(["GET", "POST"])
 def risk(request: HttpRequest, case_uuid: str) -> HttpResponse:
     user = cast(User, request.user)
     case = get_case_for_user(user, case_uuid)
     latest = case.risk_assessments.first()
-    initial = {"safety_plan": latest.safety_plan, "persecution": latest.persecution} if latest else {}
+    initial: dict[str, Any] = {"safety_plan": latest.safety_plan, "persecution": latest.persecution} if latest else {}
+    if services.recent_sexual_violence(case):  # a recent rape or sexual assault on record answers that question
+        initial[f"q_{risk_questions.RECENT_SEXUAL_VIOLENCE}"] = True
     form = RiskForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -357,13 +441,24 @@ def risk(request: HttpRequest, case_uuid: str) -> HttpResponse:
                 persecution=data["persecution"],
                 indicators=data["indicators"],
                 safety_plan=data["safety_plan"],
+                answers=form.answers(),
+                judged_level=data["judged_level"],
+                raise_reason=data["raise_reason"],
+                form_token=data["form_token"],
             )
+        except AlreadyDone as done:
+            return _already_done(request, done, _("This risk assessment was already recorded."), case=case)
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
             return redirect("cases:detail", case_uuid=case.uuid)
     services.case_read(actor=user, case=case, what="risk")
-    return render(request, "cases/risk_form.html", {"case": case, "form": form}, status=400 if form.errors else 200)
+    return render(
+        request,
+        "cases/risk_form.html",
+        {"case": case, "form": form, "questions": risk_questions.questions()},
+        status=400 if form.errors else 200,
+    )
 
 
 @staff_view(CASE_ROLES)
@@ -383,9 +478,11 @@ def action(request: HttpRequest, case_uuid: str) -> HttpResponse:
             if form.is_valid():
                 services.action_add(
                     actor=user, case=case, description=form.cleaned_data["description"],
-                    due_on=form.cleaned_data["due_on"], assigned_to=user,
+                    due_on=form.cleaned_data["due_on"], assigned_to=user, form_token=form.cleaned_data["form_token"],
                 )  # fmt: skip
                 return None
+        except AlreadyDone as already:
+            return _already_done(request, already, _("This action was already added."), case=case)
         except ValidationError as exc:
             form.add_error(None, exc)
         return render(request, "cases/detail.html", _detail_context(user, case, action_form=form), status=400)
@@ -397,11 +494,15 @@ def action(request: HttpRequest, case_uuid: str) -> HttpResponse:
 @require_POST
 def child(request: HttpRequest, case_uuid: str) -> HttpResponse:
     def handle(user: User, case: Case) -> HttpResponse | None:
-        form = ChildForm(request.POST)
+        form = ChildAddForm(request.POST)
         try:
             if form.is_valid():
-                services.child_add(actor=user, case=case, **form.cleaned_data)
+                services.child_add(
+                    actor=user, case=case, form_token=form.cleaned_data["form_token"], **form.data_without_confirmation
+                )
                 return None
+        except AlreadyDone as done:
+            return _already_done(request, done, _("This child was already added."), case=case)
         except ValidationError as exc:
             form.add_error(None, exc)
         return render(request, "cases/detail.html", _detail_context(user, case, child_form=form), status=400)
@@ -414,6 +515,8 @@ def child(request: HttpRequest, case_uuid: str) -> HttpResponse:
 def closure(request: HttpRequest, case_uuid: str) -> HttpResponse:
     def handle(user: User, case: Case) -> HttpResponse | None:
         step = request.POST.get("step")
+        if step == "duplicate":
+            return _close_as_duplicate(request, user, case)
         form = ClosureForm(request.POST)
         try:
             if step == "request" and form.is_valid():
@@ -430,3 +533,21 @@ def closure(request: HttpRequest, case_uuid: str) -> HttpResponse:
         return None
 
     return _section_post(request, case_uuid, handle, part="closure")
+
+
+def _close_as_duplicate(request: HttpRequest, user: User, case: Case) -> HttpResponse | None:
+    """Close the case as a duplicate of another she may work on (by its code), optionally merging into it."""
+    form = DuplicateForm(request.POST)
+    if form.is_valid():
+        kept = cases_for_user(user).filter(code=form.cleaned_data["kept"]).first()  # not hers: "not found"
+        if kept is None:
+            form.add_error("kept", _("No case of yours has this code."))
+        else:
+            try:
+                services.case_close_as_duplicate(actor=user, case=case, kept=kept, merge=form.cleaned_data["merge"])
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(request, _("Closed as a duplicate of %(code)s.") % {"code": kept.code})
+                return redirect("cases:detail", case_uuid=kept.uuid)
+    return render(request, "cases/detail.html", _detail_context(user, case, duplicate_form=form), status=400)

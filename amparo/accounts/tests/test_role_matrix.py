@@ -62,6 +62,7 @@ EXPECTED: dict[str, Case] = {
     "today:notifications_read": Case(frozenset(ALL_ROLES), method="post", ok=302),
     "today:preferences": Case(frozenset(ALL_ROLES)),
     "today:set_language": Case(OPEN, method="post"),
+    "accounts:session": Case(frozenset(ALL_ROLES)),
     "accounts:members": Case(frozenset({Role.COORDINATOR, PLATFORM_ADMIN}), _org),
     "accounts:revoke_invitation": Case(
         frozenset({Role.COORDINATOR, PLATFORM_ADMIN}),
@@ -104,6 +105,10 @@ EXPECTED: dict[str, Case] = {
         lambda w: [w["case"].uuid, w["child"].code],  # type: ignore[attr-defined]
     ),
     "cases:incident_new": Case(CASE_ROLES, _case),
+    "cases:incident_edit": Case(
+        CASE_ROLES,
+        lambda w: [w["case"].uuid, w["incident"].pk],  # type: ignore[attr-defined]
+    ),
     "cases:risk": Case(CASE_ROLES, _case),
     "cases:consent": Case(CASE_ROLES, _case, "post", 400),
     "cases:action": Case(CASE_ROLES, _case, "post", 400),
@@ -112,6 +117,10 @@ EXPECTED: dict[str, Case] = {
     # Legal aid on the matrix case (its caseworker, its legal advisor, the coordinator); Ombudsman monitoring.
     "legal:matter_new": Case(CASE_ROLES, _case),
     "legal:matter": Case(CASE_ROLES, _legal_matter),
+    "legal:event_edit": Case(
+        CASE_ROLES,
+        lambda w: [w["legal_matter"].uuid, w["legal_event"].pk],  # type: ignore[attr-defined]
+    ),
     "legal:upcoming": Case(CASE_ROLES),
     "legal:document_upload": Case(CASE_ROLES, _legal_matter, "post", 302),  # no file: back to the page, with a message
     "legal:document": Case(
@@ -275,9 +284,11 @@ def world(demo_directory: None, verified_client_for: Callable[..., Client]) -> d
         "case_file": matrix_case_file(case, users),
         "transfer": matrix_incoming_transfer(org),
         "membership": Membership.objects.get(user=users[Role.ENUMERATOR], organization=org),
+        "incident": case.incidents.get(),
         "referral": matrix_referral(case, service, focal, users),
         "legal_matter": (legal_matter := matrix_legal_matter(org, users)),
         "legal_document": legal_matter.documents.get(),  # type: ignore[attr-defined]
+        "legal_event": legal_matter.events.get(),  # type: ignore[attr-defined]
     }
 
 
@@ -291,6 +302,11 @@ def matrix_case(org: Organization, users: dict[str, User]) -> CaseModel:
     case_services.child_add(
         actor=users[Role.CASEWORKER], case=case, age_band="0-11", risks=[], care_arrangement="kinship",
         care_notes="", next_follow_up=None,
+    )  # fmt: skip
+    case_services.incident_record(
+        actor=users[Role.CASEWORKER], case=case, occurred_at=timezone.now() - timedelta(days=2), time_known=True,
+        first_reported_at=timezone.now(), place=Place.objects.get(pcode="CO54001"), answers={"physical": True},
+        context_tags=[], perpetrator_types=["client"], perpetrator_count=1, description="",
     )  # fmt: skip
     return case
 

@@ -408,8 +408,10 @@ def test_team_edit_and_child_follow_up(live_server: Any, case_world: CaseWorld) 
     page = worker.get(edit)
     assert page.status == 200 and "Valentina Secreta-Rubí" in page.text
     fields = dict(re.findall(r'name="([a-z_]+)" value="([^"]*)"', page.text))
-    form = {name: fields.get(name, "") for name in ("full_name", "contact", "document", "address", "nationality")}
+    form = {name: fields.get(name, "") for name in ("full_name", "contact", "document", "address")}
+    assert '<option value="VE" selected>' in page.text  # nationality is chosen from the list of countries
     form |= {
+        "nationality": "VE",
         "full_name": "Valentina Corregida", "narrative": case.narrative, "age_band": "26-40",
         "gender_identity": "trans_woman", "migratory_status": "irregular", "disability": "unknown",
         "place": "CO54001", "csrfmiddlewaretoken": _page_csrf(worker, edit),
