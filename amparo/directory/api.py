@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from uuid import UUID
 
+from django.db.models import prefetch_related_objects
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from ninja.errors import HttpError
@@ -99,6 +100,7 @@ def search(request: HttpRequest, params: Query[SearchParams]) -> SearchPage:
     if not form.is_valid():
         raise HttpError(400, form.error_text())
     result = search_services(form.criteria(page_size=params.size))
+    prefetch_related_objects([hit.sal.service for hit in result.hits], "types")
     return SearchPage(
         page=result.page,
         has_next=result.has_next,

@@ -714,8 +714,8 @@ def search_services(criteria: SearchCriteria) -> SearchResult:
     rows = {
         sal.pk: sal
         for sal in ServiceAtLocation.objects.filter(pk__in=ids)
+        # The service types are not fetched: the cards do not show them (the API prefetches them for its rows).
         .select_related("service__organization", "location", "place__parent")
-        .prefetch_related("service__types")
     }
     at = criteria.at or timezone.now()
     hits = []
@@ -767,8 +767,19 @@ def place_by_code(pcode: str) -> Place | None:
     return Place.objects.select_related("parent").filter(pcode=pcode.upper()).first()
 
 
-def municipalities() -> QuerySet[Place]:
-    return Place.objects.filter(level=Place.Level.ADMIN2).select_related("parent").order_by("name")
+@dataclass(frozen=True)
+class PlaceChoice:
+    """A municipality as the public pages' place menus show it: its code and "Name (Department)"."""
+
+    pcode: str
+    label: str
+
+
+def municipalities() -> list[PlaceChoice]:
+    """Every municipality for the public place menus, read as plain values: these menus are on the search page,
+    whose time budget counts each model instance built."""
+    rows = Place.objects.filter(level=Place.Level.ADMIN2).order_by("name").values_list("pcode", "name", "parent__name")
+    return [PlaceChoice(pcode, f"{name} ({parent})" if parent else name) for pcode, name, parent in rows]
 
 
 def service_types() -> QuerySet[ServiceType]:

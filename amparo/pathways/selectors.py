@@ -118,9 +118,10 @@ def search_guidance(understanding: Understanding, place: Place | None) -> Search
     """Resolve the urgency and pathway slugs the search understood into published pathways and the helplines that
     apply where she is (a local line only inside its place)."""
     slugs = {u.pathway for u in understanding.urgent if u.pathway} | set(understanding.pathways)
-    by_slug = {p.slug: p for p in published_pathways().filter(slug__in=slugs)}
+    # Most searches name no urgency and no pathway: then no query at all.
+    by_slug = {p.slug: p for p in published_pathways().filter(slug__in=slugs)} if slugs else {}
     codes = {code for u in understanding.urgent for code in u.helplines}
-    lines = {h.code: h for h in Helpline.objects.filter(code__in=codes)}
+    lines = {h.code: h for h in Helpline.objects.filter(code__in=codes)} if codes else {}
     urgent = []
     for item in understanding.urgent:
         pathway = by_slug.get(item.pathway or "")
