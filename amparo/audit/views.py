@@ -6,6 +6,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET
 
 from amparo.access import get_organization_for_user, staff_view
 from amparo.accounts.roles import PLATFORM_ADMIN, Role
@@ -26,6 +27,7 @@ class TrailFilter(forms.Form):
 
 
 @staff_view(TRAIL_ROLES)
+@require_GET  # a read with filters in the address; a POST has nothing to do here
 def trail(request: HttpRequest, org_uuid: str) -> HttpResponse:
     organization = get_organization_for_user(request.user, org_uuid, TRAIL_ROLES)  # type: ignore[arg-type]
     form = TrailFilter(request.GET or None)

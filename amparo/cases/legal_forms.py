@@ -9,6 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from amparo.accounts.models import User
+from amparo.accounts.roles import Role
 from amparo.directory.models import Organization as DirectoryOrganization
 
 from .forms import ConfirmDatesMixin, SaneDateTimeField
@@ -16,13 +17,23 @@ from .models import Case, LegalEvent, LegalMatter
 
 
 class LawyerField(forms.ModelChoiceField):
+    """The people of `legal_services.lawyer_choices`, the organisation's legal advisors first and named as such: a
+    caseworker choosing the lawyer sees who the lawyers are."""
+
     def label_from_instance(self, obj: Any) -> str:
+        if getattr(obj, "legal_advisor", False):
+            return f"{obj} · {Role.LEGAL_ADVISOR.label}"
         return str(obj)
 
 
 class MatterOpenForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind of legal matter"), choices=LegalMatter.Kind.choices)
-    lawyer = LawyerField(label=_("Lawyer"), queryset=User.objects.none(), required=False)
+    lawyer = LawyerField(
+        label=_("Lawyer"),
+        queryset=User.objects.none(),
+        required=False,
+        help_text=_("A legal advisor of the organisation who is not on the case yet joins its team."),
+    )
     entity = forms.ModelChoiceField(
         label=_("Entity where it is filed"), queryset=DirectoryOrganization.objects.none(), required=False
     )

@@ -18,7 +18,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Min, Q, QuerySet
+from django.db.models import Exists, Min, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -77,7 +77,9 @@ def _check_entity(case: Case, entity: DirectoryOrganization | None) -> None:
 def lawyer_choices(case: Case) -> QuerySet[User]:
     """Who may be the lawyer of a matter: the organisation's active legal advisors, and anyone already on the case
     (an assigned caseworker or lawyer, or the supervisor) with an active case role in its organisation. A legal
-    advisor who is not yet on the case joins its team when chosen (`_add_lawyer_to_team`, audited)."""
+    advisor who is not yet on the case joins its team when chosen (`_add_lawyer_to_team`, audited). Each person
+    carries `legal_advisor` (whether she is one of the organisation's legal advisors), so the form can say so."""
+    from amparo.accounts.models import Membership
     from amparo.accounts.roles import CASE_ROLES, Role
 
     in_organisation = Q(
@@ -85,14 +87,18 @@ def lawyer_choices(case: Case) -> QuerySet[User]:
         memberships__active=True,
     )
     on_case = Q(assigned_cases=case) | Q(supervised_cases=case)
+    advisor = Membership.objects.filter(
+        user=OuterRef("pk"), organization=case.organization_id, active=True, role=Role.LEGAL_ADVISOR
+    )
     return (
         User.objects.filter(is_active=True)
         .filter(
             Q(pk__in=User.objects.filter(on_case, in_organisation, memberships__role__in=CASE_ROLES).values("pk"))
             | Q(pk__in=User.objects.filter(in_organisation, memberships__role=Role.LEGAL_ADVISOR).values("pk"))
         )
+        .annotate(legal_advisor=Exists(advisor))
         .distinct()
-        .order_by("display_name", "email")
+        .order_by("-legal_advisor", "display_name", "email")
     )
 
 

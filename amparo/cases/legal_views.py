@@ -39,7 +39,9 @@ def matter_new(request: HttpRequest, case_uuid: str) -> HttpResponse:
     user = cast(User, request.user)
     case = get_case_for_user(user, case_uuid)
     lawyers = services.lawyer_choices(case)
-    initial = {"lawyer": user.pk} if lawyers.filter(pk=user.pk).exists() else {}
+    # She is the lawyer by default only if she is a legal advisor: a caseworker chooses the lawyer herself.
+    me = lawyers.filter(pk=user.pk).first()
+    initial = {"lawyer": user.pk} if getattr(me, "legal_advisor", False) else {}
     form = MatterOpenForm(
         request.POST or None, case=case, lawyers=lawyers, entities=services.entity_choices(case), initial=initial
     )

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.db.models import QuerySet
+from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -92,6 +93,13 @@ class WorkItem:
     count: int
     url_name: str
     urgent: bool = False
+    url_args: tuple[str, ...] = ()
+    query: str = ""
+
+    @property
+    def url(self) -> str:
+        url = reverse(self.url_name, args=self.url_args)
+        return f"{url}?{self.query}" if self.query else url
 
 
 @dataclass(frozen=True)
@@ -104,6 +112,8 @@ class Scope:
     referrals_received: QuerySet[Referral] | None = None
     reports: QuerySet[Report] | None = None
     alerts: QuerySet[TraffickingAlert] | None = None
+    # The organisations she coordinates (their uuids): where their closure queues are.
+    coordinated_organizations: tuple[str, ...] = ()
 
 
 LEGAL_HORIZON_DAYS = 7
@@ -202,13 +212,18 @@ def work_summary(scope: Scope, *, today: date, now: datetime) -> list[WorkItem]:
             )
         )
     if scope.coordinated_cases is not None:
+        # To the closure queue (the checklist answers, who asked) of the one organisation she coordinates; with
+        # several, to the case list showing the closures requested in all of them.
+        queues = scope.coordinated_organizations
         items.append(
             WorkItem(
                 "closures_waiting",
                 _("Case closures waiting for your approval"),
                 scope.coordinated_cases.filter(status=Case.Status.CLOSURE_REQUESTED).count(),
-                "cases:list",
+                "cases:closures" if len(queues) == 1 else "cases:list",
                 urgent=True,
+                url_args=queues if len(queues) == 1 else (),
+                query="" if len(queues) == 1 else f"status={Case.Status.CLOSURE_REQUESTED}",
             )
         )
     if scope.cases is not None:

@@ -45,10 +45,11 @@ from .mail import preference_for
 def _scope(user: User, roles: set[str]) -> selectors.Scope:
     cases = cases_for_user(user) if roles & CASE_ROLES else None
     coordinated = None
+    queues: tuple[str, ...] = ()
     if Role.COORDINATOR in roles:
-        coordinated = cases_for_user(user).filter(
-            organization__in=organizations_for_user(user, {Role.COORDINATOR}).values("pk")
-        )
+        organizations = organizations_for_user(user, {Role.COORDINATOR})
+        coordinated = cases_for_user(user).filter(organization__in=organizations.values("pk"))
+        queues = tuple(str(uuid) for uuid in organizations.values_list("uuid", flat=True))
     return selectors.Scope(
         cases=cases,
         coordinated_cases=coordinated,
@@ -56,6 +57,7 @@ def _scope(user: User, roles: set[str]) -> selectors.Scope:
         referrals_received=referrals_for_focal_point(user) if Role.FOCAL_POINT in roles else None,
         reports=reports_for_user(user) if roles & REPORT_RECIPIENT_ROLES else None,
         alerts=alerts_for_monitor(user) if Role.MONITOR in roles else None,
+        coordinated_organizations=queues,
     )
 
 

@@ -1,6 +1,7 @@
 """Every staff URL against every role (and anonymous): the expected answer for each cell.
 
-A staff URL that is not in EXPECTED fails the suite, so no page can be added without deciding who may open it.
+A staff URL that is not in EXPECTED fails the suite, so no page can be added without deciding who may open it; a page
+that also takes a POST (a form) has that POST in POSTS, or the suite fails too.
 Object URLs are tried with objects of the user's own organisation; test_cross_organisation checks the rest.
 """
 
@@ -179,6 +180,54 @@ EXPECTED: dict[str, Case] = {
 }
 
 
+# Pages that are also forms: their POST, tried by every role and anonymous like the entries above (the GET of the
+# same URL is in EXPECTED). The POST is empty, as no browser of an allowed user sends it: the page shows its form
+# again (200), says what is missing (400) or goes back to itself (302); nothing is saved. Every staff URL that
+# takes both methods is listed here (test_every_form_post_has_a_rule), among them each form a caseworker's day
+# sends (cases/tests/test_browser_day.py): the search, the intake, the incident, the risk questions, the referral
+# and its next step, the legal matter.
+POSTS: dict[str, Case] = {
+    "today:preferences": Case(frozenset(ALL_ROLES), method="post", ok=400),
+    "accounts:members": Case(frozenset({Role.COORDINATOR, PLATFORM_ADMIN}), _org, "post", 200),
+    "directory_staff:verify_service": Case(
+        frozenset({Role.FOCAL_POINT, Role.COORDINATOR, PLATFORM_ADMIN}),
+        lambda w: [w["service"].uuid],  # type: ignore[attr-defined]
+        "post",
+        400,
+    ),
+    "safechannel_staff:report": Case(REPORT_RECIPIENT_ROLES, lambda w: [w["report"].uuid], "post", 200),  # type: ignore[attr-defined]
+    "safechannel_staff:settings": Case(frozenset({Role.COORDINATOR, PLATFORM_ADMIN}), _org, "post", 400),
+    "cases:search": Case(CASE_ROLES, method="post", ok=400),
+    "cases:new": Case(CASE_ROLES, method="post"),
+    "cases:edit": Case(CASE_ROLES, _case, "post"),
+    "cases:team": Case(frozenset({Role.COORDINATOR}), _case, "post"),
+    "cases:child_update": Case(
+        CASE_ROLES,
+        lambda w: [w["case"].uuid, w["child"].code],  # type: ignore[attr-defined]
+        "post",
+    ),
+    "cases:incident_new": Case(CASE_ROLES, _case, "post"),
+    "cases:incident_edit": Case(
+        CASE_ROLES,
+        lambda w: [w["case"].uuid, w["incident"].pk],  # type: ignore[attr-defined]
+        "post",
+    ),
+    "cases:risk": Case(CASE_ROLES, _case, "post"),
+    "cases:transfer": Case(frozenset({Role.COORDINATOR}), _case, "post"),
+    "legal:matter_new": Case(CASE_ROLES, _case, "post"),
+    "legal:matter": Case(CASE_ROLES, _legal_matter, "post", 302),
+    "legal:event_edit": Case(
+        CASE_ROLES,
+        lambda w: [w["legal_matter"].uuid, w["legal_event"].pk],  # type: ignore[attr-defined]
+        "post",
+    ),
+    "referrals:new": Case(CASE_ROLES, _case, "post", 400),
+    "referrals:new_from_report": Case(CASE_ROLES, lambda w: [w["report"].uuid], "post"),  # type: ignore[attr-defined]
+    "referrals:detail": Case(CASE_ROLES | {Role.FOCAL_POINT}, _referral, "post", 400),
+}
+RULES: list[tuple[str, Case]] = [*EXPECTED.items(), *POSTS.items()]
+
+
 def staff_url_names() -> set[str]:
     """Names of every URL under /staff/ in the project's URLconf."""
     names: set[str] = set()
@@ -202,6 +251,24 @@ def test_every_staff_url_has_a_rule() -> None:
     assert names, "no staff URLs found"
     assert not names - set(EXPECTED), f"staff URLs without an expected rule in the matrix: {names - set(EXPECTED)}"
     assert not set(EXPECTED) - names, f"rules for URLs that no longer exist: {set(EXPECTED) - names}"
+
+
+def test_every_form_post_has_a_rule(world: dict[str, object]) -> None:
+    """A staff page that also takes a POST has that POST in POSTS, for the same roles as its GET: none is left
+    untried by the matrix. Found by asking: an allowed user's POST on every GET page answers 405 unless listed."""
+    clients: dict[str, Client] = world["clients"]  # type: ignore[assignment]
+    unlisted = []
+    for name, case in EXPECTED.items():
+        if case.allowed == OPEN or case.method != "get":
+            continue
+        who = next(role for role in ALL_ROLES if role in case.allowed)
+        world["invitation"] = fresh_invitation(world)
+        if clients[who].post(reverse(name, args=case.args(world))).status_code != 405 and name not in POSTS:
+            unlisted.append(name)
+    assert not unlisted, f"staff pages that take a POST without a rule in POSTS: {unlisted}"
+    for name, case in POSTS.items():
+        assert case.method == "post" and EXPECTED[name].method == "get", name
+        assert case.allowed == EXPECTED[name].allowed, name
 
 
 def test_matrix_agrees_with_the_declared_rules() -> None:
@@ -403,7 +470,7 @@ def fresh_invitation(world: dict[str, object]) -> Invitation:
 def test_role_matrix(world: dict[str, object]) -> None:
     clients: dict[str, Client] = world["clients"]  # type: ignore[assignment]
     failures = []
-    for name, case in EXPECTED.items():
+    for name, case in RULES:
         for who, client in clients.items():
             world["invitation"] = fresh_invitation(world)
             url = reverse(name, args=case.args(world))
@@ -568,7 +635,7 @@ def test_staff_responses_are_never_cached(world: dict[str, object]) -> None:
     private`, so no decrypted page stays in the browser's disk cache after sign-out."""
     clients: dict[str, Client] = world["clients"]  # type: ignore[assignment]
     failures = []
-    for name, case in EXPECTED.items():
+    for name, case in RULES:
         who = ANON if case.allowed == OPEN else next(role for role in ALL_ROLES if role in case.allowed)
         world["invitation"] = fresh_invitation(world)
         url = reverse(name, args=case.args(world))

@@ -118,6 +118,8 @@ def test_complaint_against_police_from_opening_to_hearing_done(live_server: Any,
 
     page = browser.get(f"/staff/cases/legal/{matter.uuid}/")
     assert page.status == 200 and PARTIES in page.text
+    back = f'href="/staff/cases/{lw.case.uuid}/"'  # the matter and the new-matter pages lead back to the case
+    assert back in page.text and back in browser.get(f"/staff/cases/{lw.case.uuid}/legal/new/").text
     # The entities that do not answer to the police, and nothing of the police itself.
     for entity in ("fiscalia", "procuraduria", "defensoria", "personeria"):
         assert f'data-entity="{entity}"' in page.text, entity

@@ -193,6 +193,14 @@ def test_the_lawyer_is_chosen_among_the_organisations_legal_advisors(
     lawyer_select = re.search(r'<select name="lawyer".*?</select>', page, re.S)
     assert lawyer_select is not None
     assert f'value="{lawyer.pk}"' in lawyer_select.group(0) and f'value="{outside.pk}"' not in lawyer_select.group(0)
+    # The lawyers are named as such, first; a caseworker is not the lawyer by default (she chooses one).
+    options = re.findall(r'<option value="(\d*)"( selected)?>([^<]*)</option>', lawyer_select.group(0))
+    assert options[1] == (str(lawyer.pk), "", "abogada · Legal advisor"), options
+    assert (str(world.staff["caseworker"].pk), "", "gestora") in options
+    assert [value for value, selected, _ in options if selected] == [""]
+    # A legal advisor opening a matter on a case she is on is the lawyer by default.
+    own = client_for(lawyer).get(f"/staff/cases/{world.case.uuid}/legal/new/")
+    assert own.status_code == 404  # not on the case yet: she does not see it
     response = client.post(
         f"/staff/cases/{world.case.uuid}/legal/new/", {"kind": "criminal_complaint", "lawyer": lawyer.pk}
     )
@@ -201,6 +209,8 @@ def test_the_lawyer_is_chosen_among_the_organisations_legal_advisors(
     entry = AuditEntry.objects.filter(action="case.assign", object_id=str(world.case.uuid)).last()
     assert entry is not None and entry.detail["added"] == [lawyer.pk] and entry.detail["as"] == "lawyer"
     assert client_for(lawyer).get(f"/staff/cases/{world.case.uuid}/").status_code == 200
+    own_page = client_for(lawyer).get(f"/staff/cases/{world.case.uuid}/legal/new/").content.decode()
+    assert f'<option value="{lawyer.pk}" selected>' in own_page
     # A forged POST naming another organisation's lawyer is refused with the form, never a 500.
     refused = client.post(f"/staff/cases/{world.case.uuid}/legal/new/", {"kind": "custody", "lawyer": outside.pk})
     assert refused.status_code == 400

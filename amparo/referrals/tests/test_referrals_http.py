@@ -97,8 +97,11 @@ def test_lifecycle_send_receive_accept_attend_close(live_server: Any, world: Wor
     assert referral.shared_fields == ["age_band", "incident_summary", "health_clock"]
     assert AuditEntry.objects.filter(action="referral.send", object_id=str(referral.uuid)).count() == 1
     # The sender's page lists the referral (the case's list) and its own detail page opens.
-    assert str(referral.uuid) in caseworker.get(f"/staff/referrals/new/{world.case.uuid}/").text
-    assert caseworker.get(f"/staff/referrals/{referral.uuid}/").status == 200
+    back = f'href="/staff/cases/{world.case.uuid}/"'  # both pages lead back to the case (they were dead ends)
+    new_page = caseworker.get(f"/staff/referrals/new/{world.case.uuid}/")
+    assert str(referral.uuid) in new_page.text and back in new_page.text
+    detail = caseworker.get(f"/staff/referrals/{referral.uuid}/")
+    assert detail.status == 200 and back in detail.text
 
     focal = signed_in(live_server, world.staff["focal"])
     inbox = focal.get("/staff/referrals/inbox/")
@@ -107,6 +110,7 @@ def test_lifecycle_send_receive_accept_attend_close(live_server: Any, world: Wor
     page = focal.get(f"/staff/referrals/{referral.uuid}/")
     assert page.status == 200 and SURVIVOR_NAME not in page.text and SURVIVOR_PHONE not in page.text
     assert 'value="received"' in page.text and 'value="closed"' not in page.text
+    assert back not in page.text  # the focal point does not see the case
 
     # Each side may make only its own moves.
     assert transition(focal, referral, "closed").status == 400

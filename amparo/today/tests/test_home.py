@@ -10,7 +10,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from amparo.accounts.models import Organization, User
+from amparo.accounts.models import Membership, Organization, User
 from amparo.accounts.roles import Role
 from amparo.cases import services as case_services
 from amparo.cases.models import ActionItem
@@ -22,8 +22,8 @@ from amparo.today.models import NotificationPreference
 pytestmark = pytest.mark.django_db
 
 
-def _page(client: Client, name: str = "today:home") -> str:
-    response = client.get(reverse(name))
+def _page(client: Client, name: str = "today:home", *args: object) -> str:
+    response = client.get(reverse(name, args=args))
     assert response.status_code == 200
     return response.content.decode()
 
@@ -58,8 +58,20 @@ def test_the_caseworkers_home_counts_her_work_most_urgent_first(
 def test_the_coordinator_sees_closures_waiting_first(world: World, verified_client_for: Callable[..., Client]) -> None:
     checklist = dict.fromkeys(CLOSURE_CHECKLIST, True)
     case_services.closure_request(actor=world.staff["caseworker"], case=world.case, checklist=checklist)
-    work = _work(_page(verified_client_for(world.staff["coordinator"], HTTP_ACCEPT_LANGUAGE="en")))
+    page = _page(verified_client_for(world.staff["coordinator"], HTTP_ACCEPT_LANGUAGE="en"))
+    work = _work(page)
     assert work[0] == "1 Case closures waiting for your approval"
+    # The line leads to her organisation's closure queue, where the case is (the case list shows open cases).
+    queue = reverse("cases:closures", args=[world.red.uuid])
+    assert f'<a href="{queue}"><span class="count">1</span> Case closures' in page
+    assert world.case.code in _page(verified_client_for(world.staff["coordinator"]), "cases:closures", world.red.uuid)
+    # A coordinator of two organisations: the case list, showing the closures requested in both.
+    Membership.objects.create(user=world.staff["coordinator"], organization=world.casa, role=Role.COORDINATOR)
+    page = _page(verified_client_for(world.staff["coordinator"], HTTP_ACCEPT_LANGUAGE="en"))
+    listed = f"{reverse('cases:list')}?status=closure_requested"
+    assert f'<a href="{listed}"><span class="count">1</span> Case closures' in page
+    client = verified_client_for(world.staff["coordinator"])
+    assert world.case.code in client.get(listed).content.decode()
     # Another organisation's coordinator counts none of it.
     assert "0 Case closures waiting for your approval" in _work(
         _page(verified_client_for(world.staff["casa_coordinator"], HTTP_ACCEPT_LANGUAGE="en"))
