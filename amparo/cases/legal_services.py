@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from amparo.accounts.models import User
 from amparo.audit.services import audit_listing, audit_record
+from amparo.core import once
 from amparo.core.encryption import decrypt_bytes, encrypt_bytes
 from amparo.core.uploads import CleanFile
 from amparo.directory.models import Organization as DirectoryOrganization
@@ -154,10 +155,18 @@ def legal_matter_open(
     parties: str = "",
     filing_reference: str = "",
     entity: DirectoryOrganization | None = None,
+    form_token: str = "",
 ) -> LegalMatter:
+    """Open a legal matter on an open case. With the form's one-time token, a resubmitted form raises
+    core.once.AlreadyDone with the matter the first one opened."""
     from .services import require_open
 
     require_open(case)
+    claimed = once.claim(
+        user=actor, kind="legal.matter.open", token=form_token,
+        content=once.plain({"case": case, "kind": kind, "lawyer": lawyer, "parties": parties,
+                            "filing_reference": filing_reference, "entity": entity}),
+    )  # fmt: skip
     if kind not in LegalMatter.Kind.values:
         raise ValidationError(_("Unknown kind of legal matter."))
     _check_lawyer(case, lawyer)
@@ -167,6 +176,7 @@ def legal_matter_open(
     )
     _audit(actor, "legal.matter.open", matter, lawyer=lawyer.pk if lawyer else None)
     _add_lawyer_to_team(actor, matter, lawyer)
+    once.settle(claimed, matter.uuid)
     return matter
 
 
@@ -204,12 +214,19 @@ def legal_matter_update(*, actor: User, matter: LegalMatter, changes: dict[str, 
 
 @transaction.atomic
 def legal_event_add(
-    *, actor: User, matter: LegalMatter, kind: str, due_at: datetime, description: str = ""
+    *, actor: User, matter: LegalMatter, kind: str, due_at: datetime, description: str = "", form_token: str = ""
 ) -> LegalEvent:
+    """Add a deadline, hearing or document date. With the form's one-time token, a resubmitted form raises
+    core.once.AlreadyDone (its ref: the matter) instead of adding the date twice."""
     if kind not in LegalEvent.Kind.values:
         raise ValidationError(_("Unknown kind of event."))
+    claimed = once.claim(
+        user=actor, kind="legal.event.add", token=form_token,
+        content=once.plain({"matter": matter, "kind": kind, "due_at": due_at, "description": description}),
+    )  # fmt: skip
     event = LegalEvent.objects.create(matter=matter, kind=kind, due_at=due_at, description=description)
     _audit(actor, "legal.event.add", matter, event=event.pk, event_kind=kind)
+    once.settle(claimed, matter.uuid)
     return event
 
 
@@ -430,11 +447,18 @@ def document_path(document: LegalDocument) -> Path:
     return Path(settings.CASES_STORAGE_DIR) / str(document.matter.uuid) / f"{document.uuid}.bin"
 
 
-def legal_document_add(*, actor: User | None, matter: LegalMatter, clean: CleanFile) -> LegalDocument:
-    """Store a checked file (type by contents, image metadata stripped) encrypted; nothing half-way on failure."""
+def legal_document_add(
+    *, actor: User | None, matter: LegalMatter, clean: CleanFile, form_token: str = ""
+) -> LegalDocument:
+    """Store a checked file (type by contents, image metadata stripped) encrypted; nothing half-way on failure. With
+    the form's one-time token, the same file sent again raises core.once.AlreadyDone instead of storing it twice."""
     path: Path | None = None
     try:
         with transaction.atomic():
+            claimed = once.claim(
+                user=actor, kind="legal.document.add", token=form_token,
+                content=once.plain({"matter": matter, "file": clean.identity}),
+            )  # fmt: skip
             document = LegalDocument.objects.create(
                 matter=matter, name=clean.name, content_type=clean.content_type, size=len(clean.data), uploaded_by=actor
             )
@@ -442,6 +466,7 @@ def legal_document_add(*, actor: User | None, matter: LegalMatter, clean: CleanF
             path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             path.write_bytes(encrypt_bytes(clean.data))
             _audit(actor, "legal.document.add", matter, document=str(document.uuid), content_type=clean.content_type)
+            once.settle(claimed, document.uuid)
     except BaseException:
         if path is not None:
             path.unlink(missing_ok=True)

@@ -24,10 +24,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from amparo.access import cases_for_user, get_case_for_user, get_legal_matter_for_user, staff_view
 from amparo.accounts.models import User
 from amparo.accounts.roles import CASE_ROLES
+from amparo.core.once import AlreadyDone, new_token
 from amparo.core.uploads import AttachmentRejected, LimitedMemoryUploadHandler, clean_upload
 
 from . import legal_services as services
-from .legal_forms import EventEditForm, EventForm, MatterOpenForm, MatterUpdateForm, UpcomingForm
+from .legal_forms import EventAddForm, EventEditForm, MatterOpenForm, MatterUpdateForm, UpcomingForm
 from .models import LegalEvent, LegalMatter
 
 DEFAULT_UPCOMING_DAYS = 30
@@ -46,6 +47,9 @@ def matter_new(request: HttpRequest, case_uuid: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             matter = services.legal_matter_open(actor=user, case=case, **form.cleaned_data)
+        except AlreadyDone as done:  # Back and send again: the matter the first submission opened
+            messages.info(request, _("This legal matter was already opened."))
+            return redirect("legal:matter", matter_uuid=done.ref) if done.ref else redirect("cases:detail", case.uuid)
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
@@ -75,7 +79,7 @@ def matter_detail(request: HttpRequest, matter_uuid: str) -> HttpResponse:
             "outcome": matter.outcome,
         },
     )
-    event_form = EventForm(request.POST if action == "event" else None, prefix="event")
+    event_form = EventAddForm(request.POST if action == "event" else None, prefix="event")
     if action == "update" and update_form.is_valid():
         try:
             changed = services.legal_matter_update(actor=user, matter=matter, changes=update_form.cleaned_data)
@@ -85,8 +89,15 @@ def matter_detail(request: HttpRequest, matter_uuid: str) -> HttpResponse:
             messages.success(request, _("Saved.") if changed else _("Nothing changed."))
             return redirect("legal:matter", matter_uuid=matter.uuid)
     elif action == "event" and event_form.is_valid():
-        services.legal_event_add(actor=user, matter=matter, **event_form.data_without_confirmation)
-        messages.success(request, _("Added."))
+        try:
+            services.legal_event_add(
+                actor=user, matter=matter, form_token=event_form.cleaned_data["form_token"],
+                **event_form.data_without_confirmation,
+            )  # fmt: skip
+        except AlreadyDone:  # the same date sent again: added once
+            messages.info(request, _("This date was already added."))
+        else:
+            messages.success(request, _("Added."))
         return redirect("legal:matter", matter_uuid=matter.uuid)
     elif action == "done":
         try:
@@ -113,6 +124,7 @@ def matter_detail(request: HttpRequest, matter_uuid: str) -> HttpResponse:
             "guide": guide,
             "now": timezone.now(),
             "is_custody": matter.kind == LegalMatter.Kind.CUSTODY,
+            "document_token": new_token(),  # the upload form's one-time token (core/once.py)
         },
         status=400 if update_form.errors or event_form.errors else 200,
     )
@@ -153,7 +165,12 @@ def _document_upload(request: HttpRequest, matter_uuid: str) -> HttpResponse:
         error = _("Choose a file of at most %(mb)d MB.") % {"mb": settings.SAFECHANNEL_MAX_FILE_BYTES // 1048576}
     else:
         try:
-            services.legal_document_add(actor=user, matter=matter, clean=clean_upload(upload))
+            services.legal_document_add(
+                actor=user, matter=matter, clean=clean_upload(upload), form_token=request.POST.get("form_token", "")
+            )
+        except AlreadyDone:  # the same file sent again: stored once
+            messages.info(request, _("This document was already stored."))
+            return redirect(f"{reverse('legal:matter', args=[matter.uuid])}#documents")
         except AttachmentRejected:
             error = _("Only photos (JPEG, PNG, WebP), PDFs and audio files whose contents match their name.")
     if error:

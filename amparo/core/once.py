@@ -15,6 +15,7 @@ import secrets
 from datetime import timedelta
 from typing import Any
 
+from django import forms
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -39,9 +40,32 @@ def new_token() -> str:
     return secrets.token_urlsafe(24)
 
 
+class OnceMixin(forms.Form):
+    """A create form's one-time token: a hidden field, filled with a new token when the form is shown. Its service
+    spends it with `claim()`; a resubmitted form then finds what the first one created."""
+
+    form_token = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.fields["form_token"].initial = new_token()
+
+
 def fingerprint(kind: str, content: Any) -> str:
     canonical = json.dumps(content, sort_keys=True, default=str, ensure_ascii=False)
     return salted_hmac("amparo.core.once", f"{kind}\n{canonical}", algorithm="sha256").hexdigest()
+
+
+def plain(data: Any) -> Any:
+    """What a form sent, as plain values for the fingerprint (model objects by their key: a place by its P-code)."""
+    if isinstance(data, dict):
+        return {key: plain(value) for key, value in data.items()}
+    if isinstance(data, list | tuple | set):
+        return [plain(value) for value in data]
+    if hasattr(data, "pk"):
+        return str(getattr(data, "pcode", None) or data.pk)
+    return data
 
 
 def claim(*, user: Any, kind: str, token: str, content: Any) -> FormToken | None:
