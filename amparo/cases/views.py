@@ -297,11 +297,6 @@ def _detail_context(user: User, case: Case, **forms: Any) -> dict[str, Any]:
         "closure_form": forms.get("closure_form") or ClosureForm(),
         "duplicate_form": forms.get("duplicate_form") or DuplicateForm(),
     }
-    # The forms of the page's sections that came back with errors: their summary goes at the top of the page.
-    context["section_forms"] = [
-        context[name] for name in ("action_form", "child_form", "closure_form", "duplicate_form")
-        if context[name].is_bound
-    ]  # fmt: skip
     window_since = [i.occurred_at for i in incidents if services.health_windows(i)]
     context.update(_related_sections(case, window_since=min(window_since) if window_since else None))
     return context
