@@ -484,7 +484,7 @@ def shared_view(referral: Referral, now: datetime | None = None) -> SharedView:
         elif code == SharedField.MIGRATORY_STATUS:
             values[code] = _label(MigratoryStatus, case.migratory_status)
         elif code == SharedField.NATIONALITY:
-            values[code] = case.nationality or "—"
+            values[code] = case.nationality_name or "—"  # the country's name in the page's language, not its code
         elif code == SharedField.INCIDENT_SUMMARY:
             values[code] = _incident_summary(incident)
     clock = health_clock(case, now) if SharedField.HEALTH_CLOCK in shared else None
