@@ -8,7 +8,6 @@ codes and field names only, never parties, outcomes or descriptions.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -236,7 +235,7 @@ EVENT_FIELDS = ("kind", "due_at", "description", "done")
 @transaction.atomic
 def legal_event_update(*, actor: User, matter: LegalMatter, event: LegalEvent, changes: dict[str, Any]) -> list[str]:
     """Correct a deadline, hearing or document (a mistyped date, the wrong kind, a note). The audit log keeps the
-    history: which fields changed, when and by whom, never the description. A new date is reminded afresh."""
+    history: which fields changed, when and by whom, never the description. A new date is notified afresh."""
     if event.matter_id != matter.pk:
         raise LegalEvent.DoesNotExist
     if changes.get("kind", event.kind) not in LegalEvent.Kind.values:
@@ -247,10 +246,7 @@ def legal_event_update(*, actor: User, matter: LegalMatter, event: LegalEvent, c
     for name, value in changes.items():
         setattr(event, name, value)
     fields = sorted(changes)
-    if "due_at" in changes:
-        event.reminded_stage = ""
-        fields.append("reminded_stage")
-    event.save(update_fields=fields)
+    event.save(update_fields=fields)  # a new date is notified afresh: its notices are keyed by the date
     _audit(actor, "legal.event.update", matter, event=event.pk, event_kind=event.kind, fields=sorted(changes))
     return sorted(changes)
 
@@ -298,8 +294,9 @@ class Reminder:
     as_lawyer: bool = True
 
 
-# A date is e-mailed once per stage: when it comes within the reminder horizon, again on its last day, and once more
-# when it is overdue. Every day would teach people to ignore the e-mails; the upcoming page lists them all anyway.
+# A date is notified once per stage (today.services.legal_dates_notify): when it comes within the reminder horizon,
+# again on its last day, and once more when it is overdue. Every day would teach people to ignore the notices; the
+# upcoming page lists them all anyway.
 REMINDER_STAGES = ("ahead", "day", "overdue")
 
 
@@ -312,19 +309,15 @@ def reminder_stage(event: LegalEvent, now: datetime) -> str:
 
 
 def legal_reminder_plan(
-    *, days: int, cases_for_user: Callable[[User], QuerySet[Case]], now: datetime | None = None, again: bool = False
+    *, days: int, cases_for_user: Callable[[User], QuerySet[Case]], now: datetime | None = None
 ) -> list[Reminder]:
     """Who is reminded of which open deadlines and hearings due within `days` days (overdue included): the matter's
-    lawyer while they can still see the case; otherwise the case's active caseworkers. Only dates that reached a
-    stage they were not yet reminded of (`reminder_stage`), unless `again`. Who "can still see" a case is the
-    permission module's rule (`amparo.access.cases_for_user`), given by the caller."""
+    lawyer while they can still see the case; otherwise the case's active caseworkers. Who "can still see" a case
+    is the permission module's rule (`amparo.access.cases_for_user`), given by the caller. Whether someone gets an
+    e-mail too is her own choice, made with the notices (today.services.notify)."""
     now = now or timezone.now()
     all_cases = Case.objects.exclude(status=Case.Status.CLOSED)
-    events = [
-        event
-        for event in upcoming_legal_events(all_cases, days=days, now=now).prefetch_related("matter__case__caseworkers")
-        if again or reminder_stage(event, now) != event.reminded_stage
-    ]
+    events = list(upcoming_legal_events(all_cases, days=days, now=now).prefetch_related("matter__case__caseworkers"))
     plan: dict[int, Reminder] = {}
     can_see: dict[tuple[int, int], bool] = {}
 
@@ -337,10 +330,10 @@ def legal_reminder_plan(
     for event in events:
         case = event.matter.case
         lawyer = event.matter.lawyer
-        if lawyer is not None and lawyer.is_active and lawyer.email and sees(lawyer, case):
+        if lawyer is not None and lawyer.is_active and sees(lawyer, case):
             recipients, as_lawyer = [lawyer], True
         else:
-            recipients = [u for u in case.caseworkers.all() if u.is_active and u.email and sees(u, case)]
+            recipients = [u for u in case.caseworkers.all() if u.is_active and sees(u, case)]
             as_lawyer = False
         for user in recipients:
             reminder = plan.setdefault(user.pk, Reminder(user=user, as_lawyer=as_lawyer))
@@ -349,22 +342,15 @@ def legal_reminder_plan(
     return sorted(plan.values(), key=lambda r: r.user.email)
 
 
-@transaction.atomic
-def legal_reminders_sent(*, reminders: list[Reminder], sent: int, now: datetime | None = None) -> None:
-    """Record the stage each e-mailed date reached, and audit the run (counts only)."""
-    now = now or timezone.now()
-    by_stage: dict[str, set[int]] = defaultdict(set)
-    for event in {e.pk: e for r in reminders for e in r.events}.values():
-        by_stage[reminder_stage(event, now)].add(event.pk)
-    for stage, pks in by_stage.items():
-        LegalEvent.objects.filter(pk__in=pks).update(reminded_stage=stage)
+def legal_reminders_sent(*, reminders: list[Reminder], notices: int) -> None:
+    """Audit a reminder run (counts only), in the caller's transaction: how many people, dates and new notices."""
     audit_record(
         action="legal.reminders.send",
         object_type="cases.legalevent",
         detail={
             "recipients": len(reminders),
             "events": len({e.pk for r in reminders for e in r.events}),
-            "emails_sent": sent,
+            "notices": notices,
         },
     )
 

@@ -384,8 +384,6 @@ class LegalEvent(models.Model):
     due_at = models.DateTimeField(_("date"), db_index=True)
     description = EncryptedTextField(_("description"), blank=True)
     done = models.BooleanField(_("done"), default=False)
-    # The reminder stage last e-mailed (legal_services.reminder_stage), so each stage is sent once, not every day.
-    reminded_stage = models.CharField(max_length=8, blank=True, default="", editable=False)
 
     class Meta:
         ordering = ["due_at", "pk"]
