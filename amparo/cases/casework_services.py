@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -22,6 +22,7 @@ from amparo.core import once
 from amparo.core.encryption import decrypt_bytes, encrypt_bytes
 from amparo.core.uploads import CleanFile
 
+from . import signals
 from .models import Case, CaseFile, CaseNote, CaseTransfer, Child, Incident, RiskAssessment
 from .search import SearchOutcome
 from .services import case_read, health_windows, require_open
@@ -267,7 +268,9 @@ def case_transfer_request(
 @transaction.atomic
 def case_transfer_decide(*, actor: User, transfer: CaseTransfer, accept: bool) -> Case | None:
     """The receiving organisation accepts (a new case there with what travels; the sending case is closed as
-    transferred) or declines (the sending case stays as it was). Audited on both sides, in one transaction."""
+    transferred, and its open referrals are cancelled with the reason shown to their focal points, the receiving
+    organisation told what was open: `signals.case_transferred`) or declines (the sending case stays as it was).
+    Audited on both sides, in one transaction."""
     from .services import _lock
 
     transfer = CaseTransfer.objects.select_for_update().get(pk=transfer.pk)
@@ -288,17 +291,27 @@ def case_transfer_decide(*, actor: User, transfer: CaseTransfer, accept: bool) -
         )  # fmt: skip
         return None
     new_case = _transferred_copy(actor, transfer, case)
+    # Referrals sent under her consents to the sending organisation end here; the receiving one is told what was open.
+    responses = signals.case_transferred.send(sender=Case, case=case, transfer=transfer, actor=actor)
+    transfer.open_referrals = [item for _receiver, closed in responses for item in cast(list[Any], closed)]
     transfer.status = CaseTransfer.Status.ACCEPTED
     transfer.new_case = new_case
-    transfer.save(update_fields=["status", "decided_by", "decided_at", "new_case"])
+    transfer.save(update_fields=["status", "decided_by", "decided_at", "new_case", "open_referrals"])
     case.status = Case.Status.CLOSED
     case.closed_at = timezone.now()
     case.closure_checklist = {"transferred": True}
     case.closure_requested_by = transfer.requested_by
     case.closure_approved_by = transfer.requested_by
     case.save(update_fields=["status", "closed_at", "closure_checklist", "closure_requested_by", "closure_approved_by"])
-    _transfer_audit(actor, "case.transfer.accept", transfer, case, to=str(transfer.to_organization.uuid))
-    _transfer_audit(actor, "case.transfer.receive", transfer, new_case, source=str(transfer.from_organization.uuid))
+    cancelled = len(transfer.open_referrals)
+    _transfer_audit(
+        actor, "case.transfer.accept", transfer, case, to=str(transfer.to_organization.uuid),
+        referrals_cancelled=cancelled,
+    )  # fmt: skip
+    _transfer_audit(
+        actor, "case.transfer.receive", transfer, new_case, source=str(transfer.from_organization.uuid),
+        referrals_cancelled=cancelled,
+    )  # fmt: skip
     return new_case
 
 

@@ -241,12 +241,15 @@ def transfer(request: HttpRequest, case_uuid: str) -> HttpResponse:
         else:
             messages.success(request, _("Transfer proposed. Nothing travels until the other organisation accepts."))
             return redirect("cases:detail", case_uuid=case.uuid)
+    from amparo.referrals.selectors import unfinished_referrals_of_case
+
     case_services.case_read(actor=user, case=case, what="transfer")
     pending = case.transfers.filter(status="pending").select_related("to_organization").first()
     return render(
         request,
         "cases/transfer.html",
-        {"case": case, "form": form, "pending": pending},
+        # What an accepted transfer cancels, said before it is proposed (cases.signals.case_transferred).
+        {"case": case, "form": form, "pending": pending, "referrals": unfinished_referrals_of_case(case)},
         status=400 if form.errors else 200,
     )
 

@@ -504,6 +504,10 @@ class CaseTransfer(models.Model):
     new_case = models.OneToOneField(
         Case, null=True, blank=True, on_delete=models.SET_NULL, related_name="transferred_from"
     )
+    # The referrals of the case still open when the transfer was accepted, which the acceptance cancelled (her
+    # consents to share stay with the sending organisation): what the receiving organisation is told, to refer her
+    # again. Type, service, its organisation, status and date only; written by `cases.signals.case_transferred`.
+    open_referrals = models.JSONField(default=list, blank=True, editable=False)
 
     class Meta:
         ordering = ["-requested_at", "-pk"]

@@ -29,7 +29,7 @@ from amparo.safechannel.models import Report
 from amparo.vocab import SEXUAL_VIOLENCE_TYPES, GBVType
 
 from .models import CONSENT_FOR, Priority, Referral, ReferralEvent, ServiceType, SharedField
-from .selectors import service_matches_type
+from .selectors import UNFINISHED, service_matches_type
 
 # How long the receiving service has to answer, by priority (IASC inter-agency referral form).
 RESPONSE_TIME = {
@@ -49,7 +49,7 @@ RECEIVER_TRANSITIONS: dict[str, frozenset[str]] = {
     Status.RECEIVED: frozenset({Status.ACCEPTED, Status.DECLINED}),
     Status.ACCEPTED: frozenset({Status.ATTENDED}),
 }
-SENDER_CLOSABLE = frozenset({Status.SENT, Status.RECEIVED, Status.ACCEPTED, Status.ATTENDED})
+SENDER_CLOSABLE = frozenset(UNFINISHED)  # sent, received, accepted, attended
 # Finished for the receiving side: the focal point no longer needs what she shared (DESIGN.md rule 1), and sees only
 # the referral's metadata. The sender's side keeps seeing it (still under her consent).
 RECEIVER_FINISHED = frozenset({Status.DECLINED, Status.CLOSED})
@@ -420,6 +420,45 @@ def referral_transition(
         },
     )  # fmt: skip
     return referral
+
+
+@transaction.atomic
+def referrals_cancel_for_transfer(*, actor: User | None, case: Case, transfer: Any) -> list[dict[str, str]]:
+    """Her case was transferred to another organisation (`cases.signals.case_transferred`): close every referral of
+    the sending case that is not finished yet, with `CloseReason.CASE_TRANSFERRED` on it for both sides to read. They
+    were sent under her consents to the sending organisation, which do not travel, so none may stay open; the focal
+    point stops seeing what she shared (a closed referral is finished for the receiving side). Each is audited in the
+    sending organisation's trail (`referral.transition`, reason and transfer). Returns, for each, what the receiving
+    organisation is told, to refer her again: type, service, its organisation, status before and date sent."""
+    open_ = (
+        Referral.objects.select_for_update(of=("self",))
+        .filter(case=case, status__in=SENDER_CLOSABLE)
+        .select_related("service__organization")
+        .order_by("sent_at", "pk")
+    )
+    told: list[dict[str, str]] = []
+    for referral in open_:
+        previous = referral.status
+        referral.status = Status.CLOSED
+        referral.close_reason = Referral.CloseReason.CASE_TRANSFERRED
+        referral.updated_at = timezone.now()
+        referral.save(update_fields=["status", "close_reason", "updated_at"])
+        _event(referral, Status.CLOSED, actor)
+        audit_record(
+            actor=actor, action="referral.transition", obj=referral, organization=case.organization,
+            detail={"from": previous, "to": Status.CLOSED, "reason": Referral.CloseReason.CASE_TRANSFERRED,
+                    "side": "sender", "transfer": str(transfer.uuid)},
+        )  # fmt: skip
+        told.append(
+            {
+                "type": referral.service_type,
+                "service": referral.service.name,
+                "organization": referral.service.organization.name,
+                "status": previous,
+                "sent_on": timezone.localdate(referral.sent_at).isoformat(),
+            }
+        )
+    return told
 
 
 # --- What the referral shares ----------------------------------------------------------------------------------
