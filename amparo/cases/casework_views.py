@@ -98,7 +98,7 @@ def _notes_page(request: HttpRequest, user: User, case: Case, form: NoteForm, st
         {
             "case": case,
             "form": form,
-            "notes": case.notes.select_related("author"),
+            "notes": list(case.notes.select_related("author")),  # the five newest shown, the rest folded
             "files": case.files.select_related("uploaded_by"),
             "max_mb": settings.SAFECHANNEL_MAX_FILE_BYTES // 1048576,
             "file_token": new_token(),  # the upload form's one-time token (core/once.py)
