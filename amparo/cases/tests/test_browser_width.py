@@ -98,9 +98,9 @@ def _fill_case(world: World) -> dict[str, Any]:  # noqa: F811 - the world given 
         actor=lawyer, case=case, kind="state_agent_complaint", lawyer=lawyer, parties=f"Denunciado: {UNBROKEN}",
         filing_reference="SPOA-540016001131202600000000000000000000",
     )  # fmt: skip
-    for days, kind in ((-2, "deadline"), (3, "hearing"), (12, "document")):
+    for days, event_kind in ((-2, "deadline"), (3, "hearing"), (12, "document")):
         legal_services.legal_event_add(
-            actor=lawyer, matter=matter, kind=kind, due_at=now + timedelta(days=days), description=LINK
+            actor=lawyer, matter=matter, kind=event_kind, due_at=now + timedelta(days=days), description=LINK
         )
     legal_services.legal_document_add(
         actor=lawyer, matter=matter,
