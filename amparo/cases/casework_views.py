@@ -13,7 +13,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -30,6 +29,7 @@ from amparo.access import (
 from amparo.accounts.models import User
 from amparo.accounts.roles import CASE_ROLES, Role
 from amparo.core.once import AlreadyDone, new_token
+from amparo.core.responses import stored_file_download
 from amparo.core.uploads import AttachmentRejected, LimitedMemoryUploadHandler, clean_upload
 
 from . import casework_services as services
@@ -152,14 +152,9 @@ def _file_upload(request: HttpRequest, case_uuid: str) -> HttpResponse:
 def file_download(request: HttpRequest, case_uuid: str, file_uuid: str) -> HttpResponse:
     user = cast(User, request.user)
     case = get_case_for_user(user, case_uuid)
-    case_file = case.files.filter(uuid=file_uuid).first()
-    if case_file is None:
-        raise Http404
-    data = services.case_file_read(actor=user, case_file=case_file)
-    response = HttpResponse(data, content_type=case_file.content_type)
-    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=case_file.name)
-    response["Cache-Control"] = "no-store"
-    return response
+    return stored_file_download(
+        case.files.filter(uuid=file_uuid).first(), lambda found: services.case_file_read(actor=user, case_file=found)
+    )
 
 
 @staff_view(CASE_ROLES)

@@ -16,7 +16,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -25,6 +24,7 @@ from amparo.access import cases_for_user, get_case_for_user, get_legal_matter_fo
 from amparo.accounts.models import User
 from amparo.accounts.roles import CASE_ROLES
 from amparo.core.once import AlreadyDone, new_token
+from amparo.core.responses import stored_file_download
 from amparo.core.uploads import AttachmentRejected, LimitedMemoryUploadHandler, clean_upload
 
 from . import legal_services as services
@@ -185,15 +185,10 @@ def _document_upload(request: HttpRequest, matter_uuid: str) -> HttpResponse:
 def document_download(request: HttpRequest, matter_uuid: str, document_uuid: str) -> HttpResponse:
     user = cast(User, request.user)
     matter = get_legal_matter_for_user(user, matter_uuid)
-    document = matter.documents.filter(uuid=document_uuid).first()
-    if document is None:
-        raise Http404
-    data = services.legal_document_read(actor=user, document=document)
-    response = HttpResponse(data, content_type=document.content_type)
-    # RFC 6266: an ASCII fallback and filename*=UTF-8'' for names with accents (as FileResponse writes it).
-    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=document.name)
-    response["Cache-Control"] = "no-store"
-    return response
+    return stored_file_download(
+        matter.documents.filter(uuid=document_uuid).first(),
+        lambda found: services.legal_document_read(actor=user, document=found),
+    )
 
 
 @staff_view(CASE_ROLES)

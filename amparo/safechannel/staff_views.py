@@ -14,7 +14,6 @@ from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
@@ -24,6 +23,7 @@ from amparo.accounts.models import User
 from amparo.accounts.roles import PLATFORM_ADMIN, REPORT_RECIPIENT_ROLES, Role
 from amparo.audit.services import audit_record
 from amparo.core.once import AlreadyDone
+from amparo.core.responses import attachment as attachment_response
 
 from . import crypto, keyring, services
 from .forms import RecoveryKeyForm, StaffReplyForm, describe, sharing_labels
@@ -117,11 +117,7 @@ def attachment(request: HttpRequest, report_uuid: str, attachment_uuid: str) -> 
     if isinstance(key, HttpResponse):
         return key
     info, data = services.staff_attachment_read(actor=user, report=report, key=key, attachment_uuid=attachment_uuid)
-    response = HttpResponse(data, content_type=info.content_type)
-    # RFC 6266: an ASCII fallback and filename*=UTF-8'' for names with accents (as FileResponse writes it).
-    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=info.name)
-    response["Cache-Control"] = "no-store"
-    return response
+    return attachment_response(data, content_type=info.content_type, filename=info.name)
 
 
 @staff_view(SETTINGS_ROLES)
