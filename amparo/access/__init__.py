@@ -355,16 +355,17 @@ def get_legal_matter_for_user(user: Any, matter_uuid: UUID | str) -> LegalMatter
     return matter
 
 
-def get_incoming_transfer_for_user(user: Any, transfer_uuid: UUID | str) -> CaseTransfer:
+def get_incoming_transfer_for_user(user: Any, transfer_uuid: UUID | str, *, pending: bool = True) -> CaseTransfer:
     """A pending transfer of a case to an organisation the user coordinates (she answers it); 404 for anyone else.
-    The sending side sees its own case through `get_case_for_user`."""
+    With `pending=False`, also one already answered (to show her what the answer made). The sending side sees its
+    own case through `get_case_for_user`."""
     found = (
         CaseTransfer.objects.filter(
             uuid=_uuid_or_404(transfer_uuid),
-            status=CaseTransfer.Status.PENDING,
             to_organization__in=organizations_for_user(user, {Role.COORDINATOR}),
         )
-        .select_related("case__organization", "from_organization", "to_organization")
+        .filter(**({"status": CaseTransfer.Status.PENDING} if pending else {}))
+        .select_related("case__organization", "from_organization", "to_organization", "new_case")
         .first()
     )
     if found is None:

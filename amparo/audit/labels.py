@@ -24,6 +24,7 @@ ACTION_LABELS: dict[str, Promise] = {
     "membership.role": _("Changed a member's role"),
     "auth.login": _("Signed in"),
     "auth.signin_logs.purge": _("Deleted old sign-in logs"),
+    "core.form_tokens.purge": _("Deleted spent one-time form tokens"),
     "case.open": _("Opened a case"),
     "case.read": _("Read a case"),
     "case.update": _("Corrected a case's details"),

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from amparo.accounts.models import Organization
+from amparo.core.once import OnceMixin
 
 from .models import TRANSFER_PARTS, Case, RiskAssessment
 from .selectors import SORTS
@@ -52,7 +53,7 @@ class CaseListForm(forms.Form):
         return str(self.cleaned_data.get("sort") or "opened") if self.cleaned_data.get("sort") in SORTS else "opened"
 
 
-class TransferForm(forms.Form):
+class TransferForm(OnceMixin, forms.Form):
     to_organization = forms.ModelChoiceField(
         label=_("Organisation that receives her"), queryset=Organization.objects.none()
     )
@@ -85,7 +86,7 @@ class TransferDecisionForm(forms.Form):
     decision = forms.ChoiceField(choices=[("accept", "accept"), ("decline", "decline")])
 
 
-class NoteForm(forms.Form):
+class NoteForm(OnceMixin, forms.Form):
     noted_on = forms.DateField(
         label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"), initial=timezone.localdate
     )

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -18,9 +18,11 @@ from django.utils.translation import gettext as _
 
 from amparo.accounts.models import Organization, User
 from amparo.audit.services import audit_listing, audit_record
+from amparo.core import once
 from amparo.core.encryption import decrypt_bytes, encrypt_bytes
 from amparo.core.uploads import CleanFile
 
+from . import signals
 from .models import Case, CaseFile, CaseNote, CaseTransfer, Child, Incident, RiskAssessment
 from .search import SearchOutcome
 from .services import case_read, health_windows, require_open
@@ -60,15 +62,21 @@ def _audit(actor: User | None, action: str, case: Case, **detail: Any) -> None:
 
 
 @transaction.atomic
-def case_note_add(*, actor: User, case: Case, noted_on: date, text: str) -> CaseNote:
-    """A dated note, encrypted like the narrative. Not on a closed case; not dated in the future."""
+def case_note_add(*, actor: User, case: Case, noted_on: date, text: str, form_token: str = "") -> CaseNote:
+    """A dated note, encrypted like the narrative. Not on a closed case; not dated in the future. With the form's
+    one-time token, a resubmitted note raises core.once.AlreadyDone instead of saving it twice."""
     require_open(case)
+    claimed = once.claim(
+        user=actor, kind="case.note.add", token=form_token,
+        content=once.plain({"case": case, "noted_on": noted_on, "text": text}),
+    )  # fmt: skip
     if noted_on > timezone.localdate():
         raise ValidationError(_("A note cannot be dated in the future."))
     if noted_on < case.opened_at.date() - timedelta(days=366):
         raise ValidationError(_("Check the date: it is more than a year before the case was opened."))
     note = CaseNote.objects.create(case=case, noted_on=noted_on, text=text, author=actor)
     _audit(actor, "case.note.add", case, note=str(note.uuid))
+    once.settle(claimed, note.uuid)
     return note
 
 
@@ -88,13 +96,18 @@ def case_file_path(case_file: CaseFile) -> Path:
     return case_file_folder(case_file.case) / f"{case_file.uuid}.bin"
 
 
-def case_file_add(*, actor: User, case: Case, clean: CleanFile) -> CaseFile:
+def case_file_add(*, actor: User, case: Case, clean: CleanFile, form_token: str = "") -> CaseFile:
     """Store a checked file (type by contents, image metadata stripped, bounded before decoding by core.uploads)
-    encrypted with the field keys, like legal documents; nothing half-way on failure."""
+    encrypted with the field keys, like legal documents; nothing half-way on failure. With the form's one-time
+    token, the same file sent again raises core.once.AlreadyDone instead of storing it twice."""
     path: Path | None = None
     try:
         with transaction.atomic():
             require_open(case)
+            claimed = once.claim(
+                user=actor, kind="case.file.add", token=form_token,
+                content=once.plain({"case": case, "file": clean.identity}),
+            )  # fmt: skip
             if case.files.count() >= settings.CASE_MAX_FILES:
                 raise ValidationError(_("This case already has %(n)d files.") % {"n": settings.CASE_MAX_FILES})
             case_file = CaseFile.objects.create(
@@ -104,6 +117,7 @@ def case_file_add(*, actor: User, case: Case, clean: CleanFile) -> CaseFile:
             path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             path.write_bytes(encrypt_bytes(clean.data))
             _audit(actor, "case.file.add", case, file=str(case_file.uuid), content_type=clean.content_type)
+            once.settle(claimed, case_file.uuid)
     except BaseException:
         if path is not None:
             path.unlink(missing_ok=True)
@@ -212,14 +226,21 @@ def _transfer_audit(actor: User | None, action: str, transfer: CaseTransfer, cas
 
 @transaction.atomic
 def case_transfer_request(
-    *, actor: User, case: Case, to_organization: Organization, consent_method: str, travels: list[str], reason: str
-) -> CaseTransfer:
+    *, actor: User, case: Case, to_organization: Organization, consent_method: str, travels: list[str], reason: str,
+    form_token: str = "",
+) -> CaseTransfer:  # fmt: skip
     """Propose the case to another member organisation, with her consent to be transferred (how she gave it is
-    recorded). Audited in both organisations' trails; nothing travels until the receiving one accepts."""
+    recorded). Audited in both organisations' trails; nothing travels until the receiving one accepts. With the
+    form's one-time token, a resubmitted proposal raises core.once.AlreadyDone (its ref: the case)."""
     from .services import _lock
 
     _lock(case)
     case.refresh_from_db()
+    claimed = once.claim(
+        user=actor, kind="case.transfer.request", token=form_token,
+        content=once.plain({"case": case, "to": to_organization, "consent": consent_method,
+                            "travels": sorted(travels), "reason": reason}),
+    )  # fmt: skip
     require_open(case)
     if to_organization.pk == case.organization_id:
         raise ValidationError(_("Choose another organisation."))
@@ -236,6 +257,7 @@ def case_transfer_request(
         requested_by=actor,
     )  # fmt: skip
     _transfer_audit(actor, "case.transfer.request", transfer, case, to=str(to_organization.uuid))
+    once.settle(claimed, case.uuid)
     audit_record(
         actor=actor, action="case.transfer.incoming", object_type="cases.casetransfer", object_id=str(transfer.uuid),
         organization=to_organization, detail={"from": str(case.organization.uuid), "travels": transfer.travels},
@@ -246,7 +268,9 @@ def case_transfer_request(
 @transaction.atomic
 def case_transfer_decide(*, actor: User, transfer: CaseTransfer, accept: bool) -> Case | None:
     """The receiving organisation accepts (a new case there with what travels; the sending case is closed as
-    transferred) or declines (the sending case stays as it was). Audited on both sides, in one transaction."""
+    transferred, and its open referrals are cancelled with the reason shown to their focal points, the receiving
+    organisation told what was open: `signals.case_transferred`) or declines (the sending case stays as it was).
+    Audited on both sides, in one transaction."""
     from .services import _lock
 
     transfer = CaseTransfer.objects.select_for_update().get(pk=transfer.pk)
@@ -267,17 +291,27 @@ def case_transfer_decide(*, actor: User, transfer: CaseTransfer, accept: bool) -
         )  # fmt: skip
         return None
     new_case = _transferred_copy(actor, transfer, case)
+    # Referrals sent under her consents to the sending organisation end here; the receiving one is told what was open.
+    responses = signals.case_transferred.send(sender=Case, case=case, transfer=transfer, actor=actor)
+    transfer.open_referrals = [item for _receiver, closed in responses for item in cast(list[Any], closed)]
     transfer.status = CaseTransfer.Status.ACCEPTED
     transfer.new_case = new_case
-    transfer.save(update_fields=["status", "decided_by", "decided_at", "new_case"])
+    transfer.save(update_fields=["status", "decided_by", "decided_at", "new_case", "open_referrals"])
     case.status = Case.Status.CLOSED
     case.closed_at = timezone.now()
     case.closure_checklist = {"transferred": True}
     case.closure_requested_by = transfer.requested_by
     case.closure_approved_by = transfer.requested_by
     case.save(update_fields=["status", "closed_at", "closure_checklist", "closure_requested_by", "closure_approved_by"])
-    _transfer_audit(actor, "case.transfer.accept", transfer, case, to=str(transfer.to_organization.uuid))
-    _transfer_audit(actor, "case.transfer.receive", transfer, new_case, source=str(transfer.from_organization.uuid))
+    cancelled = len(transfer.open_referrals)
+    _transfer_audit(
+        actor, "case.transfer.accept", transfer, case, to=str(transfer.to_organization.uuid),
+        referrals_cancelled=cancelled,
+    )  # fmt: skip
+    _transfer_audit(
+        actor, "case.transfer.receive", transfer, new_case, source=str(transfer.from_organization.uuid),
+        referrals_cancelled=cancelled,
+    )  # fmt: skip
     return new_case
 
 

@@ -13,7 +13,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -29,6 +28,8 @@ from amparo.access import (
 )
 from amparo.accounts.models import User
 from amparo.accounts.roles import CASE_ROLES, Role
+from amparo.core.once import AlreadyDone, new_token
+from amparo.core.responses import stored_file_download
 from amparo.core.uploads import AttachmentRejected, LimitedMemoryUploadHandler, clean_upload
 
 from . import casework_services as services
@@ -36,7 +37,7 @@ from . import selectors
 from . import services as case_services
 from .casework_forms import CaseSearchForm, NoteForm, TransferDecisionForm, TransferForm
 from .forms import CLOSURE_LABELS
-from .models import Case
+from .models import Case, CaseTransfer
 from .search import search_cases
 
 
@@ -69,6 +70,9 @@ def note_add(request: HttpRequest, case_uuid: str) -> HttpResponse:
     if form.is_valid():
         try:
             services.case_note_add(actor=user, case=case, **form.cleaned_data)
+        except AlreadyDone:  # Back and send again: the note the first submission saved, not a second one
+            messages.info(request, _("This note was already saved."))
+            return redirect("cases:notes", case_uuid=case.uuid)
         except ValidationError as exc:
             form.add_error(None, exc)
     if form.errors:
@@ -94,9 +98,10 @@ def _notes_page(request: HttpRequest, user: User, case: Case, form: NoteForm, st
         {
             "case": case,
             "form": form,
-            "notes": case.notes.select_related("author"),
+            "notes": list(case.notes.select_related("author")),  # the five newest shown, the rest folded
             "files": case.files.select_related("uploaded_by"),
             "max_mb": settings.SAFECHANNEL_MAX_FILE_BYTES // 1048576,
+            "file_token": new_token(),  # the upload form's one-time token (core/once.py)
         },
         status=status,
     )
@@ -124,7 +129,12 @@ def _file_upload(request: HttpRequest, case_uuid: str) -> HttpResponse:
         )
         return redirect(target)
     try:
-        services.case_file_add(actor=user, case=case, clean=clean_upload(upload))
+        services.case_file_add(
+            actor=user, case=case, clean=clean_upload(upload), form_token=request.POST.get("form_token", "")
+        )
+    except AlreadyDone:  # the same file sent again: stored once
+        messages.info(request, _("This file was already stored."))
+        return redirect(target)
     except AttachmentRejected:
         messages.error(
             request, _("Only photos (JPEG, PNG, WebP), PDFs and audio files whose contents match their name.")
@@ -142,14 +152,9 @@ def _file_upload(request: HttpRequest, case_uuid: str) -> HttpResponse:
 def file_download(request: HttpRequest, case_uuid: str, file_uuid: str) -> HttpResponse:
     user = cast(User, request.user)
     case = get_case_for_user(user, case_uuid)
-    case_file = case.files.filter(uuid=file_uuid).first()
-    if case_file is None:
-        raise Http404
-    data = services.case_file_read(actor=user, case_file=case_file)
-    response = HttpResponse(data, content_type=case_file.content_type)
-    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=case_file.name)
-    response["Cache-Control"] = "no-store"
-    return response
+    return stored_file_download(
+        case.files.filter(uuid=file_uuid).first(), lambda found: services.case_file_read(actor=user, case_file=found)
+    )
 
 
 @staff_view(CASE_ROLES)
@@ -221,18 +226,25 @@ def transfer(request: HttpRequest, case_uuid: str) -> HttpResponse:
             services.case_transfer_request(
                 actor=user, case=case, to_organization=data["to_organization"],
                 consent_method=data["consent_method"], travels=data["travels"], reason=data["reason"],
+                form_token=data["form_token"],
             )  # fmt: skip
+        except AlreadyDone:  # Back and send again: the proposal the first submission made
+            messages.info(request, _("This transfer was already proposed."))
+            return redirect("cases:detail", case_uuid=case.uuid)
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
             messages.success(request, _("Transfer proposed. Nothing travels until the other organisation accepts."))
             return redirect("cases:detail", case_uuid=case.uuid)
+    from amparo.referrals.selectors import unfinished_referrals_of_case
+
     case_services.case_read(actor=user, case=case, what="transfer")
     pending = case.transfers.filter(status="pending").select_related("to_organization").first()
     return render(
         request,
         "cases/transfer.html",
-        {"case": case, "form": form, "pending": pending},
+        # What an accepted transfer cancels, said before it is proposed (cases.signals.case_transferred).
+        {"case": case, "form": form, "pending": pending, "referrals": unfinished_referrals_of_case(case)},
         status=400 if form.errors else 200,
     )
 
@@ -260,7 +272,9 @@ def transfers(request: HttpRequest) -> HttpResponse:
 @require_POST
 def transfer_decide(request: HttpRequest, transfer_uuid: str) -> HttpResponse:
     user = cast(User, request.user)
-    incoming = get_incoming_transfer_for_user(user, transfer_uuid)
+    incoming = get_incoming_transfer_for_user(user, transfer_uuid, pending=False)
+    if incoming.status != incoming.Status.PENDING:
+        return _transfer_answered(request, incoming)
     form = TransferDecisionForm(request.POST)
     if not form.is_valid():
         return render(request, "core/error.html", {"status": 400}, status=400)
@@ -269,6 +283,9 @@ def transfer_decide(request: HttpRequest, transfer_uuid: str) -> HttpResponse:
             actor=user, transfer=incoming, accept=form.cleaned_data["decision"] == "accept"
         )
     except ValidationError as exc:
+        incoming.refresh_from_db()
+        if incoming.status != incoming.Status.PENDING:  # a colleague answered a moment earlier
+            return _transfer_answered(request, incoming)
         messages.error(request, " ".join(exc.messages))
         return redirect("cases:transfers")
     if new_case is None:
@@ -278,3 +295,13 @@ def transfer_decide(request: HttpRequest, transfer_uuid: str) -> HttpResponse:
         request, _("Transfer accepted: case %(code)s opened. Choose who accompanies her.") % {"code": new_case.code}
     )
     return redirect("cases:team", case_uuid=new_case.uuid)
+
+
+def _transfer_answered(request: HttpRequest, answered: CaseTransfer) -> HttpResponse:
+    """A decision sent again (a double click, Back and send) or after a colleague's: what the first one made, never
+    a second case. The case it opened belongs to her organisation, which she coordinates."""
+    if answered.new_case is not None:
+        messages.info(request, _("This transfer was already accepted: case %(code)s.") % {"code": answered.new_case})
+        return redirect("cases:team", case_uuid=answered.new_case.uuid)
+    messages.info(request, _("This transfer was already answered."))
+    return redirect("cases:transfers")

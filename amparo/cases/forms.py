@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from amparo.core.countries import country_choices
-from amparo.core.once import new_token
+from amparo.core.once import OnceMixin
 from amparo.directory.models import Place
 
 from . import risk as risk_questions
@@ -42,17 +42,6 @@ class SaneDateTimeField(forms.DateTimeField):
         super().validate(value)
         if value is not None and not 1900 <= value.year <= 2100:
             raise forms.ValidationError(_("Check the year."))
-
-
-class OnceMixin(forms.Form):
-    """A create form's one-time token (core/once.py): a resubmitted form finds what the first one created."""
-
-    form_token = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        if not self.is_bound:
-            self.fields["form_token"].initial = new_token()
 
 
 class ConfirmDatesMixin(forms.Form):

@@ -12,7 +12,7 @@ from amparo.accounts.models import User
 from amparo.accounts.roles import Role
 from amparo.directory.models import Organization as DirectoryOrganization
 
-from .forms import ConfirmDatesMixin, SaneDateTimeField
+from .forms import ConfirmDatesMixin, OnceMixin, SaneDateTimeField
 from .models import Case, LegalEvent, LegalMatter
 
 
@@ -26,7 +26,7 @@ class LawyerField(forms.ModelChoiceField):
         return str(obj)
 
 
-class MatterOpenForm(forms.Form):
+class MatterOpenForm(OnceMixin, forms.Form):
     kind = forms.ChoiceField(label=_("Kind of legal matter"), choices=LegalMatter.Kind.choices)
     lawyer = LawyerField(
         label=_("Lawyer"),
@@ -88,6 +88,10 @@ class EventForm(ConfirmDatesMixin, forms.Form):
         # A deadline or hearing months ago, or decades ahead, is more often a typo (2020 for 2026) than a fact.
         self.check_date("due_at", past=timedelta(days=90), future=timedelta(days=365 * 10))
         return data
+
+
+class EventAddForm(OnceMixin, EventForm):
+    """A new deadline, hearing or document date, with the form's one-time token (core/once.py)."""
 
 
 class EventEditForm(EventForm):

@@ -8,7 +8,6 @@ codes and field names only, never parties, outcomes or descriptions.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -24,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from amparo.accounts.models import User
 from amparo.audit.services import audit_listing, audit_record
+from amparo.core import once
 from amparo.core.encryption import decrypt_bytes, encrypt_bytes
 from amparo.core.uploads import CleanFile
 from amparo.directory.models import Organization as DirectoryOrganization
@@ -160,10 +160,18 @@ def legal_matter_open(
     parties: str = "",
     filing_reference: str = "",
     entity: DirectoryOrganization | None = None,
+    form_token: str = "",
 ) -> LegalMatter:
+    """Open a legal matter on an open case. With the form's one-time token, a resubmitted form raises
+    core.once.AlreadyDone with the matter the first one opened."""
     from .services import require_open
 
     require_open(case)
+    claimed = once.claim(
+        user=actor, kind="legal.matter.open", token=form_token,
+        content=once.plain({"case": case, "kind": kind, "lawyer": lawyer, "parties": parties,
+                            "filing_reference": filing_reference, "entity": entity}),
+    )  # fmt: skip
     if kind not in LegalMatter.Kind.values:
         raise ValidationError(_("Unknown kind of legal matter."))
     _check_lawyer(case, lawyer)
@@ -173,6 +181,7 @@ def legal_matter_open(
     )
     _audit(actor, "legal.matter.open", matter, lawyer=lawyer.pk if lawyer else None)
     _add_lawyer_to_team(actor, matter, lawyer)
+    once.settle(claimed, matter.uuid)
     return matter
 
 
@@ -210,12 +219,19 @@ def legal_matter_update(*, actor: User, matter: LegalMatter, changes: dict[str, 
 
 @transaction.atomic
 def legal_event_add(
-    *, actor: User, matter: LegalMatter, kind: str, due_at: datetime, description: str = ""
+    *, actor: User, matter: LegalMatter, kind: str, due_at: datetime, description: str = "", form_token: str = ""
 ) -> LegalEvent:
+    """Add a deadline, hearing or document date. With the form's one-time token, a resubmitted form raises
+    core.once.AlreadyDone (its ref: the matter) instead of adding the date twice."""
     if kind not in LegalEvent.Kind.values:
         raise ValidationError(_("Unknown kind of event."))
+    claimed = once.claim(
+        user=actor, kind="legal.event.add", token=form_token,
+        content=once.plain({"matter": matter, "kind": kind, "due_at": due_at, "description": description}),
+    )  # fmt: skip
     event = LegalEvent.objects.create(matter=matter, kind=kind, due_at=due_at, description=description)
     _audit(actor, "legal.event.add", matter, event=event.pk, event_kind=kind)
+    once.settle(claimed, matter.uuid)
     return event
 
 
@@ -225,7 +241,7 @@ EVENT_FIELDS = ("kind", "due_at", "description", "done")
 @transaction.atomic
 def legal_event_update(*, actor: User, matter: LegalMatter, event: LegalEvent, changes: dict[str, Any]) -> list[str]:
     """Correct a deadline, hearing or document (a mistyped date, the wrong kind, a note). The audit log keeps the
-    history: which fields changed, when and by whom, never the description. A new date is reminded afresh."""
+    history: which fields changed, when and by whom, never the description. A new date is notified afresh."""
     if event.matter_id != matter.pk:
         raise LegalEvent.DoesNotExist
     if changes.get("kind", event.kind) not in LegalEvent.Kind.values:
@@ -236,10 +252,7 @@ def legal_event_update(*, actor: User, matter: LegalMatter, event: LegalEvent, c
     for name, value in changes.items():
         setattr(event, name, value)
     fields = sorted(changes)
-    if "due_at" in changes:
-        event.reminded_stage = ""
-        fields.append("reminded_stage")
-    event.save(update_fields=fields)
+    event.save(update_fields=fields)  # a new date is notified afresh: its notices are keyed by the date
     _audit(actor, "legal.event.update", matter, event=event.pk, event_kind=event.kind, fields=sorted(changes))
     return sorted(changes)
 
@@ -287,8 +300,9 @@ class Reminder:
     as_lawyer: bool = True
 
 
-# A date is e-mailed once per stage: when it comes within the reminder horizon, again on its last day, and once more
-# when it is overdue. Every day would teach people to ignore the e-mails; the upcoming page lists them all anyway.
+# A date is notified once per stage (today.services.legal_dates_notify): when it comes within the reminder horizon,
+# again on its last day, and once more when it is overdue. Every day would teach people to ignore the notices; the
+# upcoming page lists them all anyway.
 REMINDER_STAGES = ("ahead", "day", "overdue")
 
 
@@ -301,19 +315,15 @@ def reminder_stage(event: LegalEvent, now: datetime) -> str:
 
 
 def legal_reminder_plan(
-    *, days: int, cases_for_user: Callable[[User], QuerySet[Case]], now: datetime | None = None, again: bool = False
+    *, days: int, cases_for_user: Callable[[User], QuerySet[Case]], now: datetime | None = None
 ) -> list[Reminder]:
     """Who is reminded of which open deadlines and hearings due within `days` days (overdue included): the matter's
-    lawyer while they can still see the case; otherwise the case's active caseworkers. Only dates that reached a
-    stage they were not yet reminded of (`reminder_stage`), unless `again`. Who "can still see" a case is the
-    permission module's rule (`amparo.access.cases_for_user`), given by the caller."""
+    lawyer while they can still see the case; otherwise the case's active caseworkers. Who "can still see" a case
+    is the permission module's rule (`amparo.access.cases_for_user`), given by the caller. Whether someone gets an
+    e-mail too is her own choice, made with the notices (today.services.notify)."""
     now = now or timezone.now()
     all_cases = Case.objects.exclude(status=Case.Status.CLOSED)
-    events = [
-        event
-        for event in upcoming_legal_events(all_cases, days=days, now=now).prefetch_related("matter__case__caseworkers")
-        if again or reminder_stage(event, now) != event.reminded_stage
-    ]
+    events = list(upcoming_legal_events(all_cases, days=days, now=now).prefetch_related("matter__case__caseworkers"))
     plan: dict[int, Reminder] = {}
     can_see: dict[tuple[int, int], bool] = {}
 
@@ -326,10 +336,10 @@ def legal_reminder_plan(
     for event in events:
         case = event.matter.case
         lawyer = event.matter.lawyer
-        if lawyer is not None and lawyer.is_active and lawyer.email and sees(lawyer, case):
+        if lawyer is not None and lawyer.is_active and sees(lawyer, case):
             recipients, as_lawyer = [lawyer], True
         else:
-            recipients = [u for u in case.caseworkers.all() if u.is_active and u.email and sees(u, case)]
+            recipients = [u for u in case.caseworkers.all() if u.is_active and sees(u, case)]
             as_lawyer = False
         for user in recipients:
             reminder = plan.setdefault(user.pk, Reminder(user=user, as_lawyer=as_lawyer))
@@ -338,22 +348,15 @@ def legal_reminder_plan(
     return sorted(plan.values(), key=lambda r: r.user.email)
 
 
-@transaction.atomic
-def legal_reminders_sent(*, reminders: list[Reminder], sent: int, now: datetime | None = None) -> None:
-    """Record the stage each e-mailed date reached, and audit the run (counts only)."""
-    now = now or timezone.now()
-    by_stage: dict[str, set[int]] = defaultdict(set)
-    for event in {e.pk: e for r in reminders for e in r.events}.values():
-        by_stage[reminder_stage(event, now)].add(event.pk)
-    for stage, pks in by_stage.items():
-        LegalEvent.objects.filter(pk__in=pks).update(reminded_stage=stage)
+def legal_reminders_sent(*, reminders: list[Reminder], notices: int) -> None:
+    """Audit a reminder run (counts only), in the caller's transaction: how many people, dates and new notices."""
     audit_record(
         action="legal.reminders.send",
         object_type="cases.legalevent",
         detail={
             "recipients": len(reminders),
             "events": len({e.pk for r in reminders for e in r.events}),
-            "emails_sent": sent,
+            "notices": notices,
         },
     )
 
@@ -436,11 +439,18 @@ def document_path(document: LegalDocument) -> Path:
     return Path(settings.CASES_STORAGE_DIR) / str(document.matter.uuid) / f"{document.uuid}.bin"
 
 
-def legal_document_add(*, actor: User | None, matter: LegalMatter, clean: CleanFile) -> LegalDocument:
-    """Store a checked file (type by contents, image metadata stripped) encrypted; nothing half-way on failure."""
+def legal_document_add(
+    *, actor: User | None, matter: LegalMatter, clean: CleanFile, form_token: str = ""
+) -> LegalDocument:
+    """Store a checked file (type by contents, image metadata stripped) encrypted; nothing half-way on failure. With
+    the form's one-time token, the same file sent again raises core.once.AlreadyDone instead of storing it twice."""
     path: Path | None = None
     try:
         with transaction.atomic():
+            claimed = once.claim(
+                user=actor, kind="legal.document.add", token=form_token,
+                content=once.plain({"matter": matter, "file": clean.identity}),
+            )  # fmt: skip
             document = LegalDocument.objects.create(
                 matter=matter, name=clean.name, content_type=clean.content_type, size=len(clean.data), uploaded_by=actor
             )
@@ -448,6 +458,7 @@ def legal_document_add(*, actor: User | None, matter: LegalMatter, clean: CleanF
             path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             path.write_bytes(encrypt_bytes(clean.data))
             _audit(actor, "legal.document.add", matter, document=str(document.uuid), content_type=clean.content_type)
+            once.settle(claimed, document.uuid)
     except BaseException:
         if path is not None:
             path.unlink(missing_ok=True)

@@ -16,7 +16,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -24,10 +23,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from amparo.access import cases_for_user, get_case_for_user, get_legal_matter_for_user, staff_view
 from amparo.accounts.models import User
 from amparo.accounts.roles import CASE_ROLES
+from amparo.core.once import AlreadyDone, new_token
+from amparo.core.responses import stored_file_download
 from amparo.core.uploads import AttachmentRejected, LimitedMemoryUploadHandler, clean_upload
 
 from . import legal_services as services
-from .legal_forms import EventEditForm, EventForm, MatterOpenForm, MatterUpdateForm, UpcomingForm
+from .legal_forms import EventAddForm, EventEditForm, MatterOpenForm, MatterUpdateForm, UpcomingForm
 from .models import LegalEvent, LegalMatter
 
 DEFAULT_UPCOMING_DAYS = 30
@@ -48,6 +49,9 @@ def matter_new(request: HttpRequest, case_uuid: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             matter = services.legal_matter_open(actor=user, case=case, **form.cleaned_data)
+        except AlreadyDone as done:  # Back and send again: the matter the first submission opened
+            messages.info(request, _("This legal matter was already opened."))
+            return redirect("legal:matter", matter_uuid=done.ref) if done.ref else redirect("cases:detail", case.uuid)
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
@@ -77,7 +81,7 @@ def matter_detail(request: HttpRequest, matter_uuid: str) -> HttpResponse:
             "outcome": matter.outcome,
         },
     )
-    event_form = EventForm(request.POST if action == "event" else None, prefix="event")
+    event_form = EventAddForm(request.POST if action == "event" else None, prefix="event")
     if action == "update" and update_form.is_valid():
         try:
             changed = services.legal_matter_update(actor=user, matter=matter, changes=update_form.cleaned_data)
@@ -87,8 +91,15 @@ def matter_detail(request: HttpRequest, matter_uuid: str) -> HttpResponse:
             messages.success(request, _("Saved.") if changed else _("Nothing changed."))
             return redirect("legal:matter", matter_uuid=matter.uuid)
     elif action == "event" and event_form.is_valid():
-        services.legal_event_add(actor=user, matter=matter, **event_form.data_without_confirmation)
-        messages.success(request, _("Added."))
+        try:
+            services.legal_event_add(
+                actor=user, matter=matter, form_token=event_form.cleaned_data["form_token"],
+                **event_form.data_without_confirmation,
+            )  # fmt: skip
+        except AlreadyDone:  # the same date sent again: added once
+            messages.info(request, _("This date was already added."))
+        else:
+            messages.success(request, _("Added."))
         return redirect("legal:matter", matter_uuid=matter.uuid)
     elif action == "done":
         try:
@@ -115,6 +126,7 @@ def matter_detail(request: HttpRequest, matter_uuid: str) -> HttpResponse:
             "guide": guide,
             "now": timezone.now(),
             "is_custody": matter.kind == LegalMatter.Kind.CUSTODY,
+            "document_token": new_token(),  # the upload form's one-time token (core/once.py)
         },
         status=400 if update_form.errors or event_form.errors else 200,
     )
@@ -155,7 +167,12 @@ def _document_upload(request: HttpRequest, matter_uuid: str) -> HttpResponse:
         error = _("Choose a file of at most %(mb)d MB.") % {"mb": settings.SAFECHANNEL_MAX_FILE_BYTES // 1048576}
     else:
         try:
-            services.legal_document_add(actor=user, matter=matter, clean=clean_upload(upload))
+            services.legal_document_add(
+                actor=user, matter=matter, clean=clean_upload(upload), form_token=request.POST.get("form_token", "")
+            )
+        except AlreadyDone:  # the same file sent again: stored once
+            messages.info(request, _("This document was already stored."))
+            return redirect(f"{reverse('legal:matter', args=[matter.uuid])}#documents")
         except AttachmentRejected:
             error = _("Only photos (JPEG, PNG, WebP), PDFs and audio files whose contents match their name.")
     if error:
@@ -170,15 +187,10 @@ def _document_upload(request: HttpRequest, matter_uuid: str) -> HttpResponse:
 def document_download(request: HttpRequest, matter_uuid: str, document_uuid: str) -> HttpResponse:
     user = cast(User, request.user)
     matter = get_legal_matter_for_user(user, matter_uuid)
-    document = matter.documents.filter(uuid=document_uuid).first()
-    if document is None:
-        raise Http404
-    data = services.legal_document_read(actor=user, document=document)
-    response = HttpResponse(data, content_type=document.content_type)
-    # RFC 6266: an ASCII fallback and filename*=UTF-8'' for names with accents (as FileResponse writes it).
-    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=document.name)
-    response["Cache-Control"] = "no-store"
-    return response
+    return stored_file_download(
+        matter.documents.filter(uuid=document_uuid).first(),
+        lambda found: services.legal_document_read(actor=user, document=found),
+    )
 
 
 @staff_view(CASE_ROLES)

@@ -384,8 +384,6 @@ class LegalEvent(models.Model):
     due_at = models.DateTimeField(_("date"), db_index=True)
     description = EncryptedTextField(_("description"), blank=True)
     done = models.BooleanField(_("done"), default=False)
-    # The reminder stage last e-mailed (legal_services.reminder_stage), so each stage is sent once, not every day.
-    reminded_stage = models.CharField(max_length=8, blank=True, default="", editable=False)
 
     class Meta:
         ordering = ["due_at", "pk"]
@@ -506,6 +504,10 @@ class CaseTransfer(models.Model):
     new_case = models.OneToOneField(
         Case, null=True, blank=True, on_delete=models.SET_NULL, related_name="transferred_from"
     )
+    # The referrals of the case still open when the transfer was accepted, which the acceptance cancelled (her
+    # consents to share stay with the sending organisation): what the receiving organisation is told, to refer her
+    # again. Type, service, its organisation, status and date only; written by `cases.signals.case_transferred`.
+    open_referrals = models.JSONField(default=list, blank=True, editable=False)
 
     class Meta:
         ordering = ["-requested_at", "-pk"]

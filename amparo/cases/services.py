@@ -114,17 +114,6 @@ class Intake:
     consent_method: str = "verbal"
 
 
-def _content(data: Any) -> Any:
-    """What a form sent, as plain values for the fingerprint of core.once (objects by their key)."""
-    if isinstance(data, dict):
-        return {key: _content(value) for key, value in data.items()}
-    if isinstance(data, list | tuple | set):
-        return [_content(value) for value in data]
-    if hasattr(data, "pk"):
-        return str(getattr(data, "pcode", None) or data.pk)
-    return data
-
-
 @transaction.atomic
 def case_open(
     *, actor: User, organization: Organization, intake: Intake, source_report: Any = None, form_token: str = ""
@@ -133,7 +122,7 @@ def case_open(
     intake form's one-time token, a resubmitted intake raises core.once.AlreadyDone with the case it opened."""
     claimed = once.claim(
         user=actor, kind="case.open", token=form_token,
-        content=_content({**intake.__dict__, "organization": organization, "report": source_report}),
+        content=once.plain({**intake.__dict__, "organization": organization, "report": source_report}),
     )  # fmt: skip
     if ConsentKind.SERVICES not in intake.consents:
         raise ValidationError(_("A case needs her consent to receive services."))
@@ -272,7 +261,7 @@ def incident_record(
     require_open(case)
     claimed = once.claim(
         user=actor, kind="case.incident.add", token=form_token,
-        content=_content({"case": case, "occurred_at": occurred_at, "place": place, "answers": answers,
+        content=once.plain({"case": case, "occurred_at": occurred_at, "place": place, "answers": answers,
                           "perpetrators": perpetrator_types, "description": description}),
     )  # fmt: skip
     incident = Incident.objects.create(
@@ -382,7 +371,7 @@ def risk_assess(
     require_open(case)
     claimed = once.claim(
         user=actor, kind="case.risk.assess", token=form_token,
-        content=_content({"case": case, "answers": sorted(answers or []), "persecution": persecution,
+        content=once.plain({"case": case, "answers": sorted(answers or []), "persecution": persecution,
                           "indicators": sorted(indicators), "plan": safety_plan, "judged": judged_level}),
     )  # fmt: skip
     result = risk_level(
@@ -459,7 +448,7 @@ def action_add(
     require_open(case)
     claimed = once.claim(
         user=actor, kind="case.action.add", token=form_token,
-        content=_content({"case": case, "description": description, "due_on": due_on}),
+        content=once.plain({"case": case, "description": description, "due_on": due_on}),
     )  # fmt: skip
     item = ActionItem.objects.create(case=case, description=description, due_on=due_on, assigned_to=assigned_to)
     audit_record(
@@ -487,7 +476,7 @@ def child_add(
     require_open(case)
     claimed = once.claim(
         user=actor, kind="case.child.add", token=form_token,
-        content=_content({"case": case, "age_band": age_band, "risks": risks, "care": care_arrangement,
+        content=once.plain({"case": case, "age_band": age_band, "risks": risks, "care": care_arrangement,
                           "notes": care_notes, "next": next_follow_up}),
     )  # fmt: skip
     child = Child.objects.create(

@@ -46,7 +46,7 @@ from .forms import (
     RiskForm,
     TeamForm,
 )
-from .models import Case
+from .models import Case, CaseTransfer
 from .selectors import follow_ups_due
 from .vocab import ConsentKind
 
@@ -297,11 +297,6 @@ def _detail_context(user: User, case: Case, **forms: Any) -> dict[str, Any]:
         "closure_form": forms.get("closure_form") or ClosureForm(),
         "duplicate_form": forms.get("duplicate_form") or DuplicateForm(),
     }
-    # The forms of the page's sections that came back with errors: their summary goes at the top of the page.
-    context["section_forms"] = [
-        context[name] for name in ("action_form", "child_form", "closure_form", "duplicate_form")
-        if context[name].is_bound
-    ]  # fmt: skip
     window_since = [i.occurred_at for i in incidents if services.health_windows(i)]
     context.update(_related_sections(case, window_since=min(window_since) if window_since else None))
     return context
@@ -311,10 +306,19 @@ def _related_sections(case: Case, *, window_since: Any = None) -> dict[str, Any]
     """Referrals and legal matters of the case (their apps own the selectors and templates), and where its health
     referral stands while a clinical window is open (the banner clears once it was attended)."""
     from amparo.cases.legal_services import legal_matters_of_case
-    from amparo.referrals.selectors import health_referral_state, referrals_of_case
+    from amparo.referrals.selectors import cancelled_by_transfer, health_referral_state, referrals_of_case
 
     state = health_referral_state(case, window_since) if window_since is not None else ""
-    return {"referrals": referrals_of_case(case), "matters": legal_matters_of_case(case), "health_referral": state}
+    # A case opened by accepting a transfer: where from, and the referrals that were open there, which the transfer
+    # cancelled (her consents to share stayed behind), so that her new team can refer her again.
+    received = CaseTransfer.objects.filter(new_case=case).select_related("from_organization").first()
+    return {
+        "referrals": referrals_of_case(case),
+        "matters": legal_matters_of_case(case),
+        "health_referral": state,
+        "transferred_from": received,
+        "cancelled_referrals": cancelled_by_transfer(received.open_referrals) if received is not None else [],
+    }
 
 
 def _section_post(

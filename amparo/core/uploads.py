@@ -11,6 +11,7 @@ Uploads are read in memory only (`LimitedMemoryUploadHandler`): no plaintext cop
 
 from __future__ import annotations
 
+import hashlib
 import io
 import warnings
 from collections.abc import Callable
@@ -64,6 +65,11 @@ class CleanFile:
     name: str
     content_type: str
     data: bytes
+
+    @property
+    def identity(self) -> str:
+        """Its name and a hash of its bytes: what a one-time form's fingerprint (core/once.py) knows of a file."""
+        return f"{self.name}\n{hashlib.sha256(self.data).hexdigest()}"
 
 
 def safe_name(name: str) -> str:

@@ -7,4 +7,4 @@ class ReferralsConfig(AppConfig):
     verbose_name = "Referrals"
 
     def ready(self) -> None:
-        from . import receivers  # noqa: F401  (connects the safe channel's consent signals)
+        from . import receivers  # noqa: F401  (connects the safe channel's consent signals and cases' transfer)

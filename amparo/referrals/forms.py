@@ -7,6 +7,7 @@ from typing import Any, cast
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from amparo.core.once import OnceMixin
 from amparo.directory.models import FocalPoint, Service
 
 from .models import Priority, Referral, ServiceType, SharedField
@@ -44,7 +45,7 @@ def _focal_point_label(option: FocalPointOption) -> str:
     return label
 
 
-class ReferralForm(forms.Form):
+class ReferralForm(OnceMixin, forms.Form):
     service_type = forms.ChoiceField(choices=ServiceType.choices, widget=forms.HiddenInput)
     service = forms.ChoiceField(label=_("Service (nearest first)"), widget=forms.RadioSelect)
     focal_point = forms.ChoiceField(label=_("Focal point (optional)"), required=False)

@@ -101,6 +101,14 @@ class Referral(models.Model):
         SURVIVOR_DECLINED = "survivor_declined", _("The survivor declined")
         OTHER = "other", _("Other reason")
 
+    class CloseReason(models.TextChoices):
+        """Why a referral was closed by Amparo rather than by a person (shown to both sides)."""
+
+        CASE_TRANSFERRED = (
+            "case_transferred",
+            _("Cancelled: her case was transferred to another organisation, which may refer her again"),
+        )
+
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     # Sent from a case, or from a safe-channel report (exactly one of the two).
     case = models.ForeignKey("cases.Case", null=True, blank=True, on_delete=models.CASCADE, related_name="referrals")
@@ -122,6 +130,7 @@ class Referral(models.Model):
     shared_copy = EncryptedTextField(blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.SENT, db_index=True)
     decline_reason = models.CharField(max_length=20, choices=DeclineReason.choices, blank=True)
+    close_reason = models.CharField(max_length=20, choices=CloseReason.choices, blank=True)
     feedback = EncryptedTextField(_("actions taken by the receiving service"), blank=True)
     sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     sent_at = models.DateTimeField(default=timezone.now)

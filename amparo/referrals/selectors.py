@@ -131,3 +131,38 @@ def referrals_of_case(case: CaseRecord) -> QuerySet[Referral]:
 def referrals_of_report(report: Report) -> QuerySet[Referral]:
     """A safe-channel report's referrals, as `referrals_of_case`."""
     return with_urgency(Referral.objects.filter(report=report)).select_related("service__organization", "focal_point")
+
+
+# A referral not finished yet (still open, or attended and not closed by the sender): what a transfer cancels.
+UNFINISHED = (*OPEN_STATUSES, Referral.Status.ATTENDED)
+
+
+def unfinished_referrals_of_case(case: CaseRecord) -> QuerySet[Referral]:
+    """The referrals a transfer of the case would cancel (the transfer page says so before it is proposed)."""
+    return referrals_of_case(case).filter(status__in=UNFINISHED)
+
+
+@dataclass(frozen=True)
+class CancelledReferral:
+    """One line of what was open when her case was transferred (`CaseTransfer.open_referrals`), in words."""
+
+    type_label: str
+    service: str
+    organization: str
+    status_label: str
+    sent_on: str
+
+
+def cancelled_by_transfer(items: list[dict[str, str]]) -> list[CancelledReferral]:
+    """The plain values a transfer kept (codes) with their labels in the page's language."""
+    types, statuses = dict(ServiceType.choices), dict(Referral.Status.choices)
+    return [
+        CancelledReferral(
+            type_label=str(types.get(item.get("type", ""), item.get("type", ""))),
+            service=item.get("service", ""),
+            organization=item.get("organization", ""),
+            status_label=str(statuses.get(item.get("status", ""), item.get("status", ""))),
+            sent_on=item.get("sent_on", ""),
+        )
+        for item in items
+    ]

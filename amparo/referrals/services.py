@@ -22,12 +22,14 @@ from amparo.audit.services import audit_listing, audit_record
 from amparo.cases.models import Case, Incident
 from amparo.cases.services import HEALTH_WINDOWS, has_consent
 from amparo.cases.vocab import AgeBand, GenderIdentity, MigratoryStatus
+from amparo.core import once
+from amparo.core.models import FormToken
 from amparo.directory.models import FocalPoint, Service
 from amparo.safechannel.models import Report
 from amparo.vocab import SEXUAL_VIOLENCE_TYPES, GBVType
 
 from .models import CONSENT_FOR, Priority, Referral, ReferralEvent, ServiceType, SharedField
-from .selectors import service_matches_type
+from .selectors import UNFINISHED, service_matches_type
 
 # How long the receiving service has to answer, by priority (IASC inter-agency referral form).
 RESPONSE_TIME = {
@@ -47,7 +49,7 @@ RECEIVER_TRANSITIONS: dict[str, frozenset[str]] = {
     Status.RECEIVED: frozenset({Status.ACCEPTED, Status.DECLINED}),
     Status.ACCEPTED: frozenset({Status.ATTENDED}),
 }
-SENDER_CLOSABLE = frozenset({Status.SENT, Status.RECEIVED, Status.ACCEPTED, Status.ATTENDED})
+SENDER_CLOSABLE = frozenset(UNFINISHED)  # sent, received, accepted, attended
 # Finished for the receiving side: the focal point no longer needs what she shared (DESIGN.md rule 1), and sees only
 # the referral's metadata. The sender's side keeps seeing it (still under her consent).
 RECEIVER_FINISHED = frozenset({Status.DECLINED, Status.CLOSED})
@@ -205,14 +207,19 @@ def referral_send(
     shared_fields: list[str],
     priority: str,
     reason: str,
+    form_token: str = "",
 ) -> Referral:
     """Refer the case to a directory service (or one of its focal points). Refused without the survivor's active
-    consent for this referral type, and for a closed case."""
+    consent for this referral type, and for a closed case. With the form's one-time token, a resubmitted form
+    raises core.once.AlreadyDone with the referral the first one sent."""
     _check_request(
         service_type=service_type, priority=priority, shared_fields=shared_fields, service=service,
         focal_point=focal_point,
     )  # fmt: skip
     case = Case.objects.select_for_update().get(pk=case.pk)  # a concurrent closure or withdrawal waits for us
+    claimed = _claim(
+        actor, form_token, {"case": case}, service, focal_point, service_type, shared_fields, priority, reason
+    )
     if case.status == Case.Status.CLOSED:
         raise ValidationError(_("This case is closed: reopen it before referring her."))
     if not has_consent(case, CONSENT_FOR[ServiceType(service_type)]):
@@ -229,7 +236,20 @@ def referral_send(
         reason=reason,
         sent_by=actor,
     )
+    once.settle(claimed, referral.uuid)
     return _sent(referral, actor, case.organization, {"case": case.code})
+
+
+def _claim(
+    actor: User, form_token: str, subject: dict[str, Any], service: Service, focal_point: FocalPoint | None,
+    service_type: str, shared_fields: list[str], priority: str, reason: str,
+) -> FormToken | None:  # fmt: skip
+    """Spend the new-referral form's one-time token (core/once.py) in the sending transaction."""
+    return once.claim(
+        user=actor, kind="referral.send", token=form_token,
+        content=once.plain({**subject, "service": service, "focal_point": focal_point, "type": service_type,
+                            "fields": sorted(shared_fields), "priority": priority, "reason": reason}),
+    )  # fmt: skip
 
 
 # --- Referrals from a safe-channel report ----------------------------------------------------------------------
@@ -287,8 +307,10 @@ def referral_send_from_report(
     shared_fields: list[str],
     priority: str,
     reason: str,
+    form_token: str = "",
 ) -> Referral:
     """Refer the author of a safe-channel report, with the consent she gave through the channel for this type.
+    With the form's one-time token, a resubmitted form raises core.once.AlreadyDone with the referral it sent.
 
     `content` is the report decrypted by the sender (a recipient holding the report key). Only the fields she
     agreed to share and that a report can share are copied, encrypted with the field keys (the receiving focal
@@ -302,6 +324,9 @@ def referral_send_from_report(
     if set(shared_fields) - set(REPORT_SHAREABLE):
         raise ValidationError(_("A safe-channel report can share only the incident summary and her contact."))
     report = Report.objects.select_for_update().get(pk=report.pk)  # her withdrawal waits for us, or we for it
+    claimed = _claim(
+        actor, form_token, {"report": report}, service, focal_point, service_type, shared_fields, priority, reason
+    )
     if report.status == Report.Status.CLOSED:
         raise ValidationError(_("This report is closed: reopen it before referring her."))
     if not has_sharing_consent(report, CONSENT_FOR[ServiceType(service_type)]):
@@ -320,6 +345,7 @@ def referral_send_from_report(
         reason=reason,
         sent_by=actor,
     )
+    once.settle(claimed, referral.uuid)
     return _sent(referral, actor, report.organization, {"report": str(report.uuid)})
 
 
@@ -396,6 +422,45 @@ def referral_transition(
     return referral
 
 
+@transaction.atomic
+def referrals_cancel_for_transfer(*, actor: User | None, case: Case, transfer: Any) -> list[dict[str, str]]:
+    """Her case was transferred to another organisation (`cases.signals.case_transferred`): close every referral of
+    the sending case that is not finished yet, with `CloseReason.CASE_TRANSFERRED` on it for both sides to read. They
+    were sent under her consents to the sending organisation, which do not travel, so none may stay open; the focal
+    point stops seeing what she shared (a closed referral is finished for the receiving side). Each is audited in the
+    sending organisation's trail (`referral.transition`, reason and transfer). Returns, for each, what the receiving
+    organisation is told, to refer her again: type, service, its organisation, status before and date sent."""
+    open_ = (
+        Referral.objects.select_for_update(of=("self",))
+        .filter(case=case, status__in=SENDER_CLOSABLE)
+        .select_related("service__organization")
+        .order_by("sent_at", "pk")
+    )
+    told: list[dict[str, str]] = []
+    for referral in open_:
+        previous = referral.status
+        referral.status = Status.CLOSED
+        referral.close_reason = Referral.CloseReason.CASE_TRANSFERRED
+        referral.updated_at = timezone.now()
+        referral.save(update_fields=["status", "close_reason", "updated_at"])
+        _event(referral, Status.CLOSED, actor)
+        audit_record(
+            actor=actor, action="referral.transition", obj=referral, organization=case.organization,
+            detail={"from": previous, "to": Status.CLOSED, "reason": Referral.CloseReason.CASE_TRANSFERRED,
+                    "side": "sender", "transfer": str(transfer.uuid)},
+        )  # fmt: skip
+        told.append(
+            {
+                "type": referral.service_type,
+                "service": referral.service.name,
+                "organization": referral.service.organization.name,
+                "status": previous,
+                "sent_on": timezone.localdate(referral.sent_at).isoformat(),
+            }
+        )
+    return told
+
+
 # --- What the referral shares ----------------------------------------------------------------------------------
 
 
@@ -458,7 +523,7 @@ def shared_view(referral: Referral, now: datetime | None = None) -> SharedView:
         elif code == SharedField.MIGRATORY_STATUS:
             values[code] = _label(MigratoryStatus, case.migratory_status)
         elif code == SharedField.NATIONALITY:
-            values[code] = case.nationality or "—"
+            values[code] = case.nationality_name or "—"  # the country's name in the page's language, not its code
         elif code == SharedField.INCIDENT_SUMMARY:
             values[code] = _incident_summary(incident)
     clock = health_clock(case, now) if SharedField.HEALTH_CLOCK in shared else None

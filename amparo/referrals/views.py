@@ -28,6 +28,7 @@ from amparo.access import (
 from amparo.accounts.models import User
 from amparo.accounts.roles import CASE_ROLES, REPORT_RECIPIENT_ROLES, Role
 from amparo.cases.services import has_consent
+from amparo.core.once import AlreadyDone
 from amparo.directory.models import Place
 from amparo.safechannel import services as channel
 from amparo.safechannel.unlock import report_key_or_locked
@@ -90,6 +91,7 @@ def referral_new_from_report(request: HttpRequest, report_uuid: str) -> HttpResp
 
 def _send_args(data: dict[str, Any], service_type: ServiceType) -> dict[str, Any]:
     return {
+        "form_token": data["form_token"],
         "service": data["service"],
         "focal_point": data["focal_point"],
         "service_type": service_type,
@@ -133,6 +135,11 @@ def _new_referral_page(
     if request.method == "POST" and form.is_valid():
         try:
             referral = send(form.cleaned_data, service_type)
+        except AlreadyDone as done:  # Back and send again: the referral the first submission sent
+            messages.info(request, _("This referral was already sent: no second referral was made."))
+            if done.ref:
+                return redirect("referrals:detail", referral_uuid=done.ref)
+            return redirect(request.get_full_path())
         except ValidationError as error:
             form.add_error(None, error)
         else:

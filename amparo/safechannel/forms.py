@@ -15,6 +15,7 @@ from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 
 from amparo.accounts.models import Organization
+from amparo.core.once import OnceMixin
 from amparo.vocab import GBVType
 
 from . import crypto
@@ -194,7 +195,7 @@ class SurvivorMessageForm(forms.Form):
     )
 
 
-class StaffReplyForm(forms.Form):
+class StaffReplyForm(OnceMixin, forms.Form):
     text = forms.CharField(
         label=_("Reply to the survivor"),
         help_text=_("She reads this with her receipt. Do not write names, addresses or anything that identifies her."),

@@ -22,6 +22,7 @@ from django.utils import timezone
 from amparo.accounts.models import Organization, User
 from amparo.accounts.roles import REPORT_RECIPIENT_ROLES as RECIPIENT_ROLES
 from amparo.audit.services import audit_record
+from amparo.core import once
 from amparo.core.uploads import CleanFile
 from amparo.directory.models import Place
 from amparo.vocab import SEXUAL_VIOLENCE_TYPES, SHARING_KINDS
@@ -549,8 +550,16 @@ def staff_read(*, actor: User, report: Report, key: bytes) -> dict[str, Any]:
 
 
 @transaction.atomic
-def staff_reply(*, actor: User, report: Report, key: bytes, text: str, status: str) -> None:
+def staff_reply(*, actor: User, report: Report, key: bytes, text: str, status: str, form_token: str = "") -> None:
+    """Answer her (the message sealed with the report's key) and/or change the report's status. With the form's
+    one-time token, a message sent again raises core.once.AlreadyDone instead of reaching her twice (a status
+    change alone is never refused: setting a status twice changes nothing)."""
     if text:
+        claimed = once.claim(
+            user=actor, kind="safechannel.staff.reply", token=form_token,
+            content=once.plain({"report": report, "text": text, "status": status}),
+        )  # fmt: skip
+        once.settle(claimed, report.uuid)
         Message.objects.create(
             report=report, author=Message.Author.STAFF, staff_user=actor, body=crypto.encrypt(key, text.encode())
         )

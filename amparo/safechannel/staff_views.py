@@ -10,10 +10,10 @@ from typing import Any, cast
 
 from django import forms
 from django.contrib import messages
+from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
@@ -22,6 +22,8 @@ from amparo.access import get_organization_for_user, get_report_for_user, organi
 from amparo.accounts.models import User
 from amparo.accounts.roles import PLATFORM_ADMIN, REPORT_RECIPIENT_ROLES, Role
 from amparo.audit.services import audit_record
+from amparo.core.once import AlreadyDone
+from amparo.core.responses import attachment as attachment_response
 
 from . import crypto, keyring, services
 from .forms import RecoveryKeyForm, StaffReplyForm, describe, sharing_labels
@@ -73,10 +75,16 @@ def report_detail(request: HttpRequest, report_uuid: str) -> HttpResponse:
         return key
     form = StaffReplyForm(request.POST or None, initial={"status": report.status})
     if request.method == "POST" and form.is_valid():
-        services.staff_reply(
-            actor=user, report=report, key=key, text=form.cleaned_data["text"], status=form.cleaned_data["status"]
-        )
-        messages.success(request, _("Saved. She will see it when she signs in with her receipt."))
+        data = form.cleaned_data
+        try:
+            services.staff_reply(
+                actor=user, report=report, key=key, text=data["text"], status=data["status"],
+                form_token=data["form_token"],
+            )  # fmt: skip
+        except AlreadyDone:  # Back and send again: she gets the message once
+            messages.info(request, _("This message was already sent."))
+        else:
+            messages.success(request, _("Saved. She will see it when she signs in with her receipt."))
         return redirect("safechannel_staff:report", report_uuid=report.uuid)
     content = services.staff_read(actor=user, report=report, key=key)
     return render(
@@ -109,11 +117,7 @@ def attachment(request: HttpRequest, report_uuid: str, attachment_uuid: str) -> 
     if isinstance(key, HttpResponse):
         return key
     info, data = services.staff_attachment_read(actor=user, report=report, key=key, attachment_uuid=attachment_uuid)
-    response = HttpResponse(data, content_type=info.content_type)
-    # RFC 6266: an ASCII fallback and filename*=UTF-8'' for names with accents (as FileResponse writes it).
-    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=info.name)
-    response["Cache-Control"] = "no-store"
-    return response
+    return attachment_response(data, content_type=info.content_type, filename=info.name)
 
 
 @staff_view(SETTINGS_ROLES)
@@ -124,8 +128,16 @@ def channel_settings(request: HttpRequest, org_uuid: str) -> HttpResponse:
     channel = ChannelSettings.objects.filter(organization=organization).first()
     context: dict[str, Any] = {"organization": organization, "channel": channel}
     action = request.POST.get("action")
-    if request.method == "POST" and action == "setup" and channel is None:
-        recovery = services.channel_setup(actor=user, organization=organization)
+    if request.method == "POST" and action == "setup":
+        try:
+            if channel is not None:
+                raise services.ChannelError("already set up")
+            recovery = services.channel_setup(actor=user, organization=organization)
+        except (services.ChannelError, IntegrityError):
+            # Sent again (a double click, Back and send) or by a colleague: one key pair, whose recovery key was
+            # shown once to whoever set it up. Never a second one.
+            messages.info(request, _("The safe channel is already set up. Its recovery key was shown only once."))
+            return redirect("safechannel_staff:settings", org_uuid=organization.uuid)
         return render(request, "safechannel/staff/recovery_key.html", {**context, "recovery_key": recovery})
     settings_form = ChannelSettingsForm(
         request.POST if action == "settings" else None, instance=channel, prefix="settings"

@@ -23,9 +23,9 @@ class Kind(models.TextChoices):
 
 # Most urgent first: the order of the notifications page, the e-mails and the digest.
 KIND_ORDER = [Kind.EMERGENCY_REFERRAL, Kind.LEGAL_DEADLINE, Kind.CHANNEL_REPORT, Kind.CLOSURE_REQUEST, Kind.ALERT]
-# Legal deadlines are e-mailed by `remind_legal_deadlines` (once per stage, to the lawyer or the caseworkers): their
-# notifications add the badge and the notifications page, not a second e-mail.
-EMAILED_KINDS = frozenset(Kind) - {Kind.LEGAL_DEADLINE}
+# Every kind is e-mailed (at once or in the daily digest, as she chose): this is the one way notices go out, legal
+# dates included (`notify_due`; `remind_legal_deadlines` is a thin wrapper of its legal part).
+EMAILED_KINDS = frozenset(Kind)
 
 
 class EmailFrequency(models.TextChoices):

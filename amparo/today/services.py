@@ -7,17 +7,22 @@ service or narrative ever goes into a notification or an e-mail (DESIGN.md rules
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import QuerySet
+from django.urls import reverse
 from django.utils import timezone
 
 from amparo.accounts.models import User
+from amparo.cases.legal_services import Reminder, legal_reminder_plan, legal_reminders_sent, reminder_stage
+from amparo.cases.models import Case, LegalEvent
 
 from .mail import preference_for
-from .models import EMAILED_KINDS, EmailFrequency, Notification, NotificationPreference
+from .models import EMAILED_KINDS, EmailFrequency, Kind, Notification, NotificationPreference
 from .tasks import email_notification
 
 # Read notifications are deleted after this many days (`purge_notifications`); unread ones stay until read.
@@ -48,6 +53,61 @@ def notify_again(*, kind: str, key: str, path: str, recipients: Iterable[User]) 
     users = [u for u in recipients if u.is_active]
     Notification.objects.filter(kind=kind, key=key[:64], recipient__in=users).delete()
     return notify(kind=kind, key=key, path=path, recipients=users)
+
+
+def email_again(*, kind: str) -> int:
+    """Enqueue again the e-mail of every notice of this kind not yet read nor e-mailed, for those who want e-mail at
+    once (after a mail outage: the task that failed left it unsent). Sending checks again and never sends twice."""
+    pending = Notification.objects.filter(kind=kind, read_at__isnull=True, emailed_at__isnull=True).select_related(
+        "recipient"
+    )
+    queued = 0
+    for notification in pending:
+        user = notification.recipient
+        if user.is_active and user.email and preference_for(user).email_frequency == EmailFrequency.IMMEDIATELY:
+            email_notification.enqueue(notification.pk)
+            queued += 1
+    return queued
+
+
+# --- Legal dates -------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class LegalNotices:
+    plan: list[Reminder]  # who is told of which dates (cases.legal_services.legal_reminder_plan)
+    created: int  # notices created by this run (a stage already notified is not notified again)
+
+
+def legal_notice_key(event: LegalEvent, now: datetime) -> str:
+    """One notice per date, per its date and stage (coming up, last day, overdue): a corrected date is notified
+    afresh, a date already notified at this stage is not. Never shown."""
+    return f"legal:{event.pk}:{int(event.due_at.timestamp())}:{reminder_stage(event, now)}"
+
+
+@transaction.atomic
+def legal_dates_notify(
+    *, days: int, cases_for_user: Callable[[User], QuerySet[Case]], now: datetime | None = None
+) -> LegalNotices:
+    """A notice for each open legal deadline or hearing due within `days` days or overdue, once per stage, to the
+    matter's lawyer (else the case's caseworkers; `legal_reminder_plan`). Like every notice it carries no personal
+    data, and is e-mailed at once, in the daily digest or never, as each person chose. The run is audited (counts
+    only, `legal.reminders.send`)."""
+    now = now or timezone.now()
+    plan = legal_reminder_plan(days=days, cases_for_user=cases_for_user, now=now)
+    created = 0
+    for reminder in plan:
+        for event in reminder.events:
+            created += len(
+                notify(
+                    kind=Kind.LEGAL_DEADLINE,
+                    key=legal_notice_key(event, now),
+                    path=reverse("legal:matter", args=[event.matter.uuid]),
+                    recipients=[reminder.user],
+                )
+            )
+    legal_reminders_sent(reminders=plan, notices=created)
+    return LegalNotices(plan=plan, created=created)
 
 
 def unread_count(user: User) -> int:

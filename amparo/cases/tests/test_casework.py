@@ -309,3 +309,33 @@ def test_the_summary_prints_clinical_windows_as_dates(case_world: CaseWorld, cli
     )
     page = client_for(case_world.staff["caseworker"]).get(f"/staff/cases/{case.uuid}/summary/").content.decode()
     assert "PEP (HIV post-exposure prophylaxis) until" in page and "hours left" not in page
+
+
+def test_case_files_and_legal_documents_download_the_same_way(
+    case_world: CaseWorld, client_for: Callable[..., Client]
+) -> None:
+    """One download (core.responses.stored_file_download): the same headers, each read audited once, the same 404."""
+    from amparo.cases import legal_services
+
+    case = open_case(case_world)
+    actor = case_world.staff["caseworker"]
+    name = "Acta de audiencia – señora.pdf"
+    case_file = casework_services.case_file_add(
+        actor=actor, case=case, clean=uploads.CleanFile(name, "application/pdf", small_pdf())
+    )
+    matter = legal_services.legal_matter_open(actor=actor, case=case, kind="custody")
+    document = legal_services.legal_document_add(
+        actor=actor, matter=matter, clean=uploads.CleanFile(name, "application/pdf", small_pdf())
+    )
+    client = client_for(actor)
+    by_file = client.get(f"/staff/cases/{case.uuid}/files/{case_file.uuid}/")
+    by_document = client.get(f"/staff/cases/legal/{matter.uuid}/documents/{document.uuid}/")
+    assert by_file.content == by_document.content == small_pdf()
+    for header in ("Content-Type", "Content-Disposition", "Cache-Control", "Content-Length"):
+        assert by_file[header] == by_document[header], header
+    assert by_file["Content-Disposition"].startswith("attachment; ") and "no-store" in by_file["Cache-Control"]
+    assert AuditEntry.objects.filter(action="case.file.read").count() == 1
+    assert AuditEntry.objects.filter(action="legal.document.read").count() == 1
+    other = open_case(case_world)
+    assert client.get(f"/staff/cases/{other.uuid}/files/{case_file.uuid}/").status_code == 404
+    assert client.get(f"/staff/cases/legal/{matter.uuid}/documents/{case_file.uuid}/").status_code == 404

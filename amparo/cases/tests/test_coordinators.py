@@ -242,8 +242,11 @@ def test_a_transfer_with_her_consent_carries_only_what_was_chosen(
     assert receiver.get(f"/staff/cases/{case.uuid}/").status_code == 404
     assert sender.get(f"/staff/cases/{new_case.uuid}/").status_code == 404
     assert receiver.get(f"/staff/cases/{new_case.uuid}/").status_code == 200
-    # Answered once only.
-    assert receiver.post(f"/staff/cases/transfers/{transfer.uuid}/", {"decision": "accept"}).status_code == 404
+    # Answered once only: sent again, it shows the case the answer opened (test_resubmission.py).
+    again = receiver.post(f"/staff/cases/transfers/{transfer.uuid}/", {"decision": "decline"})
+    assert again.status_code == 302 and str(new_case.uuid) in again["Location"]
+    transfer.refresh_from_db()
+    assert transfer.status == "accepted" and Case.objects.filter(organization=case_world.other).count() == 1
 
 
 def test_a_declined_transfer_leaves_the_case_as_it_was(

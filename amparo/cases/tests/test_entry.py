@@ -445,7 +445,6 @@ def test_a_legal_date_is_corrected_with_its_history(live_server: Any, case_world
     matter = legal_services.legal_matter_open(actor=actor, case=case, kind="custody", lawyer=None)
     typo = timezone.now() + timedelta(days=400)
     event = legal_services.legal_event_add(actor=actor, matter=matter, kind="deadline", due_at=typo)
-    LegalEvent.objects.filter(pk=event.pk).update(reminded_stage="soon")
     browser = _signed_in(live_server, case_world)
     url = reverse("legal:event_edit", args=[matter.uuid, event.pk])
     assert "Not corrected" in browser.get(url).text or "Sin correcciones" in browser.get(url).text
@@ -457,7 +456,7 @@ def test_a_legal_date_is_corrected_with_its_history(live_server: Any, case_world
     )  # fmt: skip
     assert sent.status == 302
     event.refresh_from_db()
-    assert event.due_at == right and event.description == "Nota-Ámbar-5" and event.reminded_stage == ""
+    assert event.due_at == right and event.description == "Nota-Ámbar-5"
     entry = AuditEntry.objects.get(action="legal.event.update")
     assert entry.detail["fields"] == ["description", "due_at"] and "Ámbar" not in json.dumps(entry.detail)
     assert "due_at" in browser.get(url).text

@@ -1,20 +1,21 @@
 """Legal aid through real HTTP against a live server: a caseworker opens a complaint against a police officer, sees
 the entities that do not answer to the police (with directory services near the case), adds a hearing and marks it
-done; every read and write is audited; anyone who may not see the case gets 404 on every legal URL; the reminder
-command e-mails the lawyer without identifying data."""
+done; every read and write is audited; anyone who may not see the case gets 404 on every legal URL; legal dates
+become notices for the lawyer, e-mailed without identifying data."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 from datetime import timedelta
+from io import StringIO
 from typing import Any
 
 import pytest
 from django.core import mail
 from django.core.management import CommandError, call_command
 from django.db import connection
-from django.utils import timezone, translation
+from django.utils import formats, timezone, translation
 from django.utils.html import escape
 from django.utils.translation import gettext
 
@@ -28,6 +29,7 @@ from amparo.directory.models import Location, Place, Service, ServiceAtLocation,
 from amparo.directory.models import Organization as DirectoryOrganization
 from amparo.directory.services import location_sync
 from amparo.safechannel.tests.conftest import make_staff, staff_login
+from amparo.today.models import Kind, Notification
 
 
 def es(text: str) -> str:
@@ -258,7 +260,12 @@ def test_upcoming_page_lists_the_users_dates_and_is_audited(live_server: Any, lw
     assert entry is not None and entry.detail["codes"] == [lw.case.code]
 
 
-def test_reminders_go_to_the_lawyer_without_identifying_data(lw: LegalWorld, settings: Any) -> None:
+def _send_queued_emails() -> None:
+    """What `manage.py db_worker` does in production: run the e-mail tasks stored with the notices."""
+    call_command("db_worker", batch=True, interval=0, no_startup_delay=True, worker_id="test", stdout=StringIO())
+
+
+def test_legal_dates_are_notices_for_the_lawyer_emailed_without_identifying_data(lw: LegalWorld, settings: Any) -> None:
     settings.BASE_URL = "https://amparo.example.org"
     lawyer, caseworker = lw.staff["lawyer"], lw.staff["caseworker"]
     matter = legal_services.legal_matter_open(
@@ -269,56 +276,102 @@ def test_reminders_go_to_the_lawyer_without_identifying_data(lw: LegalWorld, set
         actor=lawyer, matter=matter, kind="hearing", due_at=now + timedelta(days=2), description=EVENT_TEXT
     )
     legal_services.legal_event_add(actor=lawyer, matter=matter, kind="deadline", due_at=now - timedelta(days=1))
-    legal_services.legal_event_add(actor=lawyer, matter=matter, kind="deadline", due_at=now + timedelta(days=30))
+    later = legal_services.legal_event_add(
+        actor=lawyer, matter=matter, kind="deadline", due_at=now + timedelta(days=30)
+    )
     legal_services.legal_event_add(actor=lawyer, matter=matter, kind="document", due_at=now + timedelta(days=1))
     met = legal_services.legal_event_add(actor=lawyer, matter=matter, kind="deadline", due_at=now + timedelta(days=3))
     legal_services.legal_event_done(actor=lawyer, matter=matter, event_id=met.pk)
-
-    from io import StringIO
+    notices = Notification.objects.filter(kind=Kind.LEGAL_DEADLINE)  # (never evaluated itself: each use queries)
 
     out = StringIO()
     call_command("remind_legal_deadlines", "--days", "7", "--dry-run", stdout=out)
-    assert not mail.outbox
     assert "2 legal dates due within 7 days" in out.getvalue() and lawyer.email in out.getvalue()
-    assert "(lawyer)" in out.getvalue() and lw.case.code in out.getvalue()
+    assert "(lawyer)" in out.getvalue() and lw.case.code in out.getvalue()  # the operator's terminal only
+    assert not notices.exists()
 
+    # The wrapper runs the notifications' legal part: one notice per date, e-mailed by the background worker.
     out = StringIO()
     call_command("remind_legal_deadlines", "--days", "7", stdout=out)
-    assert "1 e-mails sent." in out.getvalue()
-    assert len(mail.outbox) == 1
-    message = mail.outbox[0]
-    assert message.to == [lawyer.email]
-    assert lw.case.code in message.body and es("Complaint against a state agent") in message.body
-    assert f"https://amparo.example.org/staff/cases/legal/{matter.uuid}/" in message.body
-    assert timezone.localtime(soon.due_at).strftime("%Y") in message.body
-    assert es("(overdue)") in message.body and message.body.count("/staff/cases/legal/" + str(matter.uuid)) == 2
-    for secret in ("Agente-Ficticio", EVENT_TEXT, "Nombre-Secreto", "Relato-Secreto"):
-        assert secret not in message.body and secret not in message.subject
+    assert "Notified." in out.getvalue() and not mail.outbox  # nothing is sent by the command itself
+    assert [(n.recipient, n.path) for n in notices.all()] == [(lawyer, f"/staff/cases/legal/{matter.uuid}/")] * 2
+    _send_queued_emails()
+    assert [m.to for m in mail.outbox] == [[lawyer.email]] * 2
+    for message in mail.outbox:
+        assert f"https://amparo.example.org/staff/cases/legal/{matter.uuid}/" in message.body
+        assert es("A legal deadline or hearing is coming up or overdue.") in message.body
+        when = formats.date_format(timezone.localtime(soon.due_at), "SHORT_DATE_FORMAT")
+        for secret in (lw.case.code, "Agente-Ficticio", EVENT_TEXT, "Nombre-Secreto", "Relato-Secreto", when):
+            assert secret not in message.body and secret not in message.subject, secret
     assert AuditEntry.objects.filter(action="legal.reminders.send").get().detail == {
         "recipients": 1,
         "events": 2,
-        "emails_sent": 1,
+        "notices": 2,
     }
 
-    # The next day's run sends nothing new; the hearing's last day is reminded once more.
+    # The next day's run (notify_due, the daily job) says nothing new; the hearing's last day is told once more.
     mail.outbox.clear()
-    call_command("remind_legal_deadlines", "--days", "7", stdout=StringIO())
-    assert not mail.outbox
+    call_command("notify_due", stdout=StringIO())
+    _send_queued_emails()
+    assert not mail.outbox and notices.count() == 2
     LegalEvent.objects.filter(pk=soon.pk).update(due_at=now + timedelta(hours=20))
-    call_command("remind_legal_deadlines", "--days", "7", stdout=StringIO())
-    assert len(mail.outbox) == 1 and mail.outbox[0].body.count("/staff/cases/legal/" + str(matter.uuid)) == 1
-    call_command("remind_legal_deadlines", "--days", "7", stdout=StringIO())
-    assert len(mail.outbox) == 1
+    call_command("notify_due", stdout=StringIO())
+    call_command("remind_legal_deadlines", stdout=StringIO())  # both scheduled by mistake: still once
+    _send_queued_emails()
+    assert len(mail.outbox) == 1 and notices.count() == 3
+    # A corrected date is a new date: told afresh.
+    legal_services.legal_event_update(
+        actor=lawyer, matter=matter, event=later, changes={"due_at": now + timedelta(days=4)}
+    )
+    call_command("notify_due", stdout=StringIO())
+    _send_queued_emails()
+    assert notices.count() == 4 and len(mail.outbox) == 2
 
-    # Without a lawyer who can see the case, the case's caseworkers are reminded (--again: every date due).
-    services.case_assign(actor=caseworker, case=lw.case, caseworkers=[caseworker], supervisor=None)
+    # Her own frequency applies: a daily summary instead of an e-mail per notice.
+    from amparo.today import services as today_services
+
+    today_services.preference_set(user=lawyer, email_frequency="daily")
     mail.outbox.clear()
+    LegalEvent.objects.filter(pk=later.pk).update(due_at=now - timedelta(hours=1))
+    call_command("notify_due", stdout=StringIO())
+    _send_queued_emails()
+    assert len(mail.outbox) == 1 and "1 × " + es("A legal deadline or hearing is coming up or overdue.") in (
+        mail.outbox[0].body
+    )
+
+    # Without a lawyer who can see the case, the case's caseworkers are told; this time the mail server is down, the
+    # e-mail tasks fail and leave the notices unsent, and --again queues them anew once it is back.
+    mail.outbox.clear()
+    settings.EMAIL_BACKEND = "amparo.cases.tests.test_legal_http.BrokenMail"
+    services.case_assign(actor=caseworker, case=lw.case, caseworkers=[caseworker], supervisor=None)
     out = StringIO()
-    call_command("remind_legal_deadlines", "--days", "7", "--again", stdout=out)
-    assert [m.to for m in mail.outbox] == [[caseworker.email]] and "(caseworker)" in out.getvalue()
+    call_command("remind_legal_deadlines", "--days", "7", stdout=out)
+    assert "(caseworker)" in out.getvalue() and notices.filter(recipient=caseworker).count() == 3
+    _send_queued_emails()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    assert not mail.outbox and notices.filter(recipient=caseworker, emailed_at__isnull=True).count() == 3
+    out = StringIO()
+    call_command("remind_legal_deadlines", "--again", stdout=out)
+    assert "3 e-mails queued again" in out.getvalue()
+    _send_queued_emails()
+    assert [m.to for m in mail.outbox] == [[caseworker.email]] * 3
+    assert not notices.filter(recipient=caseworker, emailed_at__isnull=True).exists()
+    call_command("remind_legal_deadlines", "--again", stdout=StringIO())
+    _send_queued_emails()
+    assert len(mail.outbox) == 3  # never twice
 
     with pytest.raises(CommandError, match="--days"):
         call_command("remind_legal_deadlines", "--days", "0")
+
+
+class BrokenMail:
+    """A mail server that is down (the e-mail task fails and leaves its notice unsent)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        pass
+
+    def send_messages(self, messages: Any) -> int:
+        raise ConnectionRefusedError("mail server down")
 
 
 def test_the_filing_entity_is_chosen_from_the_case_department(live_server: Any, lw: LegalWorld) -> None:

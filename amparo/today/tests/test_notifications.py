@@ -157,7 +157,7 @@ def test_each_person_chooses_how_often_she_is_emailed(world: World, verified_cli
     assert email_digest.call(focal.pk) == 0 and len(mail.outbox) == 1
 
 
-def test_legal_dates_due_become_notices_for_the_lawyer_without_a_second_email(world: World) -> None:
+def test_legal_dates_due_become_notices_for_the_lawyer_emailed_once(world: World) -> None:
     lawyer = make_staff("abogada@red.example.org", world.red, Role.LEGAL_ADVISOR, with_key=False)
     world.case.caseworkers.add(lawyer)
     matter = legal_services.legal_matter_open(
@@ -168,9 +168,14 @@ def test_legal_dates_due_become_notices_for_the_lawyer_without_a_second_email(wo
     )
     call_command("notify_due", stdout=open("/dev/null", "w"))  # noqa: SIM115
     call_command("notify_due", stdout=open("/dev/null", "w"))  # noqa: SIM115  (daily: the same date once)
-    notices = Notification.objects.filter(kind=Kind.LEGAL_DEADLINE)
+    notices = list(Notification.objects.filter(kind=Kind.LEGAL_DEADLINE))
     assert [(n.recipient, n.path) for n in notices] == [(lawyer, reverse("legal:matter", args=[matter.uuid]))]
-    assert not _queued("email_notification")  # remind_legal_deadlines e-mails legal dates
+    # One way notices go out: the same e-mail task as every kind (remind_legal_deadlines only wraps this).
+    queued = _queued("email_notification")
+    assert [t.args_kwargs["args"] for t in queued] == [[notices[0].pk]]
+    assert email_notification.call(notices[0].pk) is True
+    assert [m.to for m in mail.outbox] == [[lawyer.email]]
+    _assert_no_personal_data(str(mail.outbox[0].subject) + mail.outbox[0].body, world)
 
 
 def test_marking_read_follows_the_link_and_touches_only_her_own(

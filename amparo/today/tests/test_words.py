@@ -20,10 +20,17 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext, ngettext
 
-from amparo.core.django_messages import MESSAGES, PLURAL_MESSAGES
+from amparo.core.django_messages import ADMIN_MESSAGES, ADMIN_PLURAL_MESSAGES, MESSAGES, PLURAL_MESSAGES
 
 DJANGO = Path(django.__file__).parent
-USTED = re.compile(r"\b(Introduzca|Asegúrese|Escoja|Seleccione|Envíe|Compruebe|Ingrese|usted|Su |su )\b")
+USTED = re.compile(
+    r"\b(Introduzca|Asegúrese|Escoja|Seleccione|Envíe|Compruebe|Ingrese|Pulse|Mantenga|Empiece|Corrija|Puede|"
+    r"Está seguro|usted|Su |su )\b"
+)
+# European Portuguese words and forms (Amparo's Portuguese is Brazil's, with "você").
+EUROPEAN_PT = re.compile(
+    r"\b(Introduza|Introduz|ficheiro|palavra-passe|utilizador|Gravar|Tem a certeza|acção|Objectos)\b"
+)
 
 
 def _django_msgids() -> set[object]:
@@ -31,6 +38,7 @@ def _django_msgids() -> set[object]:
     for path in (
         DJANGO / "conf/locale/es/LC_MESSAGES/django.po",
         DJANGO / "contrib/auth/locale/es/LC_MESSAGES/django.po",
+        DJANGO / "contrib/admin/locale/es/LC_MESSAGES/django.po",
     ):
         for entry in polib.pofile(str(path)):
             ids.add((entry.msgid, entry.msgid_plural) if entry.msgid_plural else entry.msgid)
@@ -39,20 +47,71 @@ def _django_msgids() -> set[object]:
 
 def test_every_overridden_message_is_one_django_uses() -> None:
     known = _django_msgids()
-    assert not [m for m in MESSAGES if m not in known]
-    assert not [p for p in PLURAL_MESSAGES if p not in known]
+    assert not [m for m in (*MESSAGES, *ADMIN_MESSAGES) if m not in known]
+    assert not [p for p in (*PLURAL_MESSAGES, *ADMIN_PLURAL_MESSAGES) if p not in known]
 
 
 @pytest.mark.parametrize("language", ["es", "pt"])
 def test_django_messages_use_the_apps_register(language: str) -> None:
+    singular = (*MESSAGES, *ADMIN_MESSAGES)
+    plural = (*PLURAL_MESSAGES, *ADMIN_PLURAL_MESSAGES)
     with translation.override(language):
-        texts = [gettext(m) for m in MESSAGES] + [ngettext(s, p, n) for s, p in PLURAL_MESSAGES for n in (1, 5)]
-    untranslated = [m for m, t in zip(MESSAGES, texts, strict=False) if t == m and m not in {"Email"}]
+        texts = [gettext(m) for m in singular] + [ngettext(s, p, n) for s, p in plural for n in (1, 5)]
+    same_in_every_language = {"Email", "Error:", "View", "View %s"}
+    untranslated = [m for m, t in zip(singular, texts, strict=False) if t == m and m not in same_in_every_language]
     assert not untranslated
     if language == "es":
         assert not [t for t in texts if USTED.search(t)]
     else:
-        assert not [t for t in texts if re.search(r"\bIntroduza\b|\bficheiro\b|\bIntroduz\b", t)]
+        assert not [t for t in texts if EUROPEAN_PT.search(t)]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("language", "title", "message", "password"),
+    [
+        (
+            "es",
+            "Selecciona organización para modificar",
+            "Selecciona los elementos sobre los que quieres actuar. No se cambió ningún elemento.",
+            "Por seguridad, escribe tu contraseña actual",
+        ),
+        (
+            "pt",
+            "Selecione organização para modificar",
+            "Selecione os itens sobre os quais você quer agir. Nenhum item foi alterado.",
+            "Por segurança, digite sua senha atual",
+        ),
+    ],
+)
+def test_the_admin_speaks_in_the_apps_register(
+    verified_client_for: Callable[..., Client], language: str, title: str, message: str, password: str
+) -> None:
+    """A coordinator in the admin: the list of her directory entries, an action run with nothing selected (the
+    admin's own message, through the messages framework) and the password page, in Amparo's register."""
+    from amparo.accounts.models import Membership, Organization, User
+    from amparo.accounts.roles import Role
+    from amparo.directory.models import Organization as Entity
+
+    member = Organization.objects.create(name="Red (admin words)")
+    Entity.objects.create(name="Casa de Todas (admin words)", managed_by=member)
+    coordinator = User.objects.create_user(username="c@w.example.org", email="c@w.example.org", password="x" * 16)
+    Membership.objects.create(user=coordinator, organization=member, role=Role.COORDINATOR)
+    client = verified_client_for(coordinator, HTTP_ACCEPT_LANGUAGE=language)
+    url = reverse("admin:directory_organization_changelist")
+    listing = client.get(url).content.decode()
+    assert title in listing and ("Hola," if language == "es" else "Olá,") in listing
+    nothing = client.post(url, {"action": "delete_selected", "index": "0"}, follow=True)
+    page = nothing.content.decode()
+    assert message in page
+    changed_password = client.get(reverse("admin:password_change")).content.decode()
+    assert password in changed_password
+    for html in (page, changed_password):
+        text = re.sub(r"<[^>]+>", " ", html)
+        if language == "es":
+            assert not USTED.search(text), USTED.search(text)
+        else:
+            assert not EUROPEAN_PT.search(text), EUROPEAN_PT.search(text)
 
 
 def test_a_form_error_and_a_password_rule_read_in_the_register() -> None:
