@@ -73,7 +73,10 @@ def test_ordered_by_distance_from_place_centroid(demo_directory) -> None:
     cucuta = Place.objects.get(pcode="CO54001")
     result = search_services(SearchCriteria(place=cucuta, page_size=20))
     distances = [h.distance_km or 0.0 for h in result.hits]
-    assert distances == sorted(distances)
+    # Services at about the same distance (to 0.1 km) put the open ones first, so the order is by rounded distance
+    # (the exact order inside a tie depends on the hour: this test failed in the evening when it compared exact ones).
+    rounded = [round(d, 1) for d in distances]
+    assert rounded == sorted(rounded)
     assert result.hits[0].sal.place.pcode in {"CO54001", "CO54874"}  # Cúcuta or its neighbour
     assert distances[0] < 10
 
@@ -88,7 +91,10 @@ def test_distance_order_matches_brute_force(demo_directory) -> None:
             key=lambda s: haversine_km(origin, Point(s.latitude, s.longitude)),
         )
         expected = [round(haversine_km(origin, Point(s.latitude, s.longitude)), 6) for s in everything[:15]]
-        assert [round(h.distance_km or 0, 6) for h in result.hits] == expected
+        found = [round(h.distance_km or 0, 6) for h in result.hits]
+        # Exactly the nearest rows; in the order of their distance to 0.1 km (inside that, open ones first).
+        assert sorted(found) == expected
+        assert [round(d, 1) for d in found] == sorted(round(d, 1) for d in found)
 
 
 def test_paging_has_next_and_no_overlap(demo_directory) -> None:
@@ -575,7 +581,9 @@ def test_a_municipality_named_in_the_text_orders_by_distance_from_it(demo_direct
     assert "Cúcuta" in result.understanding.used
     assert result.hits and result.hits[0].sal.place.pcode == "CO54001"
     distances = [h.distance_km for h in result.hits]
-    assert None not in distances and distances == sorted(distances)  # type: ignore[type-var]
+    assert None not in distances
+    rounded = [round(d or 0.0, 1) for d in distances]
+    assert rounded == sorted(rounded)  # to 0.1 km: inside a tie, open ones first
     chosen = search_services(
         SearchCriteria(text="necesito abogada en cucuta", place=Place.objects.get(pcode="CO11001"), page_size=5)
     )
