@@ -12,7 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from amparo.access import (
     get_enumerator_credential_for_user,
@@ -66,6 +66,7 @@ def _skipped(request: HttpRequest) -> bool:
 
 
 @staff_view(READERS)
+@require_GET
 def forms_list(request: HttpRequest, org_uuid: str) -> HttpResponse:
     user = _user(request)
     organization = get_organization_for_user(user, org_uuid, READERS)
@@ -143,6 +144,7 @@ def _mb() -> int:
 
 
 @staff_view(READERS)
+@require_GET
 def form_detail(request: HttpRequest, form_uuid: str) -> HttpResponse:
     user = _user(request)
     form = get_survey_form_for_user(user, form_uuid, READERS)
@@ -176,17 +178,21 @@ def media_upload(request: HttpRequest, form_uuid: str, version_pk: int) -> HttpR
 
 @csrf_protect
 def _media_upload(request: HttpRequest, form: Form, version: Any, refused: str) -> HttpResponse:
-    upload = None if refused or _skipped(request) else request.FILES.get("media")
+    upload = None if refused or _skipped(request) else request.FILES.get("file")
     if upload is None:
         message = refused or _("Choose a CSV, JPEG or PNG file of at most %(mb)s MB.") % {
             "mb": form_admin.max_media_bytes() // (1024 * 1024)
         }
         return bad_request_page(request, message)
     try:
-        media = form_admin.media_add(actor=_user(request), version=version, filename=upload.name or "", data=upload.read())
+        media = form_admin.media_add(
+            actor=_user(request), version=version, filename=upload.name or "", data=upload.read()
+        )
     except form_admin.MediaRejected as exc:
         return bad_request_page(request, str(exc))
-    messages.success(request, _("“%(name)s” is added to version %(version)s.") % {"name": media.filename, "version": version.version})
+    messages.success(
+        request, _("“%(name)s” is added to version %(version)s.") % {"name": media.filename, "version": version.version}
+    )
     return redirect("surveys:form_detail", form_uuid=form.uuid)
 
 
@@ -199,7 +205,10 @@ def form_open(request: HttpRequest, form_uuid: str) -> HttpResponse:
         return bad_request_page(request, _("Say whether the form is open or closed."))
     is_open = parsed.cleaned_data["is_open"]
     form_admin.form_set_open(actor=_user(request), form=form, is_open=is_open)
-    messages.success(request, _("The form takes submissions.") if is_open else _("The form is closed: phones can no longer send to it."))
+    messages.success(
+        request,
+        _("The form takes submissions.") if is_open else _("The form is closed: phones can no longer send to it."),
+    )
     return redirect("surveys:form_detail", form_uuid=form.uuid)
 
 
@@ -208,15 +217,15 @@ def form_open(request: HttpRequest, form_uuid: str) -> HttpResponse:
 def form_enumerators(request: HttpRequest, form_uuid: str) -> HttpResponse:
     form = get_survey_form_for_user(_user(request), form_uuid, MANAGERS)
     chooser = EnumeratorsForm(
-        request.POST or None, organization=form.organization, initial={"enumerators": list(form.enumerators.all())}
+        request.POST if request.method == "POST" else None,
+        organization=form.organization,
+        initial={"enumerators": list(form.enumerators.all())},
     )
-    if request.method == "POST":
-        if chooser.is_valid():
-            count = form_admin.form_set_enumerators(
-                actor=_user(request), form=form, users=chooser.cleaned_data["enumerators"]
-            )
-            messages.success(request, _("%(count)s enumerators fill this form.") % {"count": count})
-            return redirect("surveys:form_detail", form_uuid=form.uuid)
+    if request.method == "POST" and chooser.is_valid():
+        users = chooser.cleaned_data["enumerators"]
+        count = form_admin.form_set_enumerators(actor=_user(request), form=form, users=users)
+        messages.success(request, _("%(count)s enumerators fill this form.") % {"count": count})
+        return redirect("surveys:form_detail", form_uuid=form.uuid)
     return render(
         request,
         "surveys/forms/enumerators.html",

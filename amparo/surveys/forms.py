@@ -18,7 +18,7 @@ class XLSFormUploadForm(forms.Form):
 
 
 class MediaUploadForm(forms.Form):
-    media = forms.FileField(label=_("File the form uses"), help_text=_("A CSV, a JPEG or a PNG image."))
+    file = forms.FileField(label=_("File the form uses"), help_text=_("A CSV, a JPEG or a PNG image."))
 
 
 class OpenForm(forms.Form):
@@ -30,7 +30,7 @@ class OpenForm(forms.Form):
 
 
 class EnumeratorsForm(forms.Form):
-    enumerators = forms.ModelMultipleChoiceField(
+    enumerators: forms.ModelMultipleChoiceField[Any] = forms.ModelMultipleChoiceField(
         label=_("Enumerators who fill this form"),
         queryset=None,  # set per organisation
         required=False,
@@ -45,7 +45,7 @@ class EnumeratorsForm(forms.Form):
 
 
 class CredentialForm(forms.Form):
-    user = forms.ModelChoiceField(label=_("Enumerator"), queryset=None)
+    user: forms.ModelChoiceField[Any] = forms.ModelChoiceField(label=_("Enumerator"), queryset=None)
     label = forms.CharField(
         label=_("Phone"),
         max_length=100,

@@ -18,20 +18,20 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent, TooManyFilesSent
 from django.http import HttpRequest, HttpResponse
 from django.http.multipartparser import MultiPartParserError
-from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent, TooManyFilesSent
 from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
 from . import openrosa
+from .extract import max_instance_bytes
 from .models import EnumeratorCredential, Form, FormVersion, Submission
 from .openrosa import BoundedMemoryUploadHandler, ListedForm, ListedMedia, declared_length, message_response
 from .phones import authenticate_phone, phone_forms
 from .services import IncomingFile, SubmissionError, max_attachment_bytes, max_attachments, receive_submission
-from .extract import max_instance_bytes
 
 XML_PART = "xml_submission_file"
 # SubmissionError codes -> HTTP status (the OpenRosa Form Submission API; 409 as ODK Central for a closed form
@@ -123,7 +123,9 @@ def _listed(request: HttpRequest, form: Form, version: FormVersion) -> ListedFor
 
 
 @phone_view({"GET", "HEAD"})
-def form_download(request: HttpRequest, credential: EnumeratorCredential, form_uuid: Any, version_pk: int) -> HttpResponse:
+def form_download(
+    request: HttpRequest, credential: EnumeratorCredential, form_uuid: Any, version_pk: int
+) -> HttpResponse:
     version = _version(credential, form_uuid, version_pk)
     if version is None:
         return _not_found()
@@ -181,7 +183,9 @@ def submission(request: HttpRequest, credential: EnumeratorCredential) -> HttpRe
     except (MultiPartParserError, SuspiciousOperation, ValueError):
         return message_response(_("The submission is not a multipart form with xml_submission_file."), 400)
     if handler.too_large:
-        return message_response(_("A file of the submission, or their number, is larger than this server accepts."), 413)
+        return message_response(
+            _("A file of the submission, or their number, is larger than this server accepts."), 413
+        )
     xml_file = files.get(XML_PART)
     if xml_file is None:
         return message_response(_("The submission has no xml_submission_file."), 400)

@@ -334,7 +334,14 @@ def changed_resend(existing: Submission, xml: bytes, source: str) -> bool:
 
 
 # What a media question's file must be, by its contents (the phone's claimed type and the name are not trusted).
-MEDIA_KINDS = {"photo": "image", "image": "image", "signature": "image", "audio": "audio", "background-audio": "audio", "video": "video"}
+MEDIA_KINDS = {
+    "photo": "image",
+    "image": "image",
+    "signature": "image",
+    "audio": "audio",
+    "background-audio": "audio",
+    "video": "video",
+}
 
 
 def check_attachment_types(

@@ -25,7 +25,7 @@ from amparo.surveys.models import EnumeratorCredential, Form, FormVersion, Media
 from amparo.surveys.tests.factories import xlsform_bytes
 from amparo.surveys.xlsform import XLSFormError, compile_xlsform
 
-from .test_openrosa_http import MUNICIPIOS_CSV, jpeg, media_xlsform
+from .test_openrosa_http import MUNICIPIOS_CSV, media_xlsform
 
 pytestmark = pytest.mark.django_db
 
@@ -83,11 +83,16 @@ def test_a_coordinator_publishes_a_form_and_its_versions(org: Organization, coor
     assert again.status_code == 400 and "already published" in again.content.decode()
     assert FormVersion.objects.count() == 1
 
-    new_version = upload(coordinator, reverse("surveys:version_upload", args=[form.uuid]), "v2.xlsx", xlsform_bytes(version="2"))
+    new_version = upload(
+        coordinator, reverse("surveys:version_upload", args=[form.uuid]), "v2.xlsx", xlsform_bytes(version="2")
+    )
     assert new_version.status_code == 302
     assert sorted(form.versions.values_list("version", flat=True)) == ["1", "2"]
     other_form = upload(
-        coordinator, reverse("surveys:version_upload", args=[form.uuid]), "x.xlsx", xlsform_bytes(form_id="otra", version="3")
+        coordinator,
+        reverse("surveys:version_upload", args=[form.uuid]),
+        "x.xlsx",
+        xlsform_bytes(form_id="otra", version="3"),
     )
     assert other_form.status_code == 400 and "otra" in other_form.content.decode()
     assert Form.objects.count() == 1 and FormVersion.objects.count() == 2
@@ -105,9 +110,16 @@ def test_analysts_read_the_lists_and_change_nothing(
     analyst = verified_client_for(member(org, Role.ANALYST), HTTP_ACCEPT_LANGUAGE="en")
     assert analyst.get(reverse("surveys:forms", args=[org.uuid])).status_code == 200
     detail = analyst.get(reverse("surveys:form_detail", args=[form.uuid]))
-    assert detail.status_code == 200 and reverse("surveys:version_upload", args=[form.uuid]) not in detail.content.decode()
+    assert (
+        detail.status_code == 200 and reverse("surveys:version_upload", args=[form.uuid]) not in detail.content.decode()
+    )
     assert analyst.post(reverse("surveys:form_open", args=[form.uuid]), {"is_open": "0"}).status_code == 404
-    assert upload(analyst, reverse("surveys:form_upload", args=[org.uuid]), "f.xlsx", xlsform_bytes(version="9")).status_code == 404
+    assert (
+        upload(
+            analyst, reverse("surveys:form_upload", args=[org.uuid]), "f.xlsx", xlsform_bytes(version="9")
+        ).status_code
+        == 404
+    )
     form.refresh_from_db()
     assert form.is_open and form.versions.count() == 1
 
@@ -115,8 +127,18 @@ def test_analysts_read_the_lists_and_change_nothing(
 @pytest.mark.parametrize(
     ("name", "data", "where", "words"),
     [
-        ("no-survey.xlsx", workbook([["list_name", "name", "label"], ["yn", "yes", "Sí"]], title="preguntas"), "survey", "no sheet named"),
-        ("bad-name.xlsx", workbook([["type", "name", "label"], ["text", "su nombre", "Nombre"]]), "survey, row 2", "name is not valid"),
+        (
+            "no-survey.xlsx",
+            workbook([["list_name", "name", "label"], ["yn", "yes", "Sí"]], title="preguntas"),
+            "survey",
+            "no sheet named",
+        ),
+        (
+            "bad-name.xlsx",
+            workbook([["type", "name", "label"], ["text", "su nombre", "Nombre"]]),
+            "survey, row 2",
+            "name is not valid",
+        ),
         (
             "dup-choices.xlsx",
             workbook(
@@ -126,7 +148,12 @@ def test_analysts_read_the_lists_and_change_nothing(
             "choices, row 3",
             "repeats a name",
         ),
-        ("unknown-type.xlsx", workbook([["type", "name", "label"], ["txet", "q", "Q"]]), "survey", "Unknown question type “txet”"),
+        (
+            "unknown-type.xlsx",
+            workbook([["type", "name", "label"], ["txet", "q", "Q"]]),
+            "survey",
+            "Unknown question type “txet”",
+        ),
         ("not-a-workbook.xlsx", b"PK\x03\x04 this is not a zip", "", "not a valid .xlsx"),
         ("form.docx", b"hello", "", ".xlsx, .xls or .csv"),
     ],
@@ -138,7 +165,7 @@ def test_a_broken_xlsform_is_refused_whole_with_sheet_and_row(
     response = upload(coordinator, reverse("surveys:form_upload", args=[org.uuid]), name, data)
     page = re.sub(r"\s+", " ", response.content.decode())
     assert response.status_code == 400
-    assert words in page, page[page.find("<main"):][:1500]
+    assert words in page, page[page.find("<main") :][:1500]
     if where:
         assert f"sheet {where}" in page
     assert not Form.objects.exists() and not FormVersion.objects.exists()
@@ -154,7 +181,7 @@ def test_a_50_mb_file_is_refused_before_it_is_read(org: Organization, coordinato
     settings.SURVEYS_MAX_XLSFORM_BYTES = 50 * 1024 * 1024
     response = upload(coordinator, url, "huge.xlsx", huge)
     page = response.content.decode()
-    assert response.status_code == 400 and "larger than 50 MB" in page, page[page.find("<main"):][:2000]
+    assert response.status_code == 400 and "larger than 50 MB" in page, page[page.find("<main") :][:2000]
     with translation.override("en"), pytest.raises(XLSFormError, match="larger than 50 MB"):
         compile_xlsform("huge.xlsx", huge)
     assert not Form.objects.exists()
@@ -173,7 +200,9 @@ def zip_bomb(inflated: int) -> bytes:
 
 
 @pytest.mark.parametrize("inflated", [40 * 1024 * 1024, 200 * 1024 * 1024], ids=["ratio", "total-size"])
-def test_a_zip_bomb_xlsx_is_refused_before_it_is_inflated(org: Organization, coordinator: Client, inflated: int) -> None:
+def test_a_zip_bomb_xlsx_is_refused_before_it_is_inflated(
+    org: Organization, coordinator: Client, inflated: int
+) -> None:
     bomb = zip_bomb(inflated)
     assert len(bomb) < 300 * 1024
     response = upload(coordinator, reverse("surveys:form_upload", args=[org.uuid]), "bomb.xlsx", bomb)
@@ -189,7 +218,7 @@ def test_media_files_named_as_the_form_uses_them(org: Organization, coordinator:
     url = reverse("surveys:media_upload", args=[version.form.uuid, version.pk])
 
     def send(name: str, data: bytes) -> Any:
-        return coordinator.post(url, {"media": SimpleUploadedFile(name, data)})
+        return coordinator.post(url, {"file": SimpleUploadedFile(name, data)})
 
     wrong_name = send("otros.csv", MUNICIPIOS_CSV.encode())
     assert wrong_name.status_code == 400 and "municipios.csv" in wrong_name.content.decode()
@@ -215,7 +244,10 @@ def test_open_close_and_enumerators(org: Organization, coordinator: Client) -> N
     assert coordinator.post(open_url, {"is_open": "1"}).status_code == 302
     form.refresh_from_db()
     assert form.is_open
-    assert [e.action for e in AuditEntry.objects.filter(action__in=["survey.form.open", "survey.form.close"]).order_by("seq")] == [
+    assert [
+        e.action
+        for e in AuditEntry.objects.filter(action__in=["survey.form.open", "survey.form.close"]).order_by("seq")
+    ] == [
         "survey.form.close",
         "survey.form.open",
     ]

@@ -93,20 +93,24 @@ def test_attachments_the_form_does_not_declare_are_refused(live_server: Any, pho
         assert refused(disguised, 400)
 
 
-def test_too_large_is_413_before_the_body_is_read(
-    live_server: Any, phone_world: PhoneWorld, settings: Any
-) -> None:
+def test_too_large_is_413_before_the_body_is_read(live_server: Any, phone_world: PhoneWorld, settings: Any) -> None:
     version = phone_world.version
     settings.SURVEYS_MAX_SUBMISSION_BYTES = 64 * 1024
     with phone(live_server, phone_world) as client:
         head = client.head("/submission")
         assert head.headers["X-OpenRosa-Accept-Content-Length"] == str(64 * 1024)
-        big = submit(client, instance_xml(version, {"photo": "p.jpg"}), [("p.jpg", b"\xff\xd8" + b"0" * 100_000, "image/jpeg")])
+        big = submit(
+            client, instance_xml(version, {"photo": "p.jpg"}), [("p.jpg", b"\xff\xd8" + b"0" * 100_000, "image/jpeg")]
+        )
         assert refused(big, 413)
     settings.SURVEYS_MAX_SUBMISSION_BYTES = 50 * 1024 * 1024
     settings.SURVEYS_MAX_ATTACHMENT_BYTES = 20 * 1024
     with phone(live_server, phone_world) as client:
-        one_big_file = submit(client, instance_xml(version, {"photo": "p.jpg"}), [("p.jpg", jpeg((900, 900)) + b"\0" * 30_000, "image/jpeg")])
+        one_big_file = submit(
+            client,
+            instance_xml(version, {"photo": "p.jpg"}),
+            [("p.jpg", jpeg((900, 900)) + b"\0" * 30_000, "image/jpeg")],
+        )
         assert refused(one_big_file, 413)
     settings.SURVEYS_MAX_ATTACHMENTS = 2
     with phone(live_server, phone_world) as client:
@@ -134,26 +138,34 @@ def test_encrypted_forms_take_envelopes_only(live_server: Any, phone_world: Phon
     world = phone_world
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     public = key.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
-    version = make_form(world.org, world.coordinator, form_id="amparo_secret", public_key=base64.b64encode(public).decode())
+    version = make_form(
+        world.org, world.coordinator, form_id="amparo_secret", public_key=base64.b64encode(public).decode()
+    )
     form_admin.form_set_enumerators(actor=world.coordinator, form=version.form, users=[world.enumerator])
     assert version.encrypted
     with phone(live_server, world) as client:
         assert "encrypted" in refused(submit(client, instance_xml(version)), 400)
         instance_id = f"uuid:{uuid.uuid4()}"
+        signature = base64.b64encode(b"s" * 256).decode()
         envelope = (
             '<data xmlns="http://opendatakit.org/submissions" encrypted="yes" id="amparo_secret" version="1">'
             f"<base64EncryptedKey>{base64.b64encode(b'k' * 256).decode()}</base64EncryptedKey>"
             f'<meta xmlns="http://openrosa.org/xforms"><instanceID>{instance_id}</instanceID></meta>'
             "<media><file>1701.jpg.enc</file></media>"
             "<encryptedXmlFile>submission.xml.enc</encryptedXmlFile>"
-            f"<base64EncryptedElementSignature>{base64.b64encode(b's' * 256).decode()}</base64EncryptedElementSignature>"
+            f"<base64EncryptedElementSignature>{signature}</base64EncryptedElementSignature>"
             "</data>"
         ).encode()
-        files = [("submission.xml.enc", b"\x01" * 512, "application/octet-stream"), ("1701.jpg.enc", b"\x02" * 900, "application/octet-stream")]
+        files = [
+            ("submission.xml.enc", b"\x01" * 512, "application/octet-stream"),
+            ("1701.jpg.enc", b"\x02" * 900, "application/octet-stream"),
+        ]
         stored = submit(client, envelope, files)
         assert stored.status_code == 201, stored.text
         # An envelope to the plain form is refused too.
-        plain = envelope.replace(b'id="amparo_secret"', b'id="amparo_media"').replace(instance_id.encode(), b"uuid:other")
+        plain = envelope.replace(b'id="amparo_secret"', b'id="amparo_media"').replace(
+            instance_id.encode(), b"uuid:other"
+        )
         assert submit(client, plain, files).status_code == 400
     submission = Submission.objects.get()
     assert submission.encrypted and submission.answers == {} and submission.raw_instance == envelope.decode()
