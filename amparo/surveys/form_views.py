@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -23,6 +24,7 @@ from amparo.access import (
 )
 from amparo.accounts.models import User
 from amparo.accounts.roles import Role
+from amparo.core.once import AlreadyDone
 from amparo.core.responses import bad_request_page
 
 from . import form_admin, phones
@@ -248,13 +250,26 @@ def phones_list(request: HttpRequest, org_uuid: str) -> HttpResponse:
     status = 200
     if request.method == "POST":
         if creator.is_valid():
-            created, secret = phones.credential_create(
-                actor=user,
-                organization=organization,
-                user=creator.cleaned_data["user"],
-                label=creator.cleaned_data["label"],
-            )
-            creator = CredentialForm(organization=organization)
+            try:
+                created, secret = phones.credential_create(
+                    actor=user,
+                    organization=organization,
+                    user=creator.cleaned_data["user"],
+                    label=creator.cleaned_data["label"],
+                    form_token=creator.cleaned_data["form_token"],
+                )
+            except AlreadyDone:
+                messages.info(
+                    request,
+                    _("This phone's credential was already created, and its secret was shown then, once. If it was "
+                      "not typed on the phone, revoke it and create another."),
+                )  # fmt: skip
+                return redirect("surveys:phones", org_uuid=organization.uuid)
+            except ValidationError as exc:
+                creator.add_error(None, exc)
+                status = 400
+            else:
+                creator = CredentialForm(organization=organization)
         else:
             status = 400
     credentials = (

@@ -7,6 +7,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from amparo.core.once import OnceMixin
+
 from .phones import enumerators_of
 
 
@@ -44,7 +46,7 @@ class EnumeratorsForm(forms.Form):
         field.queryset = enumerators_of(organization).order_by("email")
 
 
-class CredentialForm(forms.Form):
+class CredentialForm(OnceMixin, forms.Form):
     user: forms.ModelChoiceField[Any] = forms.ModelChoiceField(label=_("Enumerator"), queryset=None)
     label = forms.CharField(
         label=_("Phone"),

@@ -30,7 +30,7 @@ from . import openrosa
 from .extract import max_instance_bytes
 from .models import EnumeratorCredential, Form, FormVersion, Submission
 from .openrosa import BoundedMemoryUploadHandler, ListedForm, ListedMedia, declared_length, message_response
-from .phones import authenticate_phone, phone_forms
+from .phones import FAILURE_WINDOW, TooManyFailures, authenticate_phone, phone_forms
 from .services import IncomingFile, SubmissionError, max_attachment_bytes, max_attachments, receive_submission
 
 XML_PART = "xml_submission_file"
@@ -66,7 +66,12 @@ def phone_view(methods: set[str]) -> Callable[[PhoneView], Callable[..., HttpRes
                 response["Allow"] = ", ".join(sorted(methods))
                 return response
             pair = openrosa.basic_credentials(request.headers.get("Authorization", ""))
-            credential = authenticate_phone(*pair) if pair else None
+            try:
+                credential = authenticate_phone(*pair) if pair else None
+            except TooManyFailures:
+                response = message_response(_("Too many wrong secrets for this user name: wait a few minutes."), 429)
+                response["Retry-After"] = str(FAILURE_WINDOW)
+                return response
             if credential is None:
                 return openrosa.challenge(
                     _("Sign in with the user name and secret your coordinator gave for this phone.")

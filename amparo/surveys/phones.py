@@ -9,7 +9,9 @@ every request reads the credential's row again.
 
 Checking an Argon2 hash costs ~0.1 s and 100 MB; a phone sends the same secret with every request, so each process
 remembers, for a few minutes, a SHA-256 of the secret it last verified for each credential (never the secret). A
-wrong secret is always checked against the stored hash.
+wrong secret is checked against the stored hash, and counted: after `max_failures()` wrong secrets for a user name in
+five minutes, that name is refused without any check (429), except for a phone this process has already verified,
+so a flood of guesses costs neither the server's memory nor the enumerator her phone.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import time
 from collections import OrderedDict
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
 from django.db import transaction
 from django.db.models import QuerySet
@@ -30,6 +33,7 @@ from django.utils import timezone
 from amparo.accounts.models import Membership
 from amparo.accounts.roles import Role
 from amparo.audit.services import audit_record
+from amparo.core import counters, once
 
 from .models import EnumeratorCredential, Form
 
@@ -37,8 +41,13 @@ VERIFIED_SECONDS = 300
 VERIFIED_MAX = 4096
 _verified: OrderedDict[tuple[int, str], tuple[bytes, float]] = OrderedDict()
 _lock = threading.Lock()
-# An Argon2 hash of a secret nobody has: an unknown user name costs the same time as a wrong secret.
-_DUMMY_HASH: list[str] = []
+FAILURE_WINDOW = 300  # seconds
+
+
+def max_failures() -> int:
+    """Wrong secrets accepted per user name in FAILURE_WINDOW before the name is refused unchecked (each check is
+    an Argon2 computation: a flood of wrong secrets must not take the server's memory and time)."""
+    return int(getattr(settings, "SURVEYS_PHONE_FAILURES", 10))
 
 
 def enumerators_of(organization: Any) -> QuerySet[Any]:
@@ -53,10 +62,19 @@ def enumerators_of(organization: Any) -> QuerySet[Any]:
     ).distinct()
 
 
-def credential_create(*, actor: Any, organization: Any, user: Any, label: str) -> tuple[EnumeratorCredential, str]:
-    """A new credential for one enumerator's phone; returns it and the secret, which is never shown again."""
+def credential_create(
+    *, actor: Any, organization: Any, user: Any, label: str, form_token: str = ""
+) -> tuple[EnumeratorCredential, str]:
+    """A new credential for one enumerator's phone; returns it and the secret, which is never shown again. A
+    resubmitted form (the same one-time token, or the same enumerator and label again) raises once.AlreadyDone."""
     secret = secrets.token_urlsafe(18)  # 144 bits, 24 characters a person can type into Collect's settings
     with transaction.atomic():
+        claimed = once.claim(
+            user=actor,
+            kind="survey.credential",
+            token=form_token,
+            content={"organization": organization.pk, "user": user.pk, "label": label},
+        )
         credential = EnumeratorCredential.objects.create(
             organization=organization,
             user=user,
@@ -72,6 +90,7 @@ def credential_create(*, actor: Any, organization: Any, user: Any, label: str) -
             organization=organization,
             detail={"enumerator": user.pk},
         )
+        once.settle(claimed, credential.uuid)
     return credential, secret
 
 
@@ -94,18 +113,34 @@ def credential_revoke(*, actor: Any, credential: EnumeratorCredential) -> bool:
     return True
 
 
+class TooManyFailures(Exception):
+    """Too many wrong secrets for this user name lately: refused without checking (the caller answers 429)."""
+
+
+def _failures_key(username: str) -> str:
+    return "openrosa-fail:" + hashlib.sha256(f"{settings.SECRET_KEY}|{username}".encode()).hexdigest()[:32]
+
+
 def authenticate_phone(username: str, secret: str) -> EnumeratorCredential | None:
     """The active credential these Basic credentials name, whose enumerator is still an active enumerator of the
-    credential's organisation; None otherwise (the caller answers 401)."""
+    credential's organisation; None otherwise (the caller answers 401). Raises TooManyFailures after
+    `max_failures()` wrong secrets for the user name within FAILURE_WINDOW."""
+    key = _failures_key(username[:64])
+    flooded = counters.current(key, FAILURE_WINDOW) >= max_failures()
     credential = (
         EnumeratorCredential.objects.select_related("user", "organization")
         .filter(username=username[:64], revoked_at__isnull=True, user__is_active=True)
         .first()
     )
     if credential is None:
-        _slow_check(secret)
+        if flooded:
+            raise TooManyFailures
         return None
+    if flooded and not _remembered(credential, secret):
+        # Only the phone this process already verified gets through while the name is flooded: no Argon2 check.
+        raise TooManyFailures
     if not _secret_matches(credential, secret):
+        counters.hit(key, FAILURE_WINDOW)
         return None
     if not Membership.objects.filter(
         user=credential.user, organization=credential.organization, role=Role.ENUMERATOR, active=True
@@ -127,13 +162,17 @@ def _digest(secret: str) -> bytes:
     return hashlib.sha256(secret.encode()).digest()
 
 
+def _remembered(credential: EnumeratorCredential, secret: str) -> bool:
+    with _lock:
+        known = _verified.get((credential.pk, credential.secret_hash))
+    return known is not None and known[1] > time.monotonic() and hmac.compare_digest(known[0], _digest(secret))
+
+
 def _secret_matches(credential: EnumeratorCredential, secret: str) -> bool:
+    if _remembered(credential, secret):
+        return True
     key = (credential.pk, credential.secret_hash)
     now = time.monotonic()
-    with _lock:
-        known = _verified.get(key)
-    if known is not None and known[1] > now and hmac.compare_digest(known[0], _digest(secret)):
-        return True
     if not check_password(secret, credential.secret_hash):
         return False
     with _lock:
@@ -148,9 +187,3 @@ def _forget(credential_pk: int) -> None:
     with _lock:
         for key in [k for k in _verified if k[0] == credential_pk]:
             del _verified[key]
-
-
-def _slow_check(secret: str) -> None:
-    if not _DUMMY_HASH:
-        _DUMMY_HASH.append(make_password(secrets.token_urlsafe(18)))
-    check_password(secret, _DUMMY_HASH[0])

@@ -298,3 +298,17 @@ def test_phone_credentials_secret_once_hashed_revocable(
         "survey.credential.create",
         "survey.credential.revoke",
     ]
+
+
+def test_a_resubmitted_credential_form_makes_no_second_credential(org: Organization, coordinator: Client) -> None:
+    """Back and send again, or a double click: the one-time token finds the first credential; its secret is not
+    shown a second time (it cannot be: only its hash is kept)."""
+    enumerator = member(org, Role.ENUMERATOR, "ana")
+    url = reverse("surveys:phones", args=[org.uuid])
+    token = re.search(r'name="form_token" value="([^"]+)"', coordinator.get(url).content.decode())
+    assert token is not None
+    fields = {"user": enumerator.pk, "label": "Teléfono 1", "form_token": token.group(1)}
+    assert coordinator.post(url, fields).status_code == 200
+    again = coordinator.post(url, fields)
+    assert again.status_code == 302 and EnumeratorCredential.objects.count() == 1
+    assert "already created" in coordinator.get(again["Location"]).content.decode()

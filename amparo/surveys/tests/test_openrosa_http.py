@@ -277,3 +277,27 @@ def test_no_session_and_no_csrf_for_phones(live_server: Any, phone_world: PhoneW
         wrong = client.put("/submission", content=b"x")
         assert wrong.status_code == 405
         assert_openrosa(wrong)
+
+
+def test_a_flood_of_wrong_secrets_is_refused_unchecked_and_the_phone_keeps_working(
+    live_server: Any, phone_world: PhoneWorld, settings: Any
+) -> None:
+    """After SURVEYS_PHONE_FAILURES wrong secrets for one user name, that name gets 429 without an Argon2 check; the
+    phone the server already verified goes on working, and another phone's name is not touched."""
+    settings.SURVEYS_PHONE_FAILURES = 3
+    world = phone_world
+    with phone(live_server, world) as client:
+        assert client.get("/formList").status_code == 200  # verified once: remembered by this process
+    with phone(live_server, world, secret="wrong-secret") as wrong:
+        answers = [wrong.get("/formList").status_code for _ in range(5)]
+        assert answers == [401, 401, 401, 429, 429]
+        flooded = wrong.get("/formList")
+        assert flooded.headers["Retry-After"] == "300"
+        assert_openrosa(flooded)
+    with phone(live_server, world) as client:
+        assert client.get("/formList").status_code == 200
+    other, secret = phones.credential_create(
+        actor=world.coordinator, organization=world.org, user=world.enumerator, label="otro"
+    )
+    with httpx.Client(base_url=f"{live_server.url}/openrosa", auth=(other.username, secret)) as client:
+        assert client.get("/formList").status_code == 200
