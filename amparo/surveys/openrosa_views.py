@@ -217,3 +217,9 @@ def submission(request: HttpRequest, credential: EnumeratorCredential) -> HttpRe
         # Collect splits a large submission over several POSTs with the same XML: the new files are kept.
         return message_response(_("The submission's files were received."), 201)
     return message_response(_("This submission was already received; nothing was stored twice."), 202)
+
+
+@csrf_exempt
+def unknown(request: HttpRequest) -> HttpResponse:
+    """Any other address under /openrosa/: a 404 the phone can show, with the OpenRosa headers."""
+    return message_response(_("This address is not part of Amparo's OpenRosa server."), 404)

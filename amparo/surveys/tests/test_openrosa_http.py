@@ -277,6 +277,9 @@ def test_no_session_and_no_csrf_for_phones(live_server: Any, phone_world: PhoneW
         wrong = client.put("/submission", content=b"x")
         assert wrong.status_code == 405
         assert_openrosa(wrong)
+        elsewhere = client.get("/formList/")
+        assert elsewhere.status_code == 404 and message(elsewhere)
+        assert_openrosa(elsewhere)
 
 
 def test_a_flood_of_wrong_secrets_is_refused_unchecked_and_the_phone_keeps_working(
