@@ -404,3 +404,7 @@ SURVEYS_MAX_INSTANCE_BYTES = env.int("SURVEYS_MAX_INSTANCE_BYTES", default=2 * 1
 SURVEYS_MAX_ATTACHMENT_BYTES = env.int("SURVEYS_MAX_ATTACHMENT_BYTES", default=10 * 1024 * 1024)
 SURVEYS_MAX_ATTACHMENTS = env.int("SURVEYS_MAX_ATTACHMENTS", default=20)
 SURVEYS_RETENTION_DAYS = env.int("SURVEYS_RETENTION_DAYS", default=730)
+# Phones' submission bodies (told to them as X-OpenRosa-Accept-Content-Length; refused unread past it) and the files
+# a form version carries to the phones.
+SURVEYS_MAX_SUBMISSION_BYTES = env.int("SURVEYS_MAX_SUBMISSION_BYTES", default=50 * 1024 * 1024)
+SURVEYS_MAX_MEDIA_BYTES = env.int("SURVEYS_MAX_MEDIA_BYTES", default=10 * 1024 * 1024)

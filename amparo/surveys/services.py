@@ -167,10 +167,18 @@ def receive_submission(
     if envelope and not version.encrypted:
         raise SubmissionError("unexpected_encryption", _("This form is not encrypted, and the submission is."))
     check_attachments(version, root, attachments, envelope=envelope)
+    check_attachment_types(version, root, attachments, envelope=envelope)
     with transaction.atomic():
         existing = Submission.objects.select_for_update().filter(form=form, instance_id=instance_id).first()
         if existing is not None:
+            if changed_resend(existing, xml, source):
+                raise SubmissionError(
+                    "conflict",
+                    _("A submission with this instanceID was already received with different XML; a resend that adds "
+                      "files must send the same xml_submission_file."),
+                )  # fmt: skip
             added = _add_attachments(existing, attachments)
+            existing.attachments_added = added  # type: ignore[attr-defined]  # the OpenRosa answer: 201 if some, else 202
             audit_record(
                 actor=enumerator,
                 action="survey.submission.resend",
@@ -315,3 +323,45 @@ def store_decrypted(
             detail={"attachments": len(attachments)},
         )
     return submission
+
+
+def changed_resend(existing: Submission, xml: bytes, source: str) -> bool:
+    """A phone's resend of an instanceID it already sent, with different XML (ODK Central answers 409 too): Collect
+    resends the same XML with the rest of the files when it splits a submission, never another one."""
+    if source != Submission.Source.OPENROSA or existing.source != source or existing.decrypted_at is not None:
+        return False
+    return existing.raw_instance != xml.decode("utf-8", errors="replace")
+
+
+# What a media question's file must be, by its contents (the phone's claimed type and the name are not trusted).
+MEDIA_KINDS = {
+    "photo": "image",
+    "image": "image",
+    "signature": "image",
+    "audio": "audio",
+    "background-audio": "audio",
+    "video": "video",
+}
+
+
+def check_attachment_types(
+    version: FormVersion, root: Element, attachments: Sequence[IncomingFile], *, envelope: bool
+) -> None:
+    """Each file is of the kind its question declares (an image question takes an image, by its contents); an
+    envelope's files are ciphertext, checked by the decryption."""
+    if envelope or not attachments:
+        return
+    import filetype
+
+    values = values_by_path(root)
+    kinds = {values[q["path"]]: MEDIA_KINDS.get(q["type"], "") for q in version.schema if values.get(q["path"])}
+    for incoming in attachments:
+        wanted = kinds.get(incoming.name, "")
+        if not wanted:
+            continue  # a `file` question takes any file
+        guessed = filetype.guess(incoming.data)
+        if guessed is None or not guessed.mime.startswith(wanted + "/"):
+            raise SubmissionError(
+                "wrong_attachment_type",
+                _("The file “%(name)s” is not the kind of file its question takes.") % {"name": incoming.name[:100]},
+            )

@@ -164,8 +164,11 @@ def compile_xlsform(filename: str, data: bytes) -> CompiledForm:
 def problem_from_message(message: str) -> FormProblem:
     row = _ROW.search(message)
     sheet = _SHEET.search(message)
+    plain, plain_sheet = plain_words(message)
     return FormProblem(
-        message=message.strip(), sheet=sheet.group(1).lower() if sheet else "", row=int(row.group(1)) if row else None
+        message=plain or message.strip(),
+        sheet=sheet.group(1).lower() if sheet else plain_sheet,
+        row=int(row.group(1)) if row else None,
     )
 
 
@@ -221,3 +224,36 @@ def label_for(labels: dict[str, str], language: str) -> str:
         if language_code(key) == language:
             return text
     return labels.get("default") or next(iter(labels.values()), "")
+
+
+# pyxform's most frequent errors, said in plain words in the page's language (its English text is technical).
+_UNKNOWN_TYPE = re.compile(r"Unknown question type '([^']{0,80})'")
+
+
+def plain_words(message: str) -> tuple[str, str]:
+    """(plain message, sheet) for a pyxform error Amparo knows how to explain; ('', '') for the others."""
+    lowered = message.lower()
+    if "must have a sheet named 'survey'" in lowered:
+        return _("The workbook has no sheet named “survey”: every XLSForm needs one, with the questions."), "survey"
+    if "choice names must be unique" in lowered:
+        return _(
+            "This choice repeats a name already used in the same list: each choice of a list needs its own name."
+        ), "choices"
+    if "'name' value is invalid" in lowered or "invalid xml tag name" in lowered:
+        return _(
+            "This name is not valid: a name starts with a letter or _ and has only letters, digits, _, - or . "
+            "(no spaces, no accents)."
+        ), ""
+    unknown = _UNKNOWN_TYPE.search(message)
+    if unknown:
+        return _(
+            "Unknown question type “%(type)s”: check its spelling (for example text, integer, select_one list_name)."
+        ) % {"type": unknown.group(1)}, "survey"
+    if "there should be a choices sheet" in lowered:
+        return _(
+            "A question chooses from a list, and the workbook has no “choices” sheet with the columns list_name, "
+            "name and label."
+        ), "choices"
+    if "list name not in choices sheet" in lowered:
+        return _("A question names a choice list that the “choices” sheet does not have."), "choices"
+    return "", ""

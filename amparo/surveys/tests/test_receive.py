@@ -76,7 +76,7 @@ def test_closed_answers_and_facets_in_columns_free_text_only_encrypted(version) 
 def test_a_resent_instance_is_not_a_second_record(version) -> None:
     xml = instance_xml(version, {"photo": "p.jpg"}, instance_id="uuid:aaaa")
     first, created = receive(version, xml)
-    again, created_again = receive(version, xml, [IncomingFile("p.jpg", "image/jpeg", b"\xff\xd8jpeg")])
+    again, created_again = receive(version, xml, [IncomingFile("p.jpg", "image/jpeg", b"\xff\xd8\xff\xe0jpeg")])
     assert created and not created_again and first.pk == again.pk
     assert Submission.objects.count() == 1 and again.attachments.count() == 1
 
