@@ -403,3 +403,7 @@ SURVEYS_MAX_INSTANCE_BYTES = env.int("SURVEYS_MAX_INSTANCE_BYTES", default=2 * 1
 SURVEYS_MAX_ATTACHMENT_BYTES = env.int("SURVEYS_MAX_ATTACHMENT_BYTES", default=10 * 1024 * 1024)
 SURVEYS_MAX_ATTACHMENTS = env.int("SURVEYS_MAX_ATTACHMENTS", default=20)
 SURVEYS_RETENTION_DAYS = env.int("SURVEYS_RETENTION_DAYS", default=730)
+# Encrypted forms: at most this many submissions are decrypted per press of the button (a request stays short).
+SURVEYS_DECRYPT_BATCH = env.int("SURVEYS_DECRYPT_BATCH", default=100)
+if not 1 <= SURVEYS_DECRYPT_BATCH <= 10_000:
+    raise ImproperlyConfigured("SURVEYS_DECRYPT_BATCH must be between 1 and 10000")

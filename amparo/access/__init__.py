@@ -30,6 +30,7 @@ from amparo.directory.models import Organization as DirectoryOrganization
 from amparo.directory.selectors import acting_focal_points
 from amparo.referrals.models import Referral
 from amparo.safechannel.models import Report
+from amparo.surveys.models import Form as SurveyForm
 
 ANY_STAFF = frozenset({*Role.values, PLATFORM_ADMIN})
 View = TypeVar("View", bound=Callable[..., HttpResponse])
@@ -391,3 +392,15 @@ def alerts_for_monitor(user: Any) -> QuerySet[TraffickingAlert]:
     cases; an alert carries no identity, and a case code only when the survivor consented to it)."""
     places = monitored_places(user).values("pk")
     return TraffickingAlert.objects.filter(place__in=places).select_related("place__parent")
+
+
+def get_survey_form_for_user(user: User, form_uuid: UUID | str, roles: Iterable[str]) -> SurveyForm:
+    """A survey form of an organisation in which the user holds one of the roles; 404 otherwise (surveys, issue 14)."""
+    found = (
+        SurveyForm.objects.filter(uuid=_uuid_or_404(form_uuid), organization__in=organizations_for_user(user, roles))
+        .select_related("organization")
+        .first()
+    )
+    if found is None:
+        raise Http404
+    return found

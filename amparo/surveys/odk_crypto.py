@@ -45,7 +45,7 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms
 try:  # cryptography >= 47 keeps CFB among the "decrepit" modes; the format requires it
     from cryptography.hazmat.decrepit.ciphers.modes import CFB
 except ImportError:  # pragma: no cover
-    from cryptography.hazmat.primitives.ciphers.modes import CFB  # type: ignore[assignment,no-redef]
+    from cryptography.hazmat.primitives.ciphers.modes import CFB
 from defusedxml import ElementTree as SafeET
 from defusedxml.common import DefusedXmlException
 

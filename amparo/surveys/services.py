@@ -27,6 +27,7 @@ from .extract import (
     parse_instance,
     values_by_path,
 )
+from .keys import key_fingerprint_of, with_organization_key
 from .models import Attachment, Form, FormVersion, Submission
 from .xlsform import FormProblem, XLSFormError, compile_xlsform
 
@@ -77,6 +78,7 @@ def publish_xlsform(
     """Compile and publish an XLSForm as a new, immutable version (of `form` if given, else of the organisation's
     form with the same form id, created if new). Raises XLSFormError; nothing is saved then."""
     compiled = compile_xlsform(filename, data)
+    compiled = with_organization_key(form.organization if form is not None else organization, compiled)
     if form is not None and compiled.form_id != form.form_id:
         raise XLSFormError(
             [
@@ -220,6 +222,7 @@ def _create_submission(
         credential=credential,
         raw_instance=xml.decode("utf-8", errors="replace"),
         encrypted=envelope,
+        key_fingerprint=key_fingerprint_of(version) if envelope else "",
     )
     if not envelope:
         apply_extracted(submission, version, root)
