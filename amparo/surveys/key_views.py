@@ -234,7 +234,9 @@ def form_retention(request: HttpRequest, form_uuid: str) -> HttpResponse:
             % {"n": count.submissions, "a": count.attachments},
         )
         return redirect("surveys:retention", form_uuid=survey.uuid)
-    bad = action is not None and (retention_form.errors or purge_form.errors or action not in {"retention", "purge"})
+    bad = request.method == "POST" and (
+        bool(retention_form.errors or purge_form.errors) or action not in {"retention", "purge"}
+    )
     return render(
         request,
         "surveys/keys/retention.html",
