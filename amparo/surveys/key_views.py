@@ -111,7 +111,7 @@ def survey_key(request: HttpRequest, org_uuid: str) -> HttpResponse:
     """The organisation's survey key: its public key to paste into encrypted XLSForms, and creating or rotating it."""
     user = cast(User, request.user)
     organization = get_organization_for_user(user, org_uuid, KEY_ROLES)
-    form = KeyCreateForm(request.POST or None)
+    form = KeyCreateForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         rotated = keys.current_key(organization) is not None
         keys.survey_key_create(organization=organization, passphrase=form.cleaned_data["passphrase"], actor=user)
@@ -142,7 +142,7 @@ def decrypt(request: HttpRequest, form_uuid: str) -> HttpResponse:
     """Decrypt a form's pending encrypted submissions, a bounded batch per press, with the key's passphrase."""
     user = cast(User, request.user)
     survey = get_survey_form_for_user(user, form_uuid, DECRYPT_ROLES)
-    form = DecryptForm(request.POST or None)
+    form = DecryptForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         name = _passphrase_counter(survey.organization)
         if counters.current(name, 3600) >= PASSPHRASE_FAILURES_PER_HOUR:

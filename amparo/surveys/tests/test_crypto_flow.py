@@ -7,8 +7,6 @@ Real components only: the real pyxform, the real `cryptography`, the real databa
 
 from __future__ import annotations
 
-import re
-import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -23,13 +21,13 @@ from amparo.core.encryption import decrypt_bytes
 from amparo.surveys import decryption, keys, odk_crypto
 from amparo.surveys.models import Attachment, Form, FormVersion, Submission, SurveyKey
 from amparo.surveys.services import IncomingFile, SubmissionError, receive_submission
+from amparo.surveys.tests.crypto_envelopes import PHOTO, collect_envelope
 from amparo.surveys.tests.factories import instance_xml, make_form
 from amparo.surveys.xlsform import XLSFormError
 
 pytestmark = pytest.mark.django_db
 
 PASSPHRASE = "tres palabras sueltas y una más"
-PHOTO = b"\xff\xd8\xff\xe0" + bytes(range(256)) * 40  # a JPEG's first bytes and ten kilobytes of pixels
 
 
 @pytest.fixture(autouse=True)
@@ -54,29 +52,6 @@ def encrypted_version(organization: Organization, coordinator: User) -> FormVers
     # what the key page shows, pasted into the settings sheet
     public_key = keys.organization_keys(organization)[0].public_key
     return make_form(organization, coordinator, public_key=public_key)
-
-
-def collect_envelope(
-    version: FormVersion, answers: dict[str, str] | None = None, *, photo: bytes | None = PHOTO
-) -> tuple[str, bytes, list[IncomingFile]]:
-    """What ODK Collect sends for an encrypted form: it reads the key from the downloaded XForm, encrypts the
-    instance (and the photo it names), and sends the manifest as xml_submission_file with the .enc files."""
-    public_key = odk_crypto.load_public_key(re.search(r'base64RsaPublicKey="([^"]+)"', version.xform)[1])  # type: ignore[index]
-    instance_id = f"uuid:{uuid.uuid4()}"
-    media = [("1701234567890.jpg", photo)] if photo is not None else []
-    xml = instance_xml(
-        version, {**(answers or {}), **({"photo": media[0][0]} if media else {})}, instance_id=instance_id
-    )
-    encrypted = odk_crypto.encrypt_submission(
-        public_key,
-        form_id=version.form.form_id,
-        version=version.version,
-        instance_id=instance_id,
-        instance_xml=xml,
-        media=media,
-    )
-    files = [IncomingFile(name, "application/octet-stream", data) for name, data in encrypted.files.items()]
-    return instance_id, encrypted.manifest_xml, files
 
 
 def receive(version: FormVersion, manifest: bytes, files: list[IncomingFile]) -> Submission:
