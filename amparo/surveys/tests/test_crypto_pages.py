@@ -166,3 +166,40 @@ def test_other_roles_and_organisations_cannot_decrypt(
     _user, outsider = member(Organization.objects.create(name="Otra"), Role.ANALYST, verified_client_for)
     assert outsider.get(url).status_code == 404
     assert outsider.post(url, {"passphrase": PASSPHRASE}).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("language", "key_words", "decrypt_words", "retention_words"),
+    [
+        ("es", "Llave de encuestas para formularios cifrados", "Descifrar", "Borrar definitivamente"),
+        ("pt", "Chave de pesquisas para formulários cifrados", "Decifrar", "Apagar definitivamente"),
+    ],
+)
+def test_the_pages_speak_spanish_and_portuguese(
+    organization: Organization,
+    verified_client_for: Callable[..., Client],
+    language: str,
+    key_words: str,
+    decrypt_words: str,
+    retention_words: str,
+) -> None:
+    user = User.objects.create_user(username="c@example.org", email="c@example.org", password="x" * 16)
+    Membership.objects.create(user=user, organization=organization, role=Role.COORDINATOR)
+    client = verified_client_for(user, HTTP_ACCEPT_LANGUAGE=language)
+    client.cookies["django_language"] = language
+    keys.survey_key_create(organization=organization, passphrase=PASSPHRASE, actor=user)
+    version = make_form(organization, user, public_key="organization")
+    _id, manifest, files = collect_envelope(version, photo=None)
+    receive_submission(
+        xml=manifest, attachments=files, source="openrosa", forms=Form.objects.filter(pk=version.form_id)
+    )
+    with translation.override(language):
+        pages = [
+            (reverse("surveys:survey_key", args=[organization.uuid]), key_words),
+            (reverse("surveys:decrypt", args=[version.form.uuid]), decrypt_words),
+            (reverse("surveys:retention", args=[version.form.uuid]), retention_words),
+        ]
+    for url, words in pages:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert words in response.content.decode(), url
