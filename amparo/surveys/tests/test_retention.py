@@ -101,7 +101,7 @@ def test_purge_is_chunked_and_whole(organization: Organization, monkeypatch: pyt
 def coordinator_client(organization: Organization, verified_client_for: Callable[..., Client]) -> tuple[User, Client]:
     user = User.objects.create_user(username="coord@example.org", email="coord@example.org", password="x" * 16)
     Membership.objects.create(user=user, organization=organization, role=Role.COORDINATOR)
-    return user, verified_client_for(user)
+    return user, verified_client_for(user, HTTP_ACCEPT_LANGUAGE="en")
 
 
 def test_a_coordinator_changes_retention_and_purges_a_form_now(
