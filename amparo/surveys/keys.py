@@ -218,3 +218,13 @@ def key_fingerprint_of(version: Any) -> str:
         return odk_crypto.fingerprint(version.public_key)
     except ValueError:
         return ""
+
+
+def manifest_problem(root: Any) -> str:
+    """At reception: an encrypted submission's manifest must be one (key, XML file, instanceID, file names), so
+    that what is stored can be decrypted later. The reason to refuse it, or "" when it is one."""
+    try:
+        odk_crypto.parse_manifest(root)
+    except odk_crypto.EnvelopeError:
+        return _("The encrypted submission's manifest is incomplete or not valid.")
+    return ""

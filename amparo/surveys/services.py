@@ -27,7 +27,7 @@ from .extract import (
     parse_instance,
     values_by_path,
 )
-from .keys import key_fingerprint_of, with_organization_key
+from .keys import key_fingerprint_of, manifest_problem, with_organization_key
 from .models import Attachment, Form, FormVersion, Submission
 from .xlsform import FormProblem, XLSFormError, compile_xlsform
 
@@ -168,6 +168,9 @@ def receive_submission(
         raise SubmissionError("not_encrypted", _("This form is encrypted, and the submission arrived unencrypted."))
     if envelope and not version.encrypted:
         raise SubmissionError("unexpected_encryption", _("This form is not encrypted, and the submission is."))
+    problem = manifest_problem(root) if envelope else ""
+    if problem:
+        raise SubmissionError("malformed", problem)
     check_attachments(version, root, attachments, envelope=envelope)
     with transaction.atomic():
         existing = Submission.objects.select_for_update().filter(form=form, instance_id=instance_id).first()

@@ -7,6 +7,7 @@ Real components only: the real pyxform, the real `cryptography`, the real databa
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -330,3 +331,30 @@ def test_a_plain_submission_to_an_encrypted_form_and_an_envelope_to_a_plain_one_
         )
     assert refused.value.code == "unexpected_encryption"
     assert not Submission.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("remove", "add"),
+    [
+        (r"<base64EncryptedKey>[^<]*</base64EncryptedKey>", ""),
+        (r"<encryptedXmlFile>[^<]*</encryptedXmlFile>", ""),
+        (r"<base64EncryptedKey>[^<]*</base64EncryptedKey>", "<base64EncryptedKey>not base64!</base64EncryptedKey>"),
+        (r"<media><file>[^<]*</file></media>", "<media><file>../../etc/passwd</file></media>"),
+    ],
+)
+def test_an_envelope_that_is_not_a_manifest_is_refused_at_reception(
+    encrypted_version: FormVersion, remove: str, add: str
+) -> None:
+    _id, manifest, files = collect_envelope(encrypted_version)
+    broken = re.sub(remove, add, manifest.decode(), count=1).encode()
+    assert broken != manifest
+    names = set(re.findall(r"<(?:file|encryptedXmlFile)>([^<]*)<", broken.decode()))
+    with pytest.raises(SubmissionError) as refused:
+        receive_submission(
+            xml=broken,
+            attachments=[f for f in files if f.name in names],
+            source="openrosa",
+            forms=Form.objects.filter(pk=encrypted_version.form_id),
+        )
+    assert refused.value.code == "malformed" and "manifest" in refused.value.message
+    assert not Submission.objects.exists() and not Attachment.objects.exists()
