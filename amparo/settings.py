@@ -408,3 +408,7 @@ SURVEYS_RETENTION_DAYS = env.int("SURVEYS_RETENTION_DAYS", default=730)
 # a form version carries to the phones.
 SURVEYS_MAX_SUBMISSION_BYTES = env.int("SURVEYS_MAX_SUBMISSION_BYTES", default=50 * 1024 * 1024)
 SURVEYS_MAX_MEDIA_BYTES = env.int("SURVEYS_MAX_MEDIA_BYTES", default=10 * 1024 * 1024)
+# Encrypted forms: at most this many submissions are decrypted per press of the button (a request stays short).
+SURVEYS_DECRYPT_BATCH = env.int("SURVEYS_DECRYPT_BATCH", default=100)
+if not 1 <= SURVEYS_DECRYPT_BATCH <= 10_000:
+    raise ImproperlyConfigured("SURVEYS_DECRYPT_BATCH must be between 1 and 10000")

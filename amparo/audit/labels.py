@@ -96,6 +96,10 @@ ACTION_LABELS: dict[str, Promise] = {
     "survey.characterisation.read": _("Read the risk characterisation"),
     "survey.export": _("Exported survey tables"),
     "survey.purge": _("Deleted survey submissions past their retention"),
+    "survey.key.rotate": _("Replaced the organisation's survey key (the earlier one is kept)"),
+    "survey.decrypt.batch": _("Decrypted a survey form's submissions with the key's passphrase"),
+    "survey.retention.change": _("Changed how long a survey form keeps its submissions"),
+    "survey.purge.form": _("Deleted all the submissions of a survey form"),
 }
 
 

@@ -178,6 +178,8 @@ class Submission(models.Model):
     encrypted = models.BooleanField(default=False)
     key_fingerprint = models.CharField(max_length=64, blank=True)
     decrypted_at = models.DateTimeField(null=True, blank=True)
+    # Why decrypting it failed (our words: altered, incomplete...; never content); it waits for "try again".
+    decryption_error = models.CharField(max_length=200, blank=True)
     # Closed answers by question name (choices, numbers, dates, calculations); free text never in clear.
     answers = models.JSONField(default=dict)
     municipality_pcode = models.CharField(max_length=16, blank=True, db_index=True)

@@ -27,6 +27,7 @@ from .extract import (
     parse_instance,
     values_by_path,
 )
+from .keys import key_fingerprint_of, manifest_problem, with_organization_key
 from .models import Attachment, Form, FormVersion, Submission
 from .xlsform import FormProblem, XLSFormError, compile_xlsform
 
@@ -77,6 +78,7 @@ def publish_xlsform(
     """Compile and publish an XLSForm as a new, immutable version (of `form` if given, else of the organisation's
     form with the same form id, created if new). Raises XLSFormError; nothing is saved then."""
     compiled = compile_xlsform(filename, data)
+    compiled = with_organization_key(form.organization if form is not None else organization, compiled)
     if form is not None and compiled.form_id != form.form_id:
         raise XLSFormError(
             [
@@ -166,6 +168,9 @@ def receive_submission(
         raise SubmissionError("not_encrypted", _("This form is encrypted, and the submission arrived unencrypted."))
     if envelope and not version.encrypted:
         raise SubmissionError("unexpected_encryption", _("This form is not encrypted, and the submission is."))
+    problem = manifest_problem(root) if envelope else ""
+    if problem:
+        raise SubmissionError("malformed", problem)
     check_attachments(version, root, attachments, envelope=envelope)
     check_attachment_types(version, root, attachments, envelope=envelope)
     with transaction.atomic():
@@ -228,6 +233,7 @@ def _create_submission(
         credential=credential,
         raw_instance=xml.decode("utf-8", errors="replace"),
         encrypted=envelope,
+        key_fingerprint=key_fingerprint_of(version) if envelope else "",
     )
     if not envelope:
         apply_extracted(submission, version, root)

@@ -8,3 +8,4 @@ app_name = "surveys"
 
 urlpatterns: list[URLPattern | URLResolver] = []
 urlpatterns += [path("", include("amparo.surveys.urls_forms"))]  # forms and phones (openrosa helper)
+urlpatterns += [path("", include("amparo.surveys.urls_crypto"))]

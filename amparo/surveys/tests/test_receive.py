@@ -10,6 +10,7 @@ from django.utils import translation
 
 from amparo.accounts.models import Organization
 from amparo.audit.models import AuditEntry
+from amparo.surveys.keys import survey_key_create
 from amparo.surveys.models import Form, Submission
 from amparo.surveys.services import IncomingFile, SubmissionError, receive_submission
 from amparo.surveys.tests.factories import instance_xml, make_form
@@ -114,9 +115,10 @@ def test_closed_form_and_undeclared_attachment(version) -> None:
 
 
 def test_plain_submission_to_an_encrypted_form_is_refused(demo_directory: None) -> None:
-    version = make_form(
-        Organization.objects.create(name="Red"), public_key="MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA"
-    )
+    organization = Organization.objects.create(name="Red")
+    # An encrypted form carries the organisation's survey key ("organization" is filled with it at upload).
+    survey_key_create(organization=organization, passphrase="una frase larga de prueba", actor=None)
+    version = make_form(organization, public_key="organization")
     assert version.encrypted
     with pytest.raises(SubmissionError) as raised:
         receive(version, instance_xml(version))
