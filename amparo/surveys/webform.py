@@ -32,6 +32,9 @@ from xml.etree import ElementTree as ET
 import defusedxml.ElementTree as SafeET
 import elementpath
 from defusedxml import DefusedXmlException
+from django.utils.functional import Promise
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 from elementpath import XPath2Parser, XPathContext
 from elementpath.exceptions import ElementPathError
 
@@ -47,11 +50,11 @@ MAX_TEXT = 4000  # characters of one text answer (the state travels in the page)
 MAX_XFORM_BYTES = 5 * 1024 * 1024
 
 # Features the web entry refuses, and how they show in the XForm.
-UNSUPPORTED_TYPES = {
+UNSUPPORTED_TYPES: dict[str, str | Promise] = {
     "geopoint": "geopoint",
     "geotrace": "geotrace",
     "geoshape": "geoshape",
-    "binary": "image, audio, video or file",
+    "binary": _("image, audio, video or file"),
     "barcode": "barcode",
     "time": "time",
     "dateTime": "dateTime",
@@ -70,7 +73,7 @@ STRING_LITERAL = re.compile(r"'[^']*'|\"[^\"]*\"")
 class Unsupported(Exception):
     """The form uses what the web entry cannot render: `problems` is [(question name, message)]."""
 
-    def __init__(self, problems: list[tuple[str, str]]) -> None:
+    def __init__(self, problems: list[tuple[str, str | Promise]]) -> None:
         super().__init__("; ".join(f"{name}: {message}" for name, message in problems))
         self.problems = problems
 
@@ -453,7 +456,7 @@ def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
 
 
-def _parse_text(element: ET.Element, problems: list[tuple[str, str]], name: str) -> Text:
+def _parse_text(element: ET.Element, problems: list[tuple[str, str | Promise]], name: str) -> Text:
     """Text with <output value="..."/> parts."""
     parts: list[str | Expression] = []
     if element.text:
@@ -464,7 +467,14 @@ def _parse_text(element: ET.Element, problems: list[tuple[str, str]], name: str)
             try:
                 parts.append(Expression(source))
             except ElementPathError:
-                problems.append((name, f"the label uses an expression the web entry cannot evaluate: {source}"))
+                problems.append(
+                    (
+                        name,
+                        format_lazy(
+                            _("the label uses an expression the web entry cannot evaluate: {source}"), source=source
+                        ),
+                    )
+                )
         if child.tail:
             parts.append(child.tail)
     cleaned = tuple(parts)
@@ -477,16 +487,16 @@ class _Reader:
     def __init__(self, xml: str | bytes) -> None:
         data = xml.encode() if isinstance(xml, str) else xml
         if len(data) > MAX_XFORM_BYTES:
-            raise Unsupported([("", "the form is too large for the web entry")])
+            raise Unsupported([("", _("the form is too large for the web entry"))])
         try:
             self.doc = SafeET.fromstring(data)
         except (ET.ParseError, DefusedXmlException) as exc:
-            raise Unsupported([("", "the form's XForm cannot be read")]) from exc
-        self.problems: list[tuple[str, str]] = []
+            raise Unsupported([("", _("the form's XForm cannot be read"))]) from exc
+        self.problems: list[tuple[str, str | Promise]] = []
         head = self.doc.find("h:head", NS)
         self.model = head.find("xf:model", NS) if head is not None else None
         if self.model is None:
-            raise Unsupported([("", "this is not an XForm (no model)")])
+            raise Unsupported([("", _("this is not an XForm (no model)"))])
         title = head.find("h:title", NS) if head is not None else None
         self.title = (title.text or "").strip() if title is not None else ""
         self.itext: dict[str, dict[str, Text]] = {}
@@ -517,7 +527,7 @@ class _Reader:
         for bind in self.model.iterfind("xf:bind", NS):
             self.binds[bind.get("nodeset", "").strip()] = bind
         if self.primary is None:
-            raise Unsupported([("", "this is not an XForm (no primary instance)")])
+            raise Unsupported([("", _("this is not an XForm (no primary instance)"))])
 
     def text_of(self, element: ET.Element | None, name: str) -> dict[str, Text]:
         if element is None:
@@ -545,13 +555,29 @@ class _Reader:
         for function in UNSUPPORTED_FUNCTIONS:
             if function in source:
                 self.problems.append(
-                    (name, f"its {what} uses {function.rstrip('(')}(), which the web entry does not support")
+                    (
+                        name,
+                        format_lazy(
+                            _("the {column} column uses {function}, which the web entry does not support"),
+                            column=what,
+                            function=function.rstrip("(") + "()",
+                        ),
+                    )
                 )
                 return None
         try:
             return Expression(source)
-        except ElementPathError as exc:
-            self.problems.append((name, f"its {what} cannot be evaluated by the web entry ({source}): {exc.message}"))
+        except ElementPathError:
+            self.problems.append(
+                (
+                    name,
+                    format_lazy(
+                        _("the {column} column cannot be evaluated by the web entry: {source}"),
+                        column=what,
+                        source=source,
+                    ),
+                )
+            )
             return None
 
 
@@ -591,7 +617,7 @@ def build(xform_xml: str | bytes) -> WebForm:
             if len(child):
                 has_children.add(child_path)
                 if child.get(f"{{{JR}}}template") is not None:
-                    problems.append((_local(child.tag), "repeats are not supported by the web entry"))
+                    problems.append((_local(child.tag), _("repeats are not supported by the web entry")))
                 walk_instance(child, child_path)
             else:
                 defaults[child_path] = (child.text or "").strip()
@@ -630,7 +656,7 @@ def build(xform_xml: str | bytes) -> WebForm:
         name = name_of(ref) if ref else tag
         if tag == "group":
             if not ref:  # a group without a node (appearance only): its children stand in its place
-                problems.append((name, "a group without a name is not supported by the web entry"))
+                problems.append((name, _("a group without a name is not supported by the web entry")))
                 return None
             group = Group(
                 name=name, path=ref, labels=reader.text_of(element.find("xf:label", NS), name), groups=enclosing
@@ -647,35 +673,44 @@ def build(xform_xml: str | bytes) -> WebForm:
         if tag in ("label", "hint"):
             return None
         if tag == "repeat":
-            problems.append((name, "repeats are not supported by the web entry"))
+            problems.append((name, _("repeats are not supported by the web entry")))
             return None
         if tag in ("upload",):
-            problems.append((name, "image, audio, video and file questions are not supported by the web entry"))
+            problems.append((name, _("image, audio, video and file questions are not supported by the web entry")))
             return None
         if tag == "range":
-            problems.append((name, "range questions are not supported by the web entry"))
+            problems.append((name, _("range questions are not supported by the web entry")))
             return None
         if tag == "rank":
-            problems.append((name, "rank questions are not supported by the web entry"))
+            problems.append((name, _("rank questions are not supported by the web entry")))
             return None
         if tag == "trigger":
-            problems.append((name, "acknowledge questions are not supported by the web entry"))
+            problems.append((name, _("acknowledge questions are not supported by the web entry")))
             return None
         if tag not in ("input", "select1", "select"):
-            problems.append((name, f"the control {tag} is not supported by the web entry"))
+            problems.append((name, format_lazy(_("the control {tag} is not supported by the web entry"), tag=tag)))
             return None
         bind = reader.binds.get(ref)
         xml_type = (bind.get("type", "string") if bind is not None else "string").split(":")[-1]
         appearance = element.get("appearance", "")
         if "search(" in appearance:
-            problems.append((name, "choices from an external file (search()) are not supported by the web entry"))
+            problems.append((name, _("choices from an external file (search()) are not supported by the web entry")))
             return None
         if tag == "input":
             if xml_type in UNSUPPORTED_TYPES:
-                problems.append((name, f"{UNSUPPORTED_TYPES[xml_type]} questions are not supported by the web entry"))
+                problems.append(
+                    (
+                        name,
+                        format_lazy(
+                            _("{type} questions are not supported by the web entry"), type=UNSUPPORTED_TYPES[xml_type]
+                        ),
+                    )
+                )
                 return None
             if xml_type not in SUPPORTED_TYPES:
-                problems.append((name, f"the type {xml_type} is not supported by the web entry"))
+                problems.append(
+                    (name, format_lazy(_("the type {type} is not supported by the web entry"), type=xml_type))
+                )
                 return None
             kind = SUPPORTED_TYPES[xml_type]
         else:
@@ -717,17 +752,24 @@ def build(xform_xml: str | bytes) -> WebForm:
             match = re.fullmatch(r"\s*instance\(\s*'([^']+)'\s*\)/root/item\s*", nodeset)
             if not match:
                 if "[" in nodeset:
-                    problems.append((name, "choice_filter is not supported by the web entry"))
+                    problems.append((name, _("choice_filter is not supported by the web entry")))
                 else:
-                    problems.append((name, f"the choices {nodeset} are not supported by the web entry"))
+                    problems.append(
+                        (
+                            name,
+                            format_lazy(_("the choices {nodeset} are not supported by the web entry"), nodeset=nodeset),
+                        )
+                    )
                 return found
             instance = reader.secondary.get(match.group(1))
             if instance is None or instance.get("src"):
                 problems.append(
                     (
                         name,
-                        "choices from an external file (select_one_from_file, external choices) are not supported"
-                        " by the web entry",
+                        _(
+                            "choices from an external file (select_one_from_file, external choices) are not"
+                            " supported by the web entry"
+                        ),
                     )
                 )
                 return found
@@ -767,7 +809,14 @@ def build(xform_xml: str | bytes) -> WebForm:
             if xml_type == "binary":
                 continue  # Collect's audit log: the web entry keeps none
         elif xml_type in UNSUPPORTED_TYPES and bind.get("calculate") is None and bind.get(f"{{{JR}}}preload") is None:
-            problems.append((name, f"{UNSUPPORTED_TYPES[xml_type]} questions are not supported by the web entry"))
+            problems.append(
+                (
+                    name,
+                    format_lazy(
+                        _("{type} questions are not supported by the web entry"), type=UNSUPPORTED_TYPES[xml_type]
+                    ),
+                )
+            )
             continue
         question = Question(name=name, path=path, kind="calculate", default=defaults.get(path, ""))
         bind_question(question)
@@ -788,7 +837,7 @@ def build(xform_xml: str | bytes) -> WebForm:
             problems.append(
                 (
                     name_of(ref),
-                    "dynamic defaults on a change (trigger) and geopoints are not supported by the web entry",
+                    _("dynamic defaults on a change (trigger) and geopoints are not supported by the web entry"),
                 )
             )
     if body is not None:
@@ -797,7 +846,7 @@ def build(xform_xml: str | bytes) -> WebForm:
                 problems.append(
                     (
                         name_of(element.get("ref", "")),
-                        "triggers (setvalue on a change) are not supported by the web entry",
+                        _("triggers (setvalue on a change) are not supported by the web entry"),
                     )
                 )
 
