@@ -403,3 +403,6 @@ SURVEYS_MAX_INSTANCE_BYTES = env.int("SURVEYS_MAX_INSTANCE_BYTES", default=2 * 1
 SURVEYS_MAX_ATTACHMENT_BYTES = env.int("SURVEYS_MAX_ATTACHMENT_BYTES", default=10 * 1024 * 1024)
 SURVEYS_MAX_ATTACHMENTS = env.int("SURVEYS_MAX_ATTACHMENTS", default=20)
 SURVEYS_RETENTION_DAYS = env.int("SURVEYS_RETENTION_DAYS", default=730)
+# Web entry (docs/surveys.md, "Web entry"): how long an interview may stay open in the browser; its answers travel
+# encrypted and signed in the page, and a state older than this is refused (nothing of it was stored).
+SURVEYS_WEB_ENTRY_MAX_AGE = env.int("SURVEYS_WEB_ENTRY_MAX_AGE", default=4 * 60 * 60)
