@@ -17,7 +17,7 @@ import base64
 import io
 import json
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
@@ -62,6 +62,7 @@ class EntryState:
     instance_id: str  # uuid:...
     token: str  # the one-time token spent on submit
     started: str
+    shown: list[str] = field(default_factory=list)  # the questions the page showed (to see new ones appear)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -73,6 +74,7 @@ class EntryState:
             "i": self.instance_id,
             "t": self.token,
             "s": self.started,
+            "w": self.shown,
         }
 
     @classmethod
@@ -92,6 +94,7 @@ class EntryState:
                 instance_id=str(data["i"]),
                 token=str(data["t"]),
                 started=str(data["s"]),
+                shown=[str(path) for path in data.get("w", [])],
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise StateError from exc

@@ -198,6 +198,7 @@ def _render_page(
     problems: list[webform.Problem] | None = None,
     title: str,
     status: int = 200,
+    appeared: bool = False,
 ) -> HttpResponse:
     language = _language()
     problems = problems or []
@@ -206,16 +207,18 @@ def _render_page(
     context: dict[str, Any] = {
         "title": title,
         "form": form,
-        "state": services.seal(entry),
         "summary": summary,
         "staff_menu": [],
         "first": services.previous_page(web_form, state, entry.page) >= entry.page,
+        "appeared": appeared,
     }
+    entry.shown = []
     if summary:
         context["pages"] = _summary(web_form, state, language)
     else:
         page = web_form.pages[entry.page]
         context["items"] = _items(web_form, page.items, state, posted, errors, language)
+        entry.shown = [q.path for q in page.questions() if q.shown and q.path in state.relevant]
         context["page_title"] = (
             webform.render_text(web_form, web_form.text(page.group.labels, language), state) if page.group else ""
         )
@@ -227,6 +230,7 @@ def _render_page(
             }
             for problem in problems
         ]
+    context["state"] = services.seal(entry)
     return render(request, "surveys/entry/page.html", context, status=status)
 
 
@@ -310,6 +314,8 @@ def entry(request: HttpRequest, form_uuid: UUID) -> HttpResponse:
         page = web_form.pages[entry_state.page]
         posted = {question.path: request.POST.getlist(question.path) for question in page.questions()}
         answers, state, problems = webform.parse_page(web_form, page, entry_state.answers, posted, now)
+        # A question that appears only now (its relevance hangs on this page) gets no message before it is seen.
+        problems = [problem for problem in problems if problem.path in entry_state.shown]
     else:
         state = webform.evaluate(web_form, entry_state.answers, now)
         answers = state.answers
@@ -321,6 +327,15 @@ def entry(request: HttpRequest, form_uuid: UUID) -> HttpResponse:
     if problems:
         return _render_page(request, form, web_form, entry_state, state, posted=posted, problems=problems, title=title)
     entry_state.answers = answers
+    if action == "next" and entry_state.page < pages:
+        # Without JavaScript a question whose relevance hangs on an answer of the same page appears only when the
+        # page is sent: show the page again with it, rather than moving on past a question nobody saw.
+        page = web_form.pages[entry_state.page]
+        new = [
+            q.path for q in page.questions() if q.shown and q.path in state.relevant and q.path not in entry_state.shown
+        ]
+        if new:
+            return _render_page(request, form, web_form, entry_state, state, title=title, appeared=True)
     if action == "next":
         entry_state.page = services.next_page(web_form, state, entry_state.page)
         return _render_page(request, form, web_form, entry_state, state, title=title)

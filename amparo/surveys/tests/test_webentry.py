@@ -223,6 +223,19 @@ def test_an_interview_through_the_pages_arrives_as_the_schema_expects(
     assert "Debe tener entre 18 y 99 años" in html and "Escribe un número" in html
     assert 'value="Texto-Secreto-4471"' in html
 
+    # with an age of 18 or more, "where you work" is relevant: the page comes back with it before moving on
+    assert "Dónde trabaja" not in html
+    answers = {
+        "about__municipality": "CO54001",
+        "about__age": "29",
+        "about__hours": "7,5",
+        "about__arrived": "2024-03-15",
+        "about__remark": "Texto-Secreto-4471",
+    }
+    html = post(client, ew.form, state_of(html), **answers).content.decode()
+    assert "Dónde trabaja" in html and "abren más preguntas" in html and 'value="29"' in html
+    assert "necesita una respuesta" not in html
+
     page = post(
         client,
         ew.form,
@@ -294,6 +307,9 @@ def test_going_back_and_changing_an_answer_drops_what_is_no_longer_relevant(
     html = client.get(entry_url(ew.form)).content.decode()
     html = post(client, ew.form, state_of(html), consent="yes").content.decode()
     html = post(
+        client, ew.form, state_of(html), about__municipality="CO44001", about__age="30", about__remark="algo"
+    ).content.decode()
+    html = post(  # "where you work" appeared; she leaves it empty
         client, ew.form, state_of(html), about__municipality="CO44001", about__age="30", about__remark="algo"
     ).content.decode()
     html = post(client, ew.form, state_of(html)).content.decode()  # the note page -> summary

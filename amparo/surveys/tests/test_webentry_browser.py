@@ -62,9 +62,13 @@ def test_a_short_form_entered_through_the_pages_with_javascript_off(browser: Bro
     assert page.get_by_role("heading", name="Sobre usted").is_visible()
     page.get_by_label("Cúcuta").check()
     page.get_by_label("Edad").fill("34")
+    page.get_by_label("Llegada").fill("2025-06-30")
+    page.get_by_role("button", name="Continuar").click()
+    # with an age, "where you work" is relevant: the page comes back with it, keeping what she wrote
+    assert page.get_by_role("status").filter(has_text="abren más preguntas").is_visible()
+    assert page.get_by_label("Edad").input_value() == "34"
     page.get_by_label("Calle").check()
     page.get_by_label("Bar").check()
-    page.get_by_label("Llegada").fill("2025-06-30")
     page.get_by_role("button", name="Continuar").click()
 
     assert page.get_by_text("Gracias por su tiempo").is_visible()
