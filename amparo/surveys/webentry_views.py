@@ -60,7 +60,7 @@ def _latest_version(form: Form) -> FormVersion | None:
 
 def _web_form(version: FormVersion) -> tuple[webform.WebForm | None, list[tuple[str, Any]]]:
     try:
-        return webform.build(version.xform), []
+        return webform.build_cached(f"{version.pk}:{version.md5}", version.xform), []
     except webform.Unsupported as refused:
         return None, refused.problems
 
