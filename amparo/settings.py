@@ -412,3 +412,6 @@ SURVEYS_MAX_MEDIA_BYTES = env.int("SURVEYS_MAX_MEDIA_BYTES", default=10 * 1024 *
 SURVEYS_DECRYPT_BATCH = env.int("SURVEYS_DECRYPT_BATCH", default=100)
 if not 1 <= SURVEYS_DECRYPT_BATCH <= 10_000:
     raise ImproperlyConfigured("SURVEYS_DECRYPT_BATCH must be between 1 and 10000")
+# Web entry (docs/surveys.md, "Web entry"): how long an interview may stay open in the browser; its answers travel
+# encrypted and signed in the page, and a state older than this is refused (nothing of it was stored).
+SURVEYS_WEB_ENTRY_MAX_AGE = env.int("SURVEYS_WEB_ENTRY_MAX_AGE", default=4 * 60 * 60)

@@ -9,3 +9,4 @@ app_name = "surveys"
 urlpatterns: list[URLPattern | URLResolver] = []
 urlpatterns += [path("", include("amparo.surveys.urls_forms"))]  # forms and phones (openrosa helper)
 urlpatterns += [path("", include("amparo.surveys.urls_crypto"))]
+urlpatterns.append(path("", include("amparo.surveys.urls_webentry")))  # web entry (webentry_views.py)
