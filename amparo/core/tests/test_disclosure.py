@@ -83,8 +83,8 @@ def assert_safe(counts: list[list[int]], table: ProtectedTable, threshold: int) 
                 assert grid[i][j] == value, "a shown count is the true count"
     assert attack(table) == {}, "a hidden cell can be worked out from the totals"
     # every line has none or at least two hidden cells
-    for i, row in enumerate(grid):
-        assert sum(v is None for v in row) != 1, f"row {i} has a single hidden cell"
+    for i, shown_row in enumerate(grid):
+        assert sum(v is None for v in shown_row) != 1, f"shown_row {i} has a single hidden cell"
     for j in range(len(grid[0])):
         assert sum(grid[i][j] is None for i in range(len(grid))) != 1, f"column {j} has a single hidden cell"
 
