@@ -672,9 +672,7 @@ def run(
         report.unanswered_questions = [q.name for q in columns.unanswered]
         if not columns.instance_id:
             raise ImportFileError(
-                _(
-                    "No column holds the instance id (KEY or meta-instanceID for ODK, _uuid or meta/instanceID for Kobo)."
-                )
+                _("No column holds the instance id (ODK: KEY or meta-instanceID; Kobo: _uuid or meta/instanceID).")
             )
         if not columns.questions and not columns.split:
             raise ImportFileError(_("No column matches a question of this form version: is it the right form?"))
