@@ -89,7 +89,11 @@ KOBO_COLUMNS = {
     "meta/audit",
 }
 NOT_ANSWERED = {"", "n/a"}
-SKIPPED_TYPES = {"note", "begin_group", "end_group", "begin_repeat", "end_repeat"}
+SKIPPED_TYPES = {"note", "begin_group", "end_group", "begin_repeat", "end_repeat", "group", "repeat"}
+# pyxform's JSON types (the schema's) to the XLSForm words this module checks answers by
+TYPE_NAMES = {"select one": "select_one", "select all that apply": "select_multiple", "select_one": "select_one"}
+# Answers that are files: the export carries only their name, never the file; nothing is imported for them.
+MEDIA_TYPES = {"photo", "image", "audio", "video", "file", "background-audio", "signature"}
 
 
 class ImportFileError(ValueError):
@@ -274,11 +278,11 @@ def questions_from_schema(schema: Sequence[dict[str, Any]]) -> list[Question]:
     found = []
     for item in schema:
         kind = str(item.get("type", ""))
-        if kind in SKIPPED_TYPES or kind in {"group", "repeat"}:
+        if kind in SKIPPED_TYPES:
             continue
         path = _relative(item)
-        if not path:
-            continue
+        if not path or path[:1] == ("meta",):
+            continue  # the meta block: the instance id comes from its own column
         choices = tuple(_choice_name(c) for c in item.get("choices") or [])
         choice_labels: dict[str, str] = {}
         for choice in item.get("choices") or []:
@@ -289,7 +293,7 @@ def questions_from_schema(schema: Sequence[dict[str, Any]]) -> list[Question]:
             Question(
                 name=str(item.get("name") or path[-1]),
                 relative_path=path,
-                type=kind.split(" ")[0],
+                type=TYPE_NAMES.get(kind, kind.split(" ")[0]),
                 choices=choices,
                 choice_labels=choice_labels,
                 labels=tuple(_labels(item)),
@@ -457,8 +461,8 @@ def match_columns(header: Sequence[str], questions: Sequence[Question]) -> Colum
         unknown.append(header[index])
     id_columns.sort(key=lambda item: INSTANCE_ID_COLUMNS.index(item[1]))
     answered = set(questions_at.values()) | {q for q, _ in split.values()}
-    unanswered = [q for q in questions if q not in answered and q.type not in {"calculate", "start", "end"}]
-    unanswered = [q for q in unanswered if q.relative_path[:1] != ("meta",)]
+    skipped = {"calculate", "start", "end", "today", "deviceid", *MEDIA_TYPES}
+    unanswered = [q for q in questions if q not in answered and q.type not in skipped]
     tool = "odk_central" if central > kobo else "kobotoolbox" if kobo else ""
     return ColumnMap(questions_at, split, id_columns, form_version, unknown, unanswered, tool)
 
@@ -582,6 +586,8 @@ def _convert(question: Question, raw: Any) -> str | None:
     if text.casefold() in NOT_ANSWERED:
         return None
     kind = question.type
+    if kind in MEDIA_TYPES:
+        return None  # a file's name without the file: not imported
     if kind == "select_one":
         if text in question.choices:
             return text
@@ -616,7 +622,7 @@ def _convert(question: Question, raw: Any) -> str | None:
         if not number.is_finite():
             raise ValueError(_("“%(value)s” is not a number.") % {"value": _short(text)})
         return format(number, "f")
-    if kind == "date":
+    if kind in {"date", "today"}:
         candidate = text[:10]
         try:
             return date.fromisoformat(candidate).isoformat()
