@@ -30,6 +30,7 @@ from amparo.directory.models import Organization as DirectoryOrganization
 from amparo.directory.selectors import acting_focal_points
 from amparo.referrals.models import Referral
 from amparo.safechannel.models import Report
+from amparo.surveys.models import Form as SurveyForm
 
 ANY_STAFF = frozenset({*Role.values, PLATFORM_ADMIN})
 View = TypeVar("View", bound=Callable[..., HttpResponse])
@@ -391,3 +392,23 @@ def alerts_for_monitor(user: Any) -> QuerySet[TraffickingAlert]:
     cases; an alert carries no identity, and a case code only when the survivor consented to it)."""
     places = monitored_places(user).values("pk")
     return TraffickingAlert.objects.filter(place__in=places).select_related("place__parent")
+
+
+# --- Surveys: analysis and imports (DESIGN.md rule 1: analysts see aggregates only) -------------------------------
+
+
+def survey_forms_for_user(user: Any, roles: Iterable[str]) -> QuerySet[SurveyForm]:
+    """Survey forms of the organisations in which the user holds one of the roles."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return SurveyForm.objects.none()
+    return SurveyForm.objects.filter(organization__in=organizations_for_user(user, roles))
+
+
+def get_survey_form_for_user(user: Any, form_uuid: UUID | str, roles: Iterable[str]) -> SurveyForm:
+    """A survey form of an organisation where the user holds one of the roles; 404 for anyone else."""
+    found = (
+        survey_forms_for_user(user, roles).select_related("organization").filter(uuid=_uuid_or_404(form_uuid)).first()
+    )
+    if found is None:
+        raise Http404
+    return found

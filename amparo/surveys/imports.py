@@ -751,3 +751,51 @@ def _pass(
         if len(batch) >= batch_size or len(pending_ids) >= batch_size:
             flush()
     flush()
+
+
+# --- Storing: the entry points' one call ---------------------------------------------------------------------------
+
+
+def max_import_bytes() -> int:
+    """The largest export the staff page takes (the management command reads bigger files from disk)."""
+    from django.conf import settings
+
+    return int(getattr(settings, "SURVEYS_MAX_IMPORT_BYTES", 20 * 1024 * 1024))
+
+
+def import_file(*, version: Any, filename: str, data: IO[bytes], mode: str, user: Any) -> ImportReport:
+    """Check, and unless it is a dry run store, an export of `version` (a FormVersion); batches go through
+    `services.receive_import_batch` (the checks of a phone's submission, idempotent, audited)."""
+    from .models import Submission
+    from .services import SubmissionError, receive_import_batch
+
+    if version.encrypted:
+        report = ImportReport()
+        report.file_error = _(
+            "This form is encrypted on the phones: its answers are stored only encrypted, so an export in clear "
+            "cannot be imported into it."
+        )
+        return report
+
+    def existing(instance_ids: list[str]) -> set[str]:
+        found = Submission.objects.filter(form_id=version.form_id, instance_id__in=instance_ids)
+        return set(found.values_list("instance_id", flat=True))
+
+    def store(batch: list[tuple[str, bytes]]) -> tuple[int, int]:
+        return receive_import_batch(version=version, documents=batch, user=user)
+
+    try:
+        return run(
+            filename=filename,
+            data=data,
+            schema=version.schema,
+            xform=version.xform,
+            version=version.version,
+            mode=mode,
+            existing=existing,
+            store=store,
+        )
+    except SubmissionError as exc:
+        report = ImportReport()
+        report.file_error = exc.message
+        return report
