@@ -178,8 +178,11 @@ def _open_csv(data: IO[bytes]) -> tuple[list[str], Iterator[tuple[int, list[Any]
     reader = csv.reader(text, delimiter=delimiter)
     try:
         header = next(reader)
-    except (csv.Error, UnicodeDecodeError) as exc:
+    except UnicodeDecodeError as exc:
         text.detach()  # the caller's file stays open
+        raise ImportFileError(_("The file is not in UTF-8, the encoding ODK and Kobo export.")) from exc
+    except csv.Error as exc:
+        text.detach()
         raise ImportFileError(_("The first line of the file cannot be read as column names.")) from exc
 
     def rows() -> Iterator[tuple[int, list[Any]]]:
