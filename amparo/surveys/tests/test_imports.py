@@ -24,7 +24,9 @@ from amparo.surveys.tests.factories import make_form
 
 pytestmark = pytest.mark.django_db
 
-CENTRAL_META = "KEY,SubmitterID,SubmitterName,AttachmentsPresent,AttachmentsExpected,Status,ReviewState,DeviceID,Edits,FormVersion"
+CENTRAL_META = (
+    "KEY,SubmitterID,SubmitterName,AttachmentsPresent,AttachmentsExpected,Status,ReviewState,DeviceID,Edits,FormVersion"
+)
 CENTRAL_HEADER = (
     "SubmissionDate,consent,about-stats,about-municipality,about-gender,about-age,about-violence,about-comment,"
     f"about-photo,score,today,meta-instanceID,{CENTRAL_META}"
