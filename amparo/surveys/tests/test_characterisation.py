@@ -87,7 +87,7 @@ def test_the_query_counts_what_the_submissions_say(world: dict[str, object]) -> 
                 1 for s in counted if row.code in s.answers.get("violence", []) and s.gender_identity == column.code
             )
             assert row.values[1][k] == expected, (row.code, column.code)
-    assert [c.code for c in genders.columns][0] == "trans_woman"
+    assert genders.columns[0].code == "trans_woman"
     ages = next(t for t in reading.page.tables if t.indicator.key == "consent")
     assert {r.code: r.total for r in ages.rows} == {"yes": 22, "no": 0, ch.NO_ANSWER: 0}
     bands = Counter(s.age_band for s in counted)
@@ -95,7 +95,7 @@ def test_the_query_counts_what_the_submissions_say(world: dict[str, object]) -> 
     assert {c.code: c.respondents for c in age_block.columns} == dict(bands)
 
 
-def test_the_page_hides_small_counts_and_says_who_was_left_out(world: dict[str, object], verified_client_for) -> None:  # type: ignore[no-untyped-def]
+def test_the_page_hides_small_counts_and_says_who_was_left_out(world: dict[str, object], verified_client_for) -> None:
     version: FormVersion = world["version"]  # type: ignore[assignment]
     analyst: User = world["users"][Role.ANALYST]  # type: ignore[index]
     client: Client = verified_client_for(analyst)
@@ -122,7 +122,7 @@ def test_the_page_hides_small_counts_and_says_who_was_left_out(world: dict[str, 
     assert "texto libre" not in page
 
 
-def test_exports_carry_the_same_suppressed_tables(world: dict[str, object], verified_client_for) -> None:  # type: ignore[no-untyped-def]
+def test_exports_carry_the_same_suppressed_tables(world: dict[str, object], verified_client_for) -> None:
     version: FormVersion = world["version"]  # type: ignore[assignment]
     client: Client = verified_client_for(world["users"][Role.COORDINATOR])  # type: ignore[index]
     page = client.get(reverse("surveys:characterisation", args=[version.form.uuid])).context["reading"]
@@ -165,7 +165,7 @@ def test_filters_by_date_and_municipality(world: dict[str, object]) -> None:
     assert early.left_out_no_consent == 4
 
 
-def test_bad_filters_are_a_400_and_other_organisations_a_404(world: dict[str, object], verified_client_for) -> None:  # type: ignore[no-untyped-def]
+def test_bad_filters_are_a_400_and_other_organisations_a_404(world: dict[str, object], verified_client_for) -> None:
     version: FormVersion = world["version"]  # type: ignore[assignment]
     client: Client = verified_client_for(world["users"][Role.ANALYST])  # type: ignore[index]
     url = reverse("surveys:characterisation", args=[version.form.uuid])

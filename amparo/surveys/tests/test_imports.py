@@ -209,7 +209,7 @@ def test_a_closed_form_takes_no_import(version: FormVersion) -> None:
     assert not Submission.objects.exists()
 
 
-def test_the_import_page(version: FormVersion, coordinator: User, verified_client_for) -> None:  # type: ignore[no-untyped-def]
+def test_the_import_page(version: FormVersion, coordinator: User, verified_client_for) -> None:
     client: Client = verified_client_for(coordinator)
     url = reverse("surveys:import_export", args=[version.form.uuid])
     assert client.get(url).status_code == 200
