@@ -235,3 +235,20 @@ def test_the_import_page(version: FormVersion, coordinator: User, verified_clien
     analyst = User.objects.create_user(username="a@import.example.org", email="a@import.example.org")
     Membership.objects.create(user=analyst, organization=version.form.organization, role=Role.ANALYST)
     assert verified_client_for(analyst).get(url).status_code == 404
+
+
+def test_the_command_imports_a_file_from_disk(version: FormVersion, coordinator: User, tmp_path) -> None:
+    from django.core.management import CommandError, call_command
+
+    path = tmp_path / "export.csv"
+    path.write_bytes(central_csv(central_row(uid()), central_row(uid())))
+    out = io.StringIO()
+    args = [str(path), "--form", str(version.form.uuid), "--form-version", "1", "--user", coordinator.email]
+    call_command("import_survey_export", *args, stdout=out)
+    assert "rows: 2" in out.getvalue()
+    assert not Submission.objects.exists()
+    call_command("import_survey_export", *args, "--mode", "all", stdout=io.StringIO())
+    assert Submission.objects.count() == 2
+    stranger = User.objects.create_user(username="s@x.example.org", email="s@x.example.org")
+    with pytest.raises(CommandError):
+        call_command("import_survey_export", *args[:-1], stranger.email, stdout=io.StringIO())
