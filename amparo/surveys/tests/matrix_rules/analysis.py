@@ -3,24 +3,13 @@ coordinators: aggregates only), and imports (coordinators). Objects: the skeleto
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from amparo.accounts.roles import Role
+from amparo.accounts.tests.matrix_case import Case
 
 ANALYSIS = frozenset({Role.ANALYST, Role.COORDINATOR})
 COORDINATORS = frozenset({Role.COORDINATOR})
-
-
-@dataclass(frozen=True)
-class Case:
-    """The matrix's Case (accounts/tests/test_role_matrix.py), repeated so this module does not import the test."""
-
-    allowed: frozenset[str] | str
-    args: Callable[[dict[str, object]], list[object]] = lambda world: []
-    method: str = "get"
-    ok: int = 200
 
 
 def _form(world: dict[str, object]) -> list[object]:
