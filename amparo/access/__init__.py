@@ -400,6 +400,8 @@ def alerts_for_monitor(user: Any) -> QuerySet[TraffickingAlert]:
 
 def survey_forms_for_user(user: Any, roles: Iterable[str]) -> QuerySet[SurveyForm]:
     """Survey forms of the organisations in which the user holds one of the roles."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return SurveyForm.objects.none()
     return SurveyForm.objects.filter(organization__in=organizations_for_user(user, roles))
 
 

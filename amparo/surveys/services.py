@@ -371,3 +371,77 @@ def check_attachment_types(
                 "wrong_attachment_type",
                 _("The file “%(name)s” is not the kind of file its question takes.") % {"name": incoming.name[:100]},
             )
+# --- Imports of ODK Central / KoboToolbox exports (imports.py) ---------------------------------------------------
+
+
+def receive_import_batch(*, version: FormVersion, documents: Sequence[tuple[str, bytes]], user: Any) -> tuple[int, int]:
+    """Store a batch of imported instances of one form version (`imports.py` builds them from the rows of an
+    export): the checks of `receive_submission` (parsed with defusedxml, form id, version and instanceID read back
+    from each document, open form, no ODK encryption expected), then one transaction for the batch with one audit
+    entry (ids and counts). Idempotent on the instance id: returns (created, already stored)."""
+    form = version.form
+    if not form.is_open:
+        raise SubmissionError("closed_form", _("This form is closed and takes no more submissions."))
+    if version.encrypted:
+        raise SubmissionError(
+            "not_encrypted",
+            _("This form is encrypted on the phones: an export in clear cannot be imported into it."),
+        )
+    built: dict[str, Submission] = {}
+    zones: dict[str, str] = {}
+    for expected_id, xml in documents:
+        try:
+            root = parse_instance(xml)
+        except InstanceError as exc:
+            raise SubmissionError("malformed", str(exc)) from None
+        form_id, version_name, instance_id = instance_identity(root)
+        if form_id != form.form_id or version_name != version.version:
+            raise SubmissionError("unknown_version", _("This version of the form is not published here."))
+        if not instance_id or len(instance_id) > 100 or instance_id != expected_id:
+            raise SubmissionError("no_instance_id", _("The submission has no valid meta/instanceID."))
+        if is_envelope(root):
+            raise SubmissionError("unexpected_encryption", _("This form is not encrypted, and the submission is."))
+        if instance_id in built:
+            continue
+        submission = Submission(
+            form=form,
+            version=version,
+            organization=form.organization,
+            instance_id=instance_id,
+            source=Submission.Source.IMPORT,
+            raw_instance=xml.decode("utf-8", errors="replace"),
+        )
+        _apply_extracted_cached(submission, version, root, zones)
+        built[instance_id] = submission
+    with transaction.atomic():
+        already = set(
+            Submission.objects.filter(form=form, instance_id__in=list(built)).values_list("instance_id", flat=True)
+        )
+        new = [s for instance_id, s in built.items() if instance_id not in already]
+        Submission.objects.bulk_create(new, batch_size=500)
+        audit_record(
+            actor=user,
+            action="survey.import",
+            obj=form,
+            organization=form.organization,
+            detail={"version": version.version, "created": len(new), "already": len(already)},
+        )
+    return len(new), len(already)
+
+
+def _apply_extracted_cached(submission: Submission, version: FormVersion, root: Element, zones: dict[str, str]) -> None:
+    """`apply_extracted`, with the municipalities' zone types looked up once per batch."""
+    found = extract(version.schema, root)
+    submission.answers = found.answers
+    for name in FACET_FIELDS:
+        setattr(
+            submission, name, found.facets.get(name, None if name in {"interview_date", "statistics_consent"} else "")
+        )
+    pcode = submission.municipality_pcode
+    if pcode and not submission.zone_type:
+        if pcode not in zones:
+            place = Place.objects.filter(pcode=pcode).only("zone").first()
+            zones[pcode] = place.zone if place is not None else ""
+        submission.zone_type = zones[pcode]
+    if submission.interview_date is None:
+        submission.interview_date = timezone.localdate(submission.received_at or timezone.now())

@@ -10,3 +10,4 @@ urlpatterns: list[URLPattern | URLResolver] = []
 urlpatterns += [path("", include("amparo.surveys.urls_forms"))]  # forms and phones (openrosa helper)
 urlpatterns += [path("", include("amparo.surveys.urls_crypto"))]
 urlpatterns.append(path("", include("amparo.surveys.urls_webentry")))  # web entry (webentry_views.py)
+urlpatterns += [path("", include("amparo.surveys.urls_analysis"))]
