@@ -108,6 +108,7 @@ INSTALLED_APPS = [
     "amparo.safechannel",
     "amparo.cases",
     "amparo.referrals",
+    "amparo.surveys",
     "amparo.today",
     "django_tasks",
     "django_tasks_db",
@@ -393,3 +394,12 @@ if CASE_SEARCH_KEY in FIELD_ENCRYPTION_KEYS:
 CASES_STORAGE_DIR = Path(env.str("CASES_STORAGE_DIR", default=str(VAR_DIR / "cases")))
 # At most this many files on one case (each bounded by SAFECHANNEL_MAX_FILE_BYTES before it is read).
 CASE_MAX_FILES = env.int("CASE_MAX_FILES", default=50)
+
+# Surveys (issue 14, docs/surveys.md): bounds on what phones and coordinators upload, checked before decoding, and
+# how long submissions are kept unless a form says otherwise (DESIGN rule 7).
+SURVEYS_MAX_XLSFORM_BYTES = env.int("SURVEYS_MAX_XLSFORM_BYTES", default=5 * 1024 * 1024)
+SURVEYS_MAX_XLSFORM_INFLATED_BYTES = env.int("SURVEYS_MAX_XLSFORM_INFLATED_BYTES", default=50 * 1024 * 1024)
+SURVEYS_MAX_INSTANCE_BYTES = env.int("SURVEYS_MAX_INSTANCE_BYTES", default=2 * 1024 * 1024)
+SURVEYS_MAX_ATTACHMENT_BYTES = env.int("SURVEYS_MAX_ATTACHMENT_BYTES", default=10 * 1024 * 1024)
+SURVEYS_MAX_ATTACHMENTS = env.int("SURVEYS_MAX_ATTACHMENTS", default=20)
+SURVEYS_RETENTION_DAYS = env.int("SURVEYS_RETENTION_DAYS", default=730)

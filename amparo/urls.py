@@ -22,6 +22,7 @@ urlpatterns = [
     path("staff/cases/", include("amparo.cases.legal_urls")),
     path("staff/referrals/", include("amparo.referrals.urls")),
     path("staff/monitoring/", include("amparo.cases.monitoring_urls")),
+    path("staff/surveys/", include("amparo.surveys.urls")),
     path("healthz", core_views.healthz, name="healthz"),
 ]
 urlpatterns += i18n_patterns(

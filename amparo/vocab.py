@@ -70,3 +70,35 @@ class OrganizationKind(models.TextChoices):
     POLICE = "police", _("Police")
     INTERNATIONAL = "international", _("International organisation")
     OTHER = "other", _("Other")
+
+
+# Who she is, in bands and groups: cases record them, surveys count by them (their codes are the choice names of the
+# shipped survey instrument), statistics group by them.
+class AgeBand(models.TextChoices):
+    AGE_0_11 = "0-11", "0–11"
+    AGE_12_17 = "12-17", "12–17"
+    AGE_18_25 = "18-25", "18–25"
+    AGE_26_40 = "26-40", "26–40"
+    AGE_41_60 = "41-60", "41–60"
+    AGE_61 = "61+", "61+"
+    UNKNOWN = "unknown", _("Unknown")
+
+
+class GenderIdentity(models.TextChoices):
+    TRANS_WOMAN = "trans_woman", _("Trans woman")
+    CIS_WOMAN = "cis_woman", _("Cis woman")
+    NON_BINARY = "non_binary", _("Non-binary")
+    TRANS_MAN = "trans_man", _("Trans man")
+    CIS_MAN = "cis_man", _("Cis man")
+    OTHER = "other", _("Another identity")
+    NOT_SAID = "not_said", _("Prefers not to say")
+
+
+class MigratoryStatus(models.TextChoices):
+    NATIONAL = "national", _("National of the country")
+    REGULAR = "regular", _("Migrant, regular status")
+    IRREGULAR = "irregular", _("Migrant, irregular status")
+    IN_PROCESS = "in_process", _("Migrant, regularisation in process")
+    ASYLUM_SEEKER = "asylum_seeker", _("Asylum seeker")
+    REFUGEE = "refugee", _("Refugee")
+    UNKNOWN = "unknown", _("Unknown")

@@ -79,6 +79,23 @@ ACTION_LABELS: dict[str, Promise] = {
     "safechannel.key.replace": _("Replaced a recipient's key"),
     "safechannel.restore_access": _("Restored a recipient's access with the recovery key"),
     "service.verify": _("Verified a service"),
+    # Surveys (issue 14). Parts of the app add their actions at the end of this block.
+    "survey.form.publish": _("Published a survey form version"),
+    "survey.form.open": _("Opened a survey form for submissions"),
+    "survey.form.close": _("Closed a survey form"),
+    "survey.form.enumerators": _("Changed who may fill a survey form"),
+    "survey.media.add": _("Added a file to a survey form"),
+    "survey.credential.create": _("Created a phone's survey credential"),
+    "survey.credential.revoke": _("Revoked a phone's survey credential"),
+    "survey.key.create": _("Created the organisation's survey key"),
+    "survey.submission.receive": _("Received a survey submission"),
+    "survey.submission.resend": _("Received a survey submission again"),
+    "survey.submission.read": _("Read survey submissions"),
+    "survey.submission.decrypt": _("Decrypted a survey submission"),
+    "survey.import": _("Imported survey submissions"),
+    "survey.characterisation.read": _("Read the risk characterisation"),
+    "survey.export": _("Exported survey tables"),
+    "survey.purge": _("Deleted survey submissions past their retention"),
 }
 
 

@@ -8,7 +8,6 @@ Object URLs are tried with objects of the user's own organisation; test_cross_or
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
@@ -23,20 +22,11 @@ from amparo.cases.models import Case as CaseModel
 from amparo.directory.models import FocalPoint, Place, Sensitisation, Service
 from amparo.referrals.models import Referral
 from amparo.safechannel.models import Report
+from amparo.surveys.tests.matrix_rules import rule_modules
+
+from .matrix_case import ALL_ROLES, ANON, OPEN, Case
 
 pytestmark = pytest.mark.django_db
-
-ALL_ROLES = [*Role.values, PLATFORM_ADMIN]
-ANON = "anonymous"
-OPEN = "open"  # sign-in and recovery pages: reachable by anyone
-
-
-@dataclass(frozen=True)
-class Case:
-    allowed: frozenset[str] | str
-    args: Callable[[dict[str, object]], list[object]] = lambda world: []
-    method: str = "get"
-    ok: int = 200  # what an allowed user gets
 
 
 def _org(world: dict[str, object]) -> list[object]:
@@ -225,6 +215,10 @@ POSTS: dict[str, Case] = {
     "referrals:new_from_report": Case(CASE_ROLES, lambda w: [w["report"].uuid], "post"),  # type: ignore[attr-defined]
     "referrals:detail": Case(CASE_ROLES | {Role.FOCAL_POINT}, _referral, "post", 400),
 }
+# The surveys' pages: one module per part of the app (amparo/surveys/tests/matrix_rules).
+for _module in rule_modules():
+    EXPECTED.update(_module.EXPECTED)
+    POSTS.update(_module.POSTS)
 RULES: list[tuple[str, Case]] = [*EXPECTED.items(), *POSTS.items()]
 
 
@@ -338,7 +332,11 @@ def world(demo_directory: None, verified_client_for: Callable[..., Client]) -> d
     )
     pending.services.add(service)
     report = channel_report(org, users[Role.COORDINATOR])
+    surveys: dict[str, object] = {}
+    for module in rule_modules():
+        surveys.update(module.world(org, users))
     return {
+        **surveys,
         "org": org,
         "service": service,
         "pending_focal_point": pending,

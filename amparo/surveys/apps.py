@@ -1,0 +1,17 @@
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.apps import AppConfig
+
+from amparo.core.registry import DemoLoader
+
+
+class SurveysConfig(AppConfig):
+    name = "amparo.surveys"
+    label = "surveys"
+    verbose_name = "Surveys"
+
+    def demo_loaders(self) -> Iterable[DemoLoader]:
+        # The surveys' demo (the instrument, keys, a credential, synthetic submissions) registers here at order 70.
+        return ()

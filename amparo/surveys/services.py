@@ -1,0 +1,317 @@
+"""Writes of the surveys app, one transaction each, audited in it: publishing an XLSForm version, receiving a
+submission (from a phone, the web entry or an import: one path, the same checks), storing a decrypted one."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+from xml.etree.ElementTree import Element
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from amparo.audit.services import audit_record
+from amparo.core.encryption import encrypt_bytes
+from amparo.directory.models import Place
+
+from .extract import (
+    InstanceError,
+    extract,
+    instance_identity,
+    is_envelope,
+    local_name,
+    parse_instance,
+    values_by_path,
+)
+from .models import Attachment, Form, FormVersion, Submission
+from .xlsform import FormProblem, XLSFormError, compile_xlsform
+
+# pyxform's JSON types of questions whose answer is a file name sent as an attachment.
+MEDIA_TYPES = frozenset({"photo", "image", "audio", "video", "file", "background-audio", "signature"})
+FACET_FIELDS = (
+    "municipality_pcode",
+    "zone_type",
+    "gender_identity",
+    "nationality",
+    "migratory_status",
+    "age_band",
+    "interview_date",
+    "statistics_consent",
+)
+
+
+class SubmissionError(ValueError):
+    """A submission refused, with a code the entry points map to their status (OpenRosa: 400, 404, 409, 413)."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True)
+class IncomingFile:
+    name: str
+    content_type: str
+    data: bytes
+
+
+def max_attachment_bytes() -> int:
+    return int(getattr(settings, "SURVEYS_MAX_ATTACHMENT_BYTES", 10 * 1024 * 1024))
+
+
+def max_attachments() -> int:
+    return int(getattr(settings, "SURVEYS_MAX_ATTACHMENTS", 20))
+
+
+# --- Forms -----------------------------------------------------------------------------------------------------
+
+
+def publish_xlsform(
+    *, organization: Any, filename: str, data: bytes, user: Any, form: Form | None = None
+) -> FormVersion:
+    """Compile and publish an XLSForm as a new, immutable version (of `form` if given, else of the organisation's
+    form with the same form id, created if new). Raises XLSFormError; nothing is saved then."""
+    compiled = compile_xlsform(filename, data)
+    if form is not None and compiled.form_id != form.form_id:
+        raise XLSFormError(
+            [
+                FormProblem(
+                    _("This file is the form “%(found)s”, not “%(expected)s”: check form_id in the settings sheet.")
+                    % {"found": compiled.form_id, "expected": form.form_id},
+                    sheet="settings",
+                )
+            ]
+        )
+    with transaction.atomic():
+        if form is None:
+            form, _created = Form.objects.get_or_create(
+                organization=organization, form_id=compiled.form_id, defaults={"title": compiled.title}
+            )
+        if form.versions.filter(version=compiled.version).exists():
+            raise XLSFormError(
+                [
+                    FormProblem(
+                        _("Version %(version)s of this form is already published; versions never change. Raise the "
+                          "version in the settings sheet and upload again.") % {"version": compiled.version},
+                        sheet="settings",
+                    )
+                ]
+            )  # fmt: skip
+        version = FormVersion.objects.create(
+            form=form,
+            version=compiled.version,
+            title=compiled.title,
+            xlsform=data,
+            xlsform_name=filename[:200],
+            xform=compiled.xform,
+            md5=compiled.md5,
+            languages=compiled.languages,
+            schema=compiled.schema,
+            warnings=compiled.warnings,
+            encrypted=compiled.encrypted,
+            public_key=compiled.public_key,
+            uploaded_by=user,
+        )
+        if form.title != compiled.title:
+            form.title = compiled.title
+            form.save(update_fields=["title"])
+        audit_record(
+            actor=user,
+            action="survey.form.publish",
+            obj=form,
+            organization=form.organization,
+            detail={"version": compiled.version, "questions": len(compiled.schema), "encrypted": compiled.encrypted},
+        )
+    return version
+
+
+# --- Submissions -----------------------------------------------------------------------------------------------
+
+
+def receive_submission(
+    *,
+    xml: bytes,
+    attachments: Sequence[IncomingFile] = (),
+    source: str,
+    forms: QuerySet[Form],
+    enumerator: Any = None,
+    credential: Any = None,
+) -> tuple[Submission, bool]:
+    """Store one submission of a form among `forms` (the sender's scope). Returns (submission, created): a resent
+    instanceID is not a second record (its new attachments, if Collect split the submission, are added). Raises
+    SubmissionError with a code: malformed, no_instance_id, unknown_form, closed_form, unknown_version,
+    not_encrypted, unexpected_encryption, too_large, too_many_files, undeclared_attachment."""
+    try:
+        root = parse_instance(xml)
+    except InstanceError as exc:
+        raise SubmissionError("malformed", str(exc)) from None
+    form_id, version_name, instance_id = instance_identity(root)
+    if not instance_id or len(instance_id) > 100:
+        raise SubmissionError("no_instance_id", _("The submission has no valid meta/instanceID."))
+    form = forms.filter(form_id=form_id).select_related("organization").first()
+    if form is None:
+        raise SubmissionError("unknown_form", _("No form with this id is open to you."))
+    if not form.is_open:
+        raise SubmissionError("closed_form", _("This form is closed and takes no more submissions."))
+    version = form.versions.filter(version=version_name).first()
+    if version is None:
+        raise SubmissionError("unknown_version", _("This version of the form is not published here."))
+    envelope = is_envelope(root)
+    if version.encrypted and not envelope:
+        raise SubmissionError("not_encrypted", _("This form is encrypted, and the submission arrived unencrypted."))
+    if envelope and not version.encrypted:
+        raise SubmissionError("unexpected_encryption", _("This form is not encrypted, and the submission is."))
+    check_attachments(version, root, attachments, envelope=envelope)
+    with transaction.atomic():
+        existing = Submission.objects.select_for_update().filter(form=form, instance_id=instance_id).first()
+        if existing is not None:
+            added = _add_attachments(existing, attachments)
+            audit_record(
+                actor=enumerator,
+                action="survey.submission.resend",
+                obj=existing,
+                organization=form.organization,
+                detail={"source": source, "attachments_added": added},
+            )
+            return existing, False
+        try:
+            with transaction.atomic():
+                submission = _create_submission(
+                    form, version, root, xml, instance_id, source, enumerator, credential, envelope
+                )
+        except IntegrityError:
+            # The same instance arrived twice at once: the other request stored it.
+            existing = Submission.objects.get(form=form, instance_id=instance_id)
+            return existing, False
+        _add_attachments(submission, attachments)
+        audit_record(
+            actor=enumerator,
+            action="survey.submission.receive",
+            obj=submission,
+            organization=form.organization,
+            detail={"source": source, "version": version.version, "attachments": len(attachments)},
+        )
+    return submission, True
+
+
+def _create_submission(
+    form: Form,
+    version: FormVersion,
+    root: Element,
+    xml: bytes,
+    instance_id: str,
+    source: str,
+    enumerator: Any,
+    credential: Any,
+    envelope: bool,
+) -> Submission:
+    submission = Submission(
+        form=form,
+        version=version,
+        organization=form.organization,
+        instance_id=instance_id,
+        source=source,
+        enumerator=enumerator if getattr(enumerator, "is_authenticated", False) else None,
+        credential=credential,
+        raw_instance=xml.decode("utf-8", errors="replace"),
+        encrypted=envelope,
+    )
+    if not envelope:
+        apply_extracted(submission, version, root)
+    submission.save(force_insert=True)
+    return submission
+
+
+def apply_extracted(submission: Submission, version: FormVersion, root: Element) -> None:
+    """Fill the closed answers and facets of a readable instance (the zone from the municipality when the form does
+    not ask it; the date from the reception when the form has no date)."""
+    found = extract(version.schema, root)
+    submission.answers = found.answers
+    for name in FACET_FIELDS:
+        setattr(
+            submission, name, found.facets.get(name, None if name in {"interview_date", "statistics_consent"} else "")
+        )
+    if submission.municipality_pcode and not submission.zone_type:
+        place = Place.objects.filter(pcode=submission.municipality_pcode).only("zone").first()
+        submission.zone_type = place.zone if place is not None else ""
+    if submission.interview_date is None:
+        submission.interview_date = timezone.localdate(submission.received_at or timezone.now())
+
+
+def declared_files(version: FormVersion, root: Element, *, envelope: bool) -> set[str]:
+    """The attachment names an instance declares: the answers of its media questions, or for an envelope its
+    encryptedXmlFile and media/file entries."""
+    if envelope:
+        return {
+            (element.text or "").strip()
+            for element in root.iter()
+            if local_name(element.tag) in {"encryptedXmlFile", "file"} and element.text
+        }
+    values = values_by_path(root)
+    return {values[q["path"]] for q in version.schema if q["type"] in MEDIA_TYPES and values.get(q["path"])}
+
+
+def check_attachments(
+    version: FormVersion, root: Element, attachments: Sequence[IncomingFile], *, envelope: bool
+) -> None:
+    if len(attachments) > max_attachments():
+        raise SubmissionError("too_many_files", _("The submission has more files than allowed."))
+    declared = declared_files(version, root, envelope=envelope)
+    for incoming in attachments:
+        if len(incoming.data) > max_attachment_bytes():
+            raise SubmissionError("too_large", _("A file of the submission is larger than allowed."))
+        if incoming.name not in declared:
+            raise SubmissionError(
+                "undeclared_attachment",
+                _("The file “%(name)s” is not one the form's answers name.") % {"name": incoming.name[:100]},
+            )
+
+
+def _add_attachments(submission: Submission, attachments: Sequence[IncomingFile]) -> int:
+    have = set(submission.attachments.values_list("filename", flat=True))
+    new = [
+        Attachment(
+            submission=submission,
+            filename=incoming.name[:200],
+            content_type=incoming.content_type[:100],
+            size=len(incoming.data),
+            content=encrypt_bytes(incoming.data),
+        )
+        for incoming in attachments
+        if incoming.name[:200] not in have
+    ]
+    Attachment.objects.bulk_create(new)
+    return len(new)
+
+
+def store_decrypted(
+    submission: Submission, xml: bytes, attachments: Sequence[IncomingFile] = (), *, actor: Any = None
+) -> Submission:
+    """Keep the decrypted instance of an ODK-encrypted submission (encrypted at rest with the server's field keys)
+    and its closed answers and facets; the decrypted files replace the `.enc` ones. Audited."""
+    try:
+        root = parse_instance(xml)
+    except InstanceError as exc:
+        raise SubmissionError("malformed", str(exc)) from None
+    with transaction.atomic():
+        submission.raw_instance = xml.decode("utf-8", errors="replace")
+        submission.encrypted = False
+        submission.decrypted_at = timezone.now()
+        apply_extracted(submission, submission.version, root)
+        submission.save()
+        if attachments:
+            submission.attachments.all().delete()
+            _add_attachments(submission, attachments)
+        audit_record(
+            actor=actor,
+            action="survey.submission.decrypt",
+            obj=submission,
+            organization=submission.organization,
+            detail={"attachments": len(attachments)},
+        )
+    return submission
