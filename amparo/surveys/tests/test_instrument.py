@@ -18,9 +18,10 @@ from defusedxml.ElementTree import fromstring
 from django_countries import countries
 from pyxform.xls2xform import convert
 
-from amparo.cases.vocab import AgeBand, GenderIdentity, MigratoryStatus
 from amparo.directory.demo_places import ADMIN2
 from amparo.directory.models import Place
+from amparo.surveys.xlsform import compile_xlsform
+from amparo.vocab import AgeBand, GenderIdentity, MigratoryStatus
 
 ROOT = Path(__file__).resolve().parents[3]
 NS = {
@@ -270,3 +271,20 @@ def test_an_unknown_key_in_the_source_is_refused(tmp_path: Path) -> None:
     bad.write_text('[[survey]]\ntype = "note"\nname = "x"\nlabel_es = "typo"\n', encoding="utf-8")
     with pytest.raises(ValueError, match="unknown keys"):
         _script().load_source(bad)
+
+
+def test_amparo_publishes_it_with_its_facets_and_languages() -> None:
+    compiled = compile_xlsform("risk-characterisation.xlsx", _script().XLSX.read_bytes())
+    assert (compiled.form_id, compiled.title, compiled.encrypted) == (
+        "amparo_risk_characterisation",
+        "Encuesta de salud y bienestar",
+        False,
+    )
+    assert compiled.warnings == []
+    assert compiled.languages == sorted(LANGUAGES)
+    facets = {q["facet"]: q["name"] for q in compiled.schema if q["facet"]}
+    assert facets == {
+        "interview_date": "interview_date", "statistics_consent": "statistics_consent", "municipality": "municipality",
+        "zone_type": "zone_type", "gender_identity": "gender_identity", "age_band": "age_band",
+        "nationality": "nationality", "migratory_status": "migratory_status",
+    }  # fmt: skip
