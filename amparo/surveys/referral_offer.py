@@ -21,19 +21,35 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
 
+from amparo.audit.services import audit_record
 from amparo.directory.models import Place
 from amparo.directory.selectors import Hit, SearchCriteria, attach_public_focal_points, place_by_code, search_services
 from amparo.directory.taxonomy import SERVICE_TYPE_BY_CODE
 from amparo.pathways.models import Helpline, Pathway
 from amparo.pathways.selectors import helplines_for, published_pathways
 
+from .models import Submission
+
 CONTENT = Path(__file__).resolve().parent / "content"
 NEEDS_FILE = CONTENT / "referral-needs.toml"
 INSTRUMENT_FILE = CONTENT / "risk-characterisation.toml"
-REFERRAL_TYPES = frozenset({"health", "psychosocial", "legal", "protection", "shelter", "children", "other"})
+# The referral types of amparo.referrals (ServiceType), by code with the same words: surveys do not import
+# referrals (a referral is offered by link), and a test checks that both lists agree.
+REFERRAL_TYPE_LABELS = {
+    "health": _("Health (incl. PEP, emergency contraception, STI/HIV, COVID-19 vaccination)"),
+    "psychosocial": _("Mental health and psychosocial support"),
+    "legal": _("Legal aid and justice"),
+    "protection": _("Protection"),
+    "shelter": _("Safe shelter"),
+    "children": _("Child protection and alternative care"),
+    "other": _("Other"),
+}
+REFERRAL_TYPES = frozenset(REFERRAL_TYPE_LABELS)
 SERVICES_PER_NEED = 3
 CANDIDATES_PER_NEED = 12
 SKIP_ANSWERS = frozenset({"none", "pnr", ""})
@@ -144,6 +160,7 @@ class OfferedNeed:
     urgent: bool
     named: bool  # she named it (else her answers point to it)
     referral_type: str
+    service_types: list[str] = field(default_factory=list)  # the directory's names, for the card's headings
     hits: list[Hit] = field(default_factory=list)
     pathways: list[Pathway] = field(default_factory=list)
 
@@ -167,6 +184,10 @@ class Offer:
     def referral_types(self) -> list[str]:
         """The referral types a caseworker would open for what she named, in order, once each."""
         return list(dict.fromkeys(n.referral_type for n in self.named))
+
+    @property
+    def referral_type_labels(self) -> list[str]:
+        return [str(REFERRAL_TYPE_LABELS[code]) for code in self.referral_types]
 
 
 def label_of(code: str, the_rules: Rules | None = None) -> str:
@@ -205,6 +226,7 @@ def build_offer(
                 urgent=rule.urgent,
                 named=named,
                 referral_type=rule.referral_type,
+                service_types=[str(SERVICE_TYPE_BY_CODE[t].name) for t in rule.service_types],
                 hits=hits,
                 pathways=[pathways[s] for s in rule.pathways if s in pathways],
             )
@@ -238,3 +260,18 @@ def offer_for_card(
 ) -> Offer:
     """The printable card for a phone interview: a municipality and the needs she named, nothing else."""
     return offer_for_answers(municipality, {NEEDS_FIELD: list(needs)}, at=at, the_rules=the_rules)
+
+
+def submission_offer(*, actor: Any, submission: Submission, at: datetime | None = None) -> Offer:
+    """The offer at the end of one stored interview, for the staff who may see it (the view decides who). Reading
+    her answers is audited in the same transaction (ids and counts only, never answers)."""
+    with transaction.atomic():
+        offer = offer_for_answers(submission.municipality_pcode, submission.answers, at=at)
+        audit_record(
+            actor=actor,
+            action="survey.submission.read",
+            obj=submission,
+            organization=submission.organization,
+            detail={"purpose": "referral_offer", "needs": len(offer.named), "suggested": len(offer.suggested)},
+        )
+    return offer

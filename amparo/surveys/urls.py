@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, include, path
 
 app_name = "surveys"
 
 urlpatterns: list[URLPattern | URLResolver] = []
+urlpatterns += [path("", include("amparo.surveys.urls_instrument"))]  # the referral offer (instrument helper)

@@ -36,6 +36,10 @@ def test_every_need_of_the_instrument_has_services_and_a_referral_type() -> None
         assert set(rule.pathways) <= slugs, rule.code
         assert rule.referral_type in ReferralType.values, rule.code
     assert [code for code, rule in rules.needs.items() if rule.urgent] == ["urgent_medical"]
+    # The referral types' words are referrals' own (surveys do not import referrals).
+    assert {code: str(label) for code, label in referral_offer.REFERRAL_TYPE_LABELS.items()} == {
+        code: str(label) for code, label in ReferralType.choices
+    }
     # Every answer rule reads a question the instrument asks, with answers it can give.
     questions = {row.get("name"): row.get("type", "") for row in instrument["survey"]}
     for answer_rule in rules.answers:
