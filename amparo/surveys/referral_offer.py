@@ -217,7 +217,7 @@ def build_offer(
         hits: list[Hit] = []
         if place is not None and rule.service_types:
             criteria = SearchCriteria(needs=rule.service_types, place=place, page_size=CANDIDATES_PER_NEED, at=at)
-            found = search_services(criteria).hits
+            found = [hit for hit in search_services(criteria).hits if hit.complete]  # of her need's types only
             hits = sorted(found, key=lambda h: (not h.is_open, h.distance_km or 0.0))[:SERVICES_PER_NEED]
         offered.append(
             OfferedNeed(
