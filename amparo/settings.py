@@ -109,6 +109,7 @@ INSTALLED_APPS = [
     "amparo.cases",
     "amparo.referrals",
     "amparo.surveys",
+    "amparo.networks",
     "amparo.today",
     "django_tasks",
     "django_tasks_db",

@@ -23,6 +23,7 @@ urlpatterns = [
     path("staff/referrals/", include("amparo.referrals.urls")),
     path("staff/monitoring/", include("amparo.cases.monitoring_urls")),
     path("staff/surveys/", include("amparo.surveys.urls")),
+    path("staff/networks/", include("amparo.networks.urls")),
     path("healthz", core_views.healthz, name="healthz"),
 ]
 urlpatterns += i18n_patterns(

@@ -22,9 +22,8 @@ from amparo.cases.models import Case as CaseModel
 from amparo.directory.models import FocalPoint, Place, Sensitisation, Service
 from amparo.referrals.models import Referral
 from amparo.safechannel.models import Report
-from amparo.surveys.tests.matrix_rules import rule_modules
 
-from .matrix_case import ALL_ROLES, ANON, OPEN, Case
+from .matrix_case import ALL_ROLES, ANON, OPEN, Case, rule_modules
 
 pytestmark = pytest.mark.django_db
 
@@ -215,7 +214,7 @@ POSTS: dict[str, Case] = {
     "referrals:new_from_report": Case(CASE_ROLES, lambda w: [w["report"].uuid], "post"),  # type: ignore[attr-defined]
     "referrals:detail": Case(CASE_ROLES | {Role.FOCAL_POINT}, _referral, "post", 400),
 }
-# The surveys' pages: one module per part of the app (amparo/surveys/tests/matrix_rules).
+# The newer apps' pages: one module per part of each app (<app>/tests/matrix_rules, see matrix_case.py).
 for _module in rule_modules():
     EXPECTED.update(_module.EXPECTED)
     POSTS.update(_module.POSTS)
