@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import importlib.util
 import re
+import shutil
 import sys
 from functools import cache
 from pathlib import Path
@@ -108,6 +109,13 @@ def test_the_xlsx_compiles_with_pyxform_without_warnings() -> None:
     assert title is not None and title.text == "Encuesta de salud y bienestar"  # a neutral cover title
     data = _xform().find(".//x:instance/x:data", NS)
     assert data is not None and data.get("id") == "amparo_risk_characterisation"
+
+
+@pytest.mark.skipif(shutil.which("java") is None, reason="ODK Validate (JavaRosa, shipped with pyxform) needs Java")
+def test_odk_validate_accepts_it_as_collect_would() -> None:
+    warnings: list[str] = []
+    convert(xlsform=str(_script().XLSX), validate=True, warnings=warnings)  # raises ODKValidateError if not
+    assert warnings == []
 
 
 def test_three_languages_complete_with_spanish_first() -> None:
