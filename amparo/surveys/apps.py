@@ -14,4 +14,6 @@ class SurveysConfig(AppConfig):
 
     def demo_loaders(self) -> Iterable[DemoLoader]:
         # The surveys' demo (the instrument, keys, a credential, synthetic submissions) registers here at order 70.
-        return ()
+        from .demo import load_demo_surveys
+
+        return (DemoLoader(70, "surveys", load_demo_surveys),)

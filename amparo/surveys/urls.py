@@ -11,3 +11,4 @@ urlpatterns += [path("", include("amparo.surveys.urls_forms"))]  # forms and pho
 urlpatterns += [path("", include("amparo.surveys.urls_crypto"))]
 urlpatterns.append(path("", include("amparo.surveys.urls_webentry")))  # web entry (webentry_views.py)
 urlpatterns += [path("", include("amparo.surveys.urls_analysis"))]
+urlpatterns += [path("", include("amparo.surveys.urls_instrument"))]  # the referral offer (instrument helper)
