@@ -96,6 +96,12 @@ ACTION_LABELS: dict[str, Promise] = {
     "survey.characterisation.read": _("Read the risk characterisation"),
     "survey.export": _("Exported survey tables"),
     "survey.purge": _("Deleted survey submissions past their retention"),
+    # Protection networks (issue 15). Parts of the app add their actions at the end of this block.
+    "network.tie.add": _("Recorded a tie of a protection network"),
+    "network.tie.change": _("Changed a tie of a protection network"),
+    "network.tie.end": _("Ended a tie of a protection network"),
+    "network.read": _("Looked at a protection network"),
+    "network.export": _("Exported a protection network"),
 }
 
 
