@@ -13,12 +13,14 @@ import networkx as nx
 
 from .selectors import Flow, Network
 
-# Exact betweenness up to this many actors; above it, an estimate from a fixed sample of sources (seeded, so the
-# same network gives the same figures).
-EXACT_BETWEENNESS_MAX = 1000
-BETWEENNESS_SAMPLE = 100
-# How many brokers are measured (how many actors each one's removal cuts off): the most central ones.
-BROKERS_MEASURED = 50
+# Betweenness costs one breadth-first search per source actor, each over every actor and link. Exact while
+# actors x (actors + links) stays under EXACT_BETWEENNESS_WORK; above it, estimated from a seeded sample of sources
+# (the same network gives the same figures) as large as SAMPLED_BETWEENNESS_WORK allows; when that is fewer than
+# BETWEENNESS_MIN_SAMPLE sources, not computed at all (central actors are then ranked by their ties). Brokers,
+# bridges and components are exact at every size (linear time).
+EXACT_BETWEENNESS_WORK = 2_000_000
+SAMPLED_BETWEENNESS_WORK = 100_000
+BETWEENNESS_MIN_SAMPLE = 10
 WORKS_AT = "works_at"
 REFERRALS = "referrals"
 
@@ -70,7 +72,7 @@ class Analysis:
     ties: int
     degree: dict[str, float]
     betweenness: dict[str, float]
-    betweenness_exact: bool
+    betweenness_mode: str  # "exact", "estimate" (sampled sources) or "none" (too large: not computed)
     brokers: list[Broker]
     bridges: list[tuple[str, str]]
     components: list[int]  # sizes, largest first (isolated actors count as components of one)
@@ -89,18 +91,20 @@ def analyse(network: Network) -> Analysis:
 def analyse_graphs(graph: nx.Graph, referrals: nx.DiGraph) -> Analysis:
     n = graph.number_of_nodes()
     degree = nx.degree_centrality(graph) if n > 1 else dict.fromkeys(graph.nodes, 0.0)
-    exact = n <= EXACT_BETWEENNESS_MAX
-    if n <= 2:
+    size = n + graph.number_of_edges()
+    sample = SAMPLED_BETWEENNESS_WORK // max(size, 1)
+    mode = "exact" if n * size <= EXACT_BETWEENNESS_WORK else "estimate" if sample >= BETWEENNESS_MIN_SAMPLE else "none"
+    if n <= 2 or mode == "none":
         betweenness = dict.fromkeys(graph.nodes, 0.0)
-    elif exact:
+    elif mode == "exact":
         betweenness = nx.betweenness_centrality(graph)
     else:
-        betweenness = nx.betweenness_centrality(graph, k=BETWEENNESS_SAMPLE, seed=7)
-    points = list(nx.articulation_points(graph))
-    points.sort(key=lambda key: (-betweenness.get(key, 0.0), key))
-    brokers = [Broker(key, _cut_off(graph, key)) for key in points[:BROKERS_MEASURED]]
-    brokers += [Broker(key, 0) for key in points[BROKERS_MEASURED:]]
-    brokers.sort(key=lambda b: (-b.cut_off, -betweenness.get(b.key, 0.0), b.key))
+        betweenness = nx.betweenness_centrality(graph, k=sample, seed=7)
+    cut = cut_offs(graph)
+    brokers = sorted(
+        (Broker(key, off) for key, off in cut.items()),
+        key=lambda b: (-b.cut_off, -betweenness.get(b.key, 0.0), -degree.get(b.key, 0.0), b.key),
+    )
     bridges = sorted(tuple(sorted(edge)) for edge in nx.bridges(graph))
     components = sorted((len(c) for c in nx.connected_components(graph)), reverse=True)
     isolated = sorted(nx.isolates(graph))
@@ -114,7 +118,7 @@ def analyse_graphs(graph: nx.Graph, referrals: nx.DiGraph) -> Analysis:
         ties=graph.number_of_edges(),
         degree=degree,
         betweenness=betweenness,
-        betweenness_exact=exact,
+        betweenness_mode=mode,
         brokers=brokers,
         bridges=bridges,
         components=components,
@@ -124,12 +128,49 @@ def analyse_graphs(graph: nx.Graph, referrals: nx.DiGraph) -> Analysis:
     )
 
 
-def _cut_off(graph: nx.Graph, key: str) -> int:
-    """How many actors of the broker's component lose every path to the largest remaining part without it."""
-    component = nx.node_connected_component(graph, key)
-    rest = graph.subgraph(component - {key})
-    sizes = [len(c) for c in nx.connected_components(rest)]
-    return sum(sizes) - max(sizes) if sizes else 0
+def cut_offs(graph: nx.Graph) -> dict[str, int]:
+    """For each articulation point: how many actors of its component lose every path to the largest remaining part
+    if it goes. Computed for all of them at once on the block-cut tree (networkx's biconnected components): each
+    block weighs its actors that are not articulation points, each articulation point weighs one; removing a point
+    splits its component into the subtrees hanging from it in that tree."""
+    blocks = [set(b) for b in nx.biconnected_components(graph)]
+    seen: dict[str, int] = {}
+    for block in blocks:
+        for v in block:
+            seen[v] = seen.get(v, 0) + 1
+    points = {v for v, count in seen.items() if count > 1}
+    if not points:
+        return {}
+    tree = nx.Graph()
+    weight: dict[object, int] = {}
+    for i, block in enumerate(blocks):
+        node = ("block", i)
+        weight[node] = sum(1 for v in block if v not in points)
+        tree.add_node(node)
+        for v in block & points:
+            tree.add_edge(node, ("point", v))
+    for v in points:
+        weight[("point", v)] = 1
+    result: dict[str, int] = {}
+    for component in nx.connected_components(tree):
+        root = next(iter(component))
+        total = sum(weight[node] for node in component)
+        parent = nx.dfs_predecessors(tree, root)
+        below: dict[object, int] = {}
+        for node in nx.dfs_postorder_nodes(tree, root):
+            below[node] = below.get(node, 0) + weight[node]
+            if node in parent:
+                up = parent[node]
+                below[up] = below.get(up, 0) + below[node]
+        for node in component:
+            if node[0] != "point":
+                continue
+            pieces = [below[child] for child in tree.neighbors(node) if parent.get(child) == node]
+            if node in parent:
+                pieces.append(total - below[node])
+            rest = total - 1
+            result[node[1]] = rest - max(pieces) if pieces else 0
+    return result
 
 
 @dataclass(frozen=True)

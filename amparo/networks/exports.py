@@ -109,7 +109,10 @@ def centralities_csv(network: Network, analysis: Analysis, graph: nx.Graph) -> b
         ["id", "name", "kind", "department", "degree", "degree_centrality", "betweenness", "broker", "cut_off",
          "isolated"]
     ]  # fmt: skip
-    order = sorted(graph.nodes, key=lambda k: (-analysis.betweenness.get(k, 0.0), network.actors[k].label, k))
+    order = sorted(
+        graph.nodes,
+        key=lambda k: (-analysis.betweenness.get(k, 0.0), -analysis.degree.get(k, 0.0), network.actors[k].label, k),
+    )
     for key in order:
         actor = network.actors[key]
         rows.append(

@@ -87,7 +87,9 @@ def network(request: HttpRequest) -> HttpResponse:
     picture = draw(data, analysis, graph, title) if data.actors else None
     services.network_read(actor=request.user, place=place, what="page", actors=len(data.actors), flows=len(data.flows))
     label = {key: actor.label for key, actor in data.actors.items()}
-    central = sorted(data.actors, key=lambda k: (-analysis.betweenness.get(k, 0.0), label[k]))[:10]
+    central = sorted(
+        data.actors, key=lambda k: (-analysis.betweenness.get(k, 0.0), -analysis.degree.get(k, 0.0), label[k])
+    )[:10]
     query = urlencode({"place": place.pcode, "start": start.isoformat(), "end": end.isoformat()})
     context.update(
         {

@@ -9,6 +9,7 @@ from datetime import date
 import networkx as nx
 import pytest
 from defusedxml import ElementTree
+from django.utils import translation
 
 from amparo.directory.models import Place
 from amparo.networks import exports
@@ -94,7 +95,8 @@ def test_the_picture_names_its_actors_and_marks_brokers() -> None:
     network = _two_triangles_and_a_loner()
     graph = structure_graph(network)
     result = analyse_graphs(graph, referral_graph(network.flows))
-    picture = draw(network, result, graph, "Red de <Cúcuta>")
+    with translation.override("en"):
+        picture = draw(network, result, graph, "Red de <Cúcuta>")
     assert not picture.aggregated and picture.drawn_nodes == 7
     root = ElementTree.fromstring(picture.svg)
     ns = "{http://www.w3.org/2000/svg}"
@@ -114,7 +116,8 @@ def test_above_the_threshold_the_picture_sums_by_department() -> None:
     assert sorted(summed.graph.nodes) == ["CO44", "CO54"]
     assert summed.graph.edges["CO44", "CO54"]["weight"] == 1  # the chain crosses once
     assert summed.internal == {"CO44": 99, "CO54": MAX_DRAWN_ACTORS + 49 - 100}
-    picture = draw(network, analyse_graphs(graph, referral_graph([])), graph, "Región")
+    with translation.override("en"):
+        picture = draw(network, analyse_graphs(graph, referral_graph([])), graph, "Región")
     assert picture.aggregated and picture.drawn_nodes == 2
     assert "La Guajira" in picture.svg and "Norte de Santander" in picture.svg
 

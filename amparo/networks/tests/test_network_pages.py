@@ -73,7 +73,7 @@ def test_referral_flows_are_counts_per_pair(net: dict[str, object]) -> None:
 
 def test_the_network_page_of_cucuta(net: dict[str, object], verified_client_for: Callable[..., Client]) -> None:
     analyst = User.objects.create_user(username="a@example.org", email="a@example.org", password="x" * 16)
-    Membership.objects.create(user=analyst, organization=net["member"], role=Role.ANALYST)
+    Membership.objects.create(user=analyst, organization=net["member"], role=Role.ANALYST)  # type: ignore[misc]
     client = verified_client_for(analyst)
     with translation.override("en"):
         page = client.get(reverse("networks:network") + "?place=CO54001", HTTP_ACCEPT_LANGUAGE="en")
