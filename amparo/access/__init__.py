@@ -28,6 +28,7 @@ from amparo.cases.models import Case, CaseTransfer, LegalMatter, TraffickingAler
 from amparo.directory.models import FocalPoint, Place, Service
 from amparo.directory.models import Organization as DirectoryOrganization
 from amparo.directory.selectors import acting_focal_points
+from amparo.networks.models import Tie
 from amparo.referrals.models import Referral
 from amparo.safechannel.models import Report
 from amparo.surveys.models import EnumeratorCredential
@@ -428,3 +429,25 @@ def get_enumerator_credential_for_user(user: Any, credential_uuid: UUID | str) -
     if found is None:
         raise Http404
     return found
+# --- Protection networks (issue 15): ties ------------------------------------------------------------------------
+
+
+def ties_for_editing(user: Any) -> QuerySet[Tie]:
+    """Ties a user may change or end: those her member organisation recorded, if she coordinates it; every tie for
+    a platform administrator. (Reading a network is open to its readers: the ties are shared knowledge.)"""
+    if PLATFORM_ADMIN in user_roles(user):
+        return Tie.objects.all()
+    return Tie.objects.filter(recorded_for__in=organizations_for_user(user, {Role.COORDINATOR}))
+
+
+def get_tie_for_editing(user: Any, tie_uuid: UUID | str) -> Tie:
+    found = ties_for_editing(user).select_related("place").filter(uuid=_uuid_or_404(tie_uuid)).first()
+    if found is None:
+        raise Http404
+    return found
+
+
+def recording_organization(user: Any) -> Organization | None:
+    """The member organisation on whose behalf a user records a tie: the first she coordinates (None: a platform
+    administrator who coordinates none)."""
+    return organizations_for_user(user, {Role.COORDINATOR}).order_by("name", "pk").first()

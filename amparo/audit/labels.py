@@ -100,6 +100,12 @@ ACTION_LABELS: dict[str, Promise] = {
     "survey.decrypt.batch": _("Decrypted a survey form's submissions with the key's passphrase"),
     "survey.retention.change": _("Changed how long a survey form keeps its submissions"),
     "survey.purge.form": _("Deleted all the submissions of a survey form"),
+    # Protection networks (issue 15). Parts of the app add their actions at the end of this block.
+    "network.tie.add": _("Recorded a tie of a protection network"),
+    "network.tie.change": _("Changed a tie of a protection network"),
+    "network.tie.end": _("Ended a tie of a protection network"),
+    "network.read": _("Looked at a protection network"),
+    "network.export": _("Exported a protection network"),
 }
 
 

@@ -14,4 +14,6 @@ class NetworksConfig(AppConfig):
 
     def demo_loaders(self) -> Iterable[DemoLoader]:
         # The networks' demo (ties, referral flows, a monitoring plan) registers here at order 80.
-        return ()
+        from .demo import load_demo_network
+
+        return (DemoLoader(80, "networks", load_demo_network),)
