@@ -28,6 +28,7 @@ from amparo.cases.models import Case, CaseTransfer, LegalMatter, TraffickingAler
 from amparo.directory.models import FocalPoint, Place, Service
 from amparo.directory.models import Organization as DirectoryOrganization
 from amparo.directory.selectors import acting_focal_points
+from amparo.networks.models import MonitoringPlan
 from amparo.referrals.models import Referral
 from amparo.safechannel.models import Report
 
@@ -391,3 +392,25 @@ def alerts_for_monitor(user: Any) -> QuerySet[TraffickingAlert]:
     cases; an alert carries no identity, and a case code only when the survivor consented to it)."""
     places = monitored_places(user).values("pk")
     return TraffickingAlert.objects.filter(place__in=places).select_related("place__parent")
+
+
+# --- Protection networks: monitoring plans (issue 15) ---------------------------------------------------------------
+
+# Coordinators of member organisations and platform admins edit; analysts and monitors read.
+NETWORK_EDIT_ROLES = frozenset({Role.COORDINATOR, PLATFORM_ADMIN})
+NETWORK_READ_ROLES = frozenset({Role.COORDINATOR, Role.ANALYST, Role.MONITOR, PLATFORM_ADMIN})
+
+
+def monitoring_plans_for_user(user: Any, *, edit: bool = False) -> QuerySet[MonitoringPlan]:
+    """The monitoring plans held by the organisations where the user reads (or, with edit, edits) networks."""
+    roles = NETWORK_EDIT_ROLES if edit else NETWORK_READ_ROLES
+    return MonitoringPlan.objects.filter(organization__in=organizations_for_user(user, roles)).select_related(
+        "place__parent", "organization"
+    )
+
+
+def get_monitoring_plan_for_user(user: Any, plan_uuid: UUID | str, *, edit: bool = False) -> MonitoringPlan:
+    found = monitoring_plans_for_user(user, edit=edit).filter(uuid=_uuid_or_404(plan_uuid)).first()
+    if found is None:
+        raise Http404
+    return found

@@ -96,6 +96,11 @@ ACTION_LABELS: dict[str, Promise] = {
     "survey.characterisation.read": _("Read the risk characterisation"),
     "survey.export": _("Exported survey tables"),
     "survey.purge": _("Deleted survey submissions past their retention"),
+    # Protection networks (issue 15).
+    "network.gaps.read": _("Read the coverage-gap matrix"),
+    "network.plan.create": _("Created a monitoring plan"),
+    "network.plan.update": _("Changed a monitoring plan"),
+    "network.snapshot.take": _("Took a monitoring snapshot"),
 }
 
 

@@ -4,8 +4,10 @@ counts per municipality (never one answer). docs/networks.md, "Coverage gaps".""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any, cast
 
 from django.conf import settings
 from django.db import connection
@@ -42,7 +44,7 @@ def _municipality(place: Place) -> Municipality:
     return Municipality(place.pk, place.pcode, place.name, place.parent.name if place.parent else "", place.zone)
 
 
-def _service_points(scope: Place | None, zone: str, today: date) -> tuple[str, list[object]]:
+def _service_points(scope: Place | None, zone: str, today: date) -> tuple[str, list[Any]]:
     """The inner query: one row per active service point in scope with its masks and two flags."""
     cutoff = today - timedelta(days=settings.STALE_AFTER_DAYS)
     sensitised = FocalPoint.services.through.objects.filter(
@@ -83,11 +85,11 @@ def service_counts(
     considered = considered if considered is not None else groups()
     inner, params = _service_points(scope, zone, today)
     sums: list[str] = []
-    sum_params: list[object] = []
+    sum_params: list[Any] = []
     for t in types:
         has_type = "(p.type_mask & %s) <> 0"
         bit = SERVICE_TYPE_BIT[t.code]
-        conditions: list[tuple[str, list[object]]] = [
+        conditions: list[tuple[str, list[Any]]] = [
             (has_type, [bit]),
             (f"{has_type} AND p.verified", [bit]),
             (f"{has_type} AND p.sensitised", [bit]),
@@ -109,9 +111,10 @@ def service_counts(
     per_type = 3 + 2 * len(considered)
     counts: dict[tuple[int, str], CellCounts] = {}
     for row in fetched:
-        place_id, values = row[0], [int(v or 0) for v in row[1:]]
+        place_id: int = row[0]
+        figures: list[int] = [int(v or 0) for v in row[1:]]
         for i, t in enumerate(types):
-            chunk = values[i * per_type : (i + 1) * per_type]
+            chunk = figures[i * per_type : (i + 1) * per_type]
             if not chunk[0]:
                 continue
             counts[(place_id, t.code)] = CellCounts(
@@ -133,7 +136,9 @@ def consenting_submissions(since: date | None = None, until: date | None = None)
     """Submissions that count in aggregates: readable (not awaiting decryption) and with consent to statistics."""
     found = Submission.objects.filter(statistics_consent=True, encrypted=False).exclude(municipality_pcode="")
     if since is not None:
-        found = found.filter(Q(interview_date__gte=since) | Q(interview_date__isnull=True, received_at__date__gte=since))
+        found = found.filter(
+            Q(interview_date__gte=since) | Q(interview_date__isnull=True, received_at__date__gte=since)
+        )
     if until is not None:
         found = found.filter(Q(interview_date__lt=until) | Q(interview_date__isnull=True, received_at__date__lt=until))
     return found
@@ -149,12 +154,13 @@ def survey_demand(pcodes: list[str], today: date | None = None) -> dict[str, Sur
         aggregates[f"n{i}"] = Count("pk", filter=_contains(w.needs_question, need))
     for i, barrier in enumerate(barriers):
         aggregates[f"b{i}"] = Count("pk", filter=_contains(w.barriers_question, barrier))
-    rows = (
+    rows = cast(
+        Iterable[dict[str, Any]],
         consenting_submissions(since=today - timedelta(days=w.window_days))
         .filter(municipality_pcode__in=pcodes)
         .values("municipality_pcode")
         .annotate(**aggregates)
-        .order_by()
+        .order_by(),
     )
     return {
         row["municipality_pcode"]: SurveyDemand(

@@ -170,12 +170,18 @@ class Cell:
     def demand_shown(self) -> str:
         return shown_count(self.demand)
 
+    @property
+    def type_name(self) -> str:
+        return str(SERVICE_TYPE_BY_CODE[self.type_code].name)
+
 
 def assess(type_code: str, counts: CellCounts, considered: Sequence[Group], stale_days: int) -> Cell:
     """The level of one cell and its reasons, for the groups considered (every group, or the one filtered)."""
     reasons: list[str] = []
     if counts.services == 0:
-        return Cell(type_code, Level.NONE, (_("No active service of this kind."),), counts, tuple(g.code for g in considered))
+        return Cell(
+            type_code, Level.NONE, (_("No active service of this kind."),), counts, tuple(g.code for g in considered)
+        )
     missing = tuple(g for g in considered if counts.group.get(g.code, 0) == 0)
     level = Level.COVERED
     if missing:
@@ -308,4 +314,6 @@ def build_matrix(
 
 def open_gaps(matrix: Matrix) -> set[str]:
     """The cells with no service, or none for a group: "<pcode>:<type>" (what a snapshot keeps to compare)."""
-    return {f"{row.place.pcode}:{cell.type_code}" for row in matrix.rows for cell in row.cells if cell.level >= Level.GAP}
+    return {
+        f"{row.place.pcode}:{cell.type_code}" for row in matrix.rows for cell in row.cells if cell.level >= Level.GAP
+    }

@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.conf import settings
@@ -25,7 +26,9 @@ from amparo.surveys.tests.factories import make_form
 from .gap_world import make_service, sensitise, today
 
 ALL = gaps.groups()
-TRANS = gaps.group_by_code("trans")
+_trans = gaps.group_by_code("trans")
+assert _trans is not None
+TRANS: gaps.Group = _trans
 
 
 def test_weights_file_names_only_known_types_facts_and_groups() -> None:
@@ -85,8 +88,11 @@ def places(db: None) -> None:
 
 
 def test_matrix_over_the_database(places: None) -> None:
-    hiv_all = make_service("CO54001", ("hiv",), facts=("no_id_required", "serves_irregular_migrants",
-                                                       "trans_affirming", "sex_worker_friendly"))
+    hiv_all = make_service(
+        "CO54001",
+        ("hiv",),
+        facts=("no_id_required", "serves_irregular_migrants", "trans_affirming", "sex_worker_friendly"),
+    )
     sensitise(hiv_all)
     make_service("CO54001", ("mental-health",), facts=("no_id_required",), verified_days_ago=None)
     make_service("CO54001", ("legal-aid",), status="inactive")
@@ -133,11 +139,11 @@ def test_an_empty_municipality_shows_every_need_as_no_service(places: None) -> N
     assert gaps.open_gaps(matrix) == {f"CO54001:{t.code}" for t in SERVICE_TYPES}
 
 
-def _submission(version: object, pcode: str, needs: list[str], barriers: list[str], consent: bool = True) -> None:
+def _submission(version: Any, pcode: str, needs: list[str], barriers: list[str], consent: bool = True) -> None:
     Submission.objects.create(
-        form=version.form,  # type: ignore[attr-defined]
+        form=version.form,
         version=version,
-        organization=version.form.organization,  # type: ignore[attr-defined]
+        organization=version.form.organization,
         instance_id=f"uuid:{uuid.uuid4()}",
         source=Submission.Source.WEB,
         raw_instance="<data/>",
