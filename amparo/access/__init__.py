@@ -402,11 +402,13 @@ NETWORK_READ_ROLES = frozenset({Role.COORDINATOR, Role.ANALYST, Role.MONITOR, PL
 
 
 def monitoring_plans_for_user(user: Any, *, edit: bool = False) -> QuerySet[MonitoringPlan]:
-    """The monitoring plans held by the organisations where the user reads (or, with edit, edits) networks."""
+    """The monitoring plans held by the organisations where the user reads (or, with edit, edits) networks; a
+    monitor also reads the plans of the places in her organisation's areas (the Ombudsman follows every network)."""
     roles = NETWORK_EDIT_ROLES if edit else NETWORK_READ_ROLES
-    return MonitoringPlan.objects.filter(organization__in=organizations_for_user(user, roles)).select_related(
-        "place__parent", "organization"
-    )
+    held = Q(organization__in=organizations_for_user(user, roles))
+    if not edit:
+        held |= Q(place__in=monitored_places(user).values("pk"))
+    return MonitoringPlan.objects.filter(held).select_related("place__parent", "organization")
 
 
 def get_monitoring_plan_for_user(user: Any, plan_uuid: UUID | str, *, edit: bool = False) -> MonitoringPlan:

@@ -14,4 +14,6 @@ class NetworksConfig(AppConfig):
 
     def demo_loaders(self) -> Iterable[DemoLoader]:
         # The networks' demo (ties, referral flows, a monitoring plan) registers here at order 80.
-        return ()
+        from .monitoring_demo import load_demo_monitoring
+
+        return (DemoLoader(85, "networks: a monitoring plan for Cúcuta", load_demo_monitoring),)

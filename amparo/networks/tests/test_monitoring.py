@@ -316,3 +316,31 @@ def test_gap_page_filters_bad_input_and_audit(world: World, client_for: Callable
         nothing = analyst.get("/staff/networks/gaps/?place=CO11001&zone=rural", HTTP_ACCEPT_LANGUAGE="en")
         assert "No municipality matches these filters." in nothing.content.decode()
     assert client_for(Role.CASEWORKER).get("/staff/networks/gaps/").status_code == 404
+
+
+def test_a_monitor_reads_the_plans_of_her_areas(world: World, verified_client_for: Callable[..., Client]) -> None:
+    plan = plan_with(world, Kind.STALE_SERVICES)
+    ombudsman = MemberOrganization.objects.create(name="Defensoría de prueba")
+    monitor = User.objects.create_user(username="m@def.example.org", email="m@def.example.org", password="x" * 16)
+    Membership.objects.create(user=monitor, organization=ombudsman, role=Role.MONITOR)
+    client = verified_client_for(monitor)
+    assert client.get(f"/staff/networks/monitoring/{plan.uuid}/").status_code == 404
+    ombudsman.areas.add(Place.objects.get(pcode="CO54"))
+    assert client.get(f"/staff/networks/monitoring/{plan.uuid}/").status_code == 200
+    assert client.get(f"/staff/networks/monitoring/{plan.uuid}/edit/").status_code == 404
+
+
+def test_demo_plan_has_two_snapshots_that_differ(demo_directory: None) -> None:
+    from amparo.core.registry import DemoRun
+    from amparo.networks.monitoring_demo import DEMO_ORGANIZATION, load_demo_monitoring
+
+    MemberOrganization.objects.create(name=DEMO_ORGANIZATION)
+    run = DemoRun(reset=False, stdout=StringIO())  # type: ignore[arg-type]
+    load_demo_monitoring(run)
+    load_demo_monitoring(run)  # twice: the same plan, the same two snapshots
+    plan = MonitoringPlan.objects.get()
+    assert plan.indicators.count() == 5 and plan.snapshots.count() == 2
+    comparison = monitoring.latest_comparison(plan)
+    assert comparison is not None and comparison.previous is not None
+    assert len(comparison.gaps_closed) == 2
+    assert {c.kind for c in comparison.improved} >= {Kind.OPEN_GAPS}
