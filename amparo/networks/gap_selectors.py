@@ -41,7 +41,14 @@ def municipalities(scope: Place | None = None, zone: str = "") -> QuerySet[Place
 
 
 def _municipality(place: Place) -> Municipality:
-    return Municipality(place.pk, place.pcode, place.name, place.parent.name if place.parent else "", place.zone)
+    return Municipality(
+        place.pk,
+        place.pcode,
+        place.name,
+        place.parent.name if place.parent else "",
+        place.zone,
+        str(place.get_zone_display()) if place.zone else "",
+    )
 
 
 def _service_points(scope: Place | None, zone: str, today: date) -> tuple[str, list[Any]]:

@@ -248,6 +248,7 @@ class Municipality:
     name: str
     department: str
     zone: str
+    zone_label: str = ""
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from amparo.audit.services import audit_record
 from amparo.directory.models import Place, Service, ServiceAtLocation
+from amparo.directory.taxonomy import SERVICE_TYPE_BY_CODE
 from amparo.referrals.models import Referral, ReferralEvent
 
 from .gap_selectors import GapQuery, discrimination_counts, gap_matrix, municipalities
@@ -257,6 +258,25 @@ class Comparison:
     changes: tuple[Change, ...]
     gaps_closed: tuple[str, ...]
     gaps_opened: tuple[str, ...]
+
+    def labels(self, codes: Sequence[str]) -> list[str]:
+        """ "<P-code>:<type>" cells in words: "Cúcuta · Mental health and psychosocial support"."""
+        pcodes = {code.split(":", 1)[0] for code in codes}
+        names = dict(Place.objects.filter(pcode__in=pcodes).values_list("pcode", "name"))
+        out = []
+        for code in codes:
+            pcode, _sep, type_code = code.partition(":")
+            info = SERVICE_TYPE_BY_CODE.get(type_code)
+            out.append(f"{names.get(pcode, pcode)} · {info.name if info else type_code}")
+        return out
+
+    @property
+    def closed_labels(self) -> list[str]:
+        return self.labels(self.gaps_closed)
+
+    @property
+    def opened_labels(self) -> list[str]:
+        return self.labels(self.gaps_opened)
 
     @property
     def improved(self) -> list[Change]:
