@@ -96,6 +96,7 @@ class IndicatorForm(forms.ModelForm):
         self.fields["responsible_organization"].queryset = organizations  # type: ignore[attr-defined]
         for name in self.Meta.fields:
             self.fields[name].required = False
+        self.order_fields(["use", *self.Meta.fields])
         if self.instance.pk:
             self.fields["use"].initial = True
 
