@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Amparo needs that pip cannot provide, when they are missing.
 #   gettext   - compilemessages/makemessages (translations)
+#   pango, fonts - WeasyPrint's PDF reports (networks' monitoring plans): text layout and a font with accents
 #   chromium  - only with --browser: the real browser for the browser tests (driven by Playwright)
 #   postgresql - only with --postgres: the second database the test suite runs on
 set -euo pipefail
-want=(gettext:msgfmt)
+want=(gettext:msgfmt libpango-1.0-0: libpangoft2-1.0-0: fonts-dejavu-core:)
 for arg in "$@"; do
   case "$arg" in
     --browser) want+=(chromium:chromium fonts-dejavu-core:) ;;

@@ -29,6 +29,7 @@ from amparo.directory.models import FocalPoint, Place, Service
 from amparo.directory.models import Organization as DirectoryOrganization
 from amparo.directory.selectors import acting_focal_points
 from amparo.networks.models import Tie
+from amparo.networks.models import MonitoringPlan
 from amparo.referrals.models import Referral
 from amparo.safechannel.models import Report
 from amparo.surveys.models import EnumeratorCredential
@@ -451,3 +452,25 @@ def recording_organization(user: Any) -> Organization | None:
     """The member organisation on whose behalf a user records a tie: the first she coordinates (None: a platform
     administrator who coordinates none)."""
     return organizations_for_user(user, {Role.COORDINATOR}).order_by("name", "pk").first()
+# --- Protection networks: monitoring plans (issue 15) ---------------------------------------------------------------
+
+# Coordinators of member organisations and platform admins edit; analysts and monitors read.
+NETWORK_EDIT_ROLES = frozenset({Role.COORDINATOR, PLATFORM_ADMIN})
+NETWORK_READ_ROLES = frozenset({Role.COORDINATOR, Role.ANALYST, Role.MONITOR, PLATFORM_ADMIN})
+
+
+def monitoring_plans_for_user(user: Any, *, edit: bool = False) -> QuerySet[MonitoringPlan]:
+    """The monitoring plans held by the organisations where the user reads (or, with edit, edits) networks; a
+    monitor also reads the plans of the places in her organisation's areas (the Ombudsman follows every network)."""
+    roles = NETWORK_EDIT_ROLES if edit else NETWORK_READ_ROLES
+    held = Q(organization__in=organizations_for_user(user, roles))
+    if not edit:
+        held |= Q(place__in=monitored_places(user).values("pk"))
+    return MonitoringPlan.objects.filter(held).select_related("place__parent", "organization")
+
+
+def get_monitoring_plan_for_user(user: Any, plan_uuid: UUID | str, *, edit: bool = False) -> MonitoringPlan:
+    found = monitoring_plans_for_user(user, edit=edit).filter(uuid=_uuid_or_404(plan_uuid)).first()
+    if found is None:
+        raise Http404
+    return found

@@ -106,6 +106,11 @@ ACTION_LABELS: dict[str, Promise] = {
     "network.tie.end": _("Ended a tie of a protection network"),
     "network.read": _("Looked at a protection network"),
     "network.export": _("Exported a protection network"),
+    # Protection networks (issue 15).
+    "network.gaps.read": _("Read the coverage-gap matrix"),
+    "network.plan.create": _("Created a monitoring plan"),
+    "network.plan.update": _("Changed a monitoring plan"),
+    "network.snapshot.take": _("Took a monitoring snapshot"),
 }
 
 

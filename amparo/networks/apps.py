@@ -15,5 +15,9 @@ class NetworksConfig(AppConfig):
     def demo_loaders(self) -> Iterable[DemoLoader]:
         # The networks' demo (ties, referral flows, a monitoring plan) registers here at order 80.
         from .demo import load_demo_network
+        from .monitoring_demo import load_demo_monitoring
 
-        return (DemoLoader(80, "networks", load_demo_network),)
+        return (
+            DemoLoader(80, "networks", load_demo_network),
+            DemoLoader(85, "networks: a monitoring plan for Cúcuta", load_demo_monitoring),
+        )

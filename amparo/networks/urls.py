@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.urls import URLPattern, URLResolver, path
+from django.urls import URLPattern, URLResolver, include, path
 
 from . import views
 
@@ -15,4 +15,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("ties/new/", views.tie_new, name="tie_new"),
     path("ties/<uuid:tie_uuid>/", views.tie_edit, name="tie_edit"),
     path("ties/<uuid:tie_uuid>/end/", views.tie_end, name="tie_end"),
+    path("", include("amparo.networks.monitoring_urls")),
 ]

@@ -1,0 +1,219 @@
+"""Reads for the coverage-gap matrix: the municipalities of a scope, the service points counted in ONE SQL query
+over `directory.ServiceAtLocation` (its `type_mask`, `fact_mask` and `place` columns), and the survey answers as
+counts per municipality (never one answer). docs/networks.md, "Coverage gaps"."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any, cast
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from amparo.directory.models import FocalPoint, Place, Sensitisation, ServiceAtLocation
+from amparo.directory.taxonomy import INCLUSION_FACT_BIT, SERVICE_TYPE_BIT, SERVICE_TYPES, ServiceTypeInfo
+from amparo.surveys.models import Submission
+
+from .gaps import CellCounts, Group, Matrix, Municipality, SurveyDemand, build_matrix, groups, weights
+
+
+def scope_filter(scope: Place | None) -> Q:
+    """Municipalities in the scope (a country, a department or a municipality; None: everywhere)."""
+    if scope is None:
+        return Q()
+    if scope.level == Place.Level.ADMIN2:
+        return Q(pk=scope.pk)
+    if scope.level == Place.Level.ADMIN1:
+        return Q(parent=scope.pk)
+    return Q(parent__parent=scope.pk) | Q(parent=scope.pk)
+
+
+def municipalities(scope: Place | None = None, zone: str = "") -> QuerySet[Place]:
+    """The municipalities (admin2) in the scope, of one zone type if given."""
+    found = Place.objects.filter(scope_filter(scope), level=Place.Level.ADMIN2)
+    if zone:
+        found = found.filter(zone=zone)
+    return found.select_related("parent")
+
+
+def _municipality(place: Place) -> Municipality:
+    return Municipality(
+        place.pk,
+        place.pcode,
+        place.name,
+        place.parent.name if place.parent else "",
+        place.zone,
+        str(place.get_zone_display()) if place.zone else "",
+    )
+
+
+def _service_points(scope: Place | None, zone: str, today: date) -> tuple[str, list[Any]]:
+    """The inner query: one row per active service point in scope with its masks and two flags."""
+    cutoff = today - timedelta(days=settings.STALE_AFTER_DAYS)
+    sensitised = FocalPoint.services.through.objects.filter(
+        service_id=OuterRef("service_id"),
+        focalpoint__in=FocalPoint.objects.granted().filter(
+            active=True,
+            pk__in=Sensitisation.objects.filter(trained_on__lte=today, expires_on__gte=today).values("focal_point"),
+        ),
+    )
+    points = ServiceAtLocation.objects.filter(active=True)
+    if scope is not None:
+        if scope.level == Place.Level.ADMIN2:
+            points = points.filter(place=scope)
+        elif scope.level == Place.Level.ADMIN1:
+            points = points.filter(admin1=scope)
+        else:
+            points = points.filter(country=scope)
+    if zone:
+        points = points.filter(place__zone=zone)
+    rows = points.annotate(
+        verified=ExpressionWrapper(Q(service__last_verified_on__gte=cutoff), output_field=BooleanField()),
+        sensitised=Exists(sensitised),
+    ).values("place_id", "type_mask", "fact_mask", "verified", "sensitised")
+    sql, params = rows.query.sql_with_params()
+    return sql, list(params)
+
+
+def service_counts(
+    scope: Place | None = None,
+    zone: str = "",
+    *,
+    types: tuple[ServiceTypeInfo, ...] = SERVICE_TYPES,
+    considered: tuple[Group, ...] | None = None,
+    today: date | None = None,
+) -> dict[tuple[int, str], CellCounts]:
+    """(municipality id, type code) -> counts, from one grouped query: a conditional sum per type and condition."""
+    today = today or timezone.localdate()
+    considered = considered if considered is not None else groups()
+    inner, params = _service_points(scope, zone, today)
+    sums: list[str] = []
+    sum_params: list[Any] = []
+    for t in types:
+        has_type = "(p.type_mask & %s) <> 0"
+        bit = SERVICE_TYPE_BIT[t.code]
+        conditions: list[tuple[str, list[Any]]] = [
+            (has_type, [bit]),
+            (f"{has_type} AND p.verified", [bit]),
+            (f"{has_type} AND p.sensitised", [bit]),
+        ]
+        for g in considered:
+            fact = INCLUSION_FACT_BIT[g.fact]
+            conditions.append((f"{has_type} AND (p.fact_mask & %s) <> 0", [bit, fact]))
+            conditions.append((f"{has_type} AND (p.fact_mask & %s) <> 0 AND p.verified", [bit, fact]))
+        for condition, values in conditions:
+            sums.append(f"SUM(CASE WHEN {condition} THEN 1 ELSE 0 END)")
+            sum_params.extend(values)
+    # OFFSET 0 keeps PostgreSQL from inlining the inner query into every sum (the flags are computed once a row).
+    sql = f"SELECT p.place_id, {', '.join(sums)} FROM ({inner} LIMIT -1 OFFSET 0) p GROUP BY p.place_id"  # noqa: S608
+    if connection.vendor != "sqlite":
+        sql = sql.replace(" LIMIT -1 OFFSET 0)", " OFFSET 0)")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*sum_params, *params])
+        fetched = cursor.fetchall()
+    per_type = 3 + 2 * len(considered)
+    counts: dict[tuple[int, str], CellCounts] = {}
+    for row in fetched:
+        place_id: int = row[0]
+        figures: list[int] = [int(v or 0) for v in row[1:]]
+        for i, t in enumerate(types):
+            chunk = figures[i * per_type : (i + 1) * per_type]
+            if not chunk[0]:
+                continue
+            counts[(place_id, t.code)] = CellCounts(
+                services=chunk[0],
+                verified=chunk[1],
+                sensitised=chunk[2],
+                group={g.code: chunk[3 + 2 * j] for j, g in enumerate(considered)},
+                group_verified={g.code: chunk[4 + 2 * j] for j, g in enumerate(considered)},
+            )
+    return counts
+
+
+def _contains(question: str, choice: str) -> Q:
+    """The answer (a JSON list of choice names) holds the choice: a text test that runs on PostgreSQL and SQLite."""
+    return Q(**{f"answers__{question}__icontains": f'"{choice}"'})
+
+
+def consenting_submissions(since: date | None = None, until: date | None = None) -> QuerySet[Submission]:
+    """Submissions that count in aggregates: readable (not awaiting decryption) and with consent to statistics."""
+    found = Submission.objects.filter(statistics_consent=True, encrypted=False).exclude(municipality_pcode="")
+    if since is not None:
+        found = found.filter(
+            Q(interview_date__gte=since) | Q(interview_date__isnull=True, received_at__date__gte=since)
+        )
+    if until is not None:
+        found = found.filter(Q(interview_date__lt=until) | Q(interview_date__isnull=True, received_at__date__lt=until))
+    return found
+
+
+def survey_demand(pcodes: list[str], today: date | None = None) -> dict[str, SurveyDemand]:
+    """Per municipality P-code: respondents, and how many named each need and each barrier (counts only)."""
+    today = today or timezone.localdate()
+    w = weights()
+    barriers = sorted({b for g in w.groups for b in g.barriers})
+    aggregates = {"respondents": Count("pk")}
+    for i, need in enumerate(w.need_types):
+        aggregates[f"n{i}"] = Count("pk", filter=_contains(w.needs_question, need))
+    for i, barrier in enumerate(barriers):
+        aggregates[f"b{i}"] = Count("pk", filter=_contains(w.barriers_question, barrier))
+    rows = cast(
+        Iterable[dict[str, Any]],
+        consenting_submissions(since=today - timedelta(days=w.window_days))
+        .filter(municipality_pcode__in=pcodes)
+        .values("municipality_pcode")
+        .annotate(**aggregates)
+        .order_by(),
+    )
+    return {
+        row["municipality_pcode"]: SurveyDemand(
+            respondents=row["respondents"],
+            needs={need: row[f"n{i}"] for i, need in enumerate(w.need_types)},
+            barriers={b: row[f"b{i}"] for i, b in enumerate(barriers)},
+        )
+        for row in rows
+    }
+
+
+def discrimination_counts(scope: Place | None, since: date, until: date) -> tuple[int, int]:
+    """(respondents in the scope interviewed in [since, until), those who named a discrimination barrier)."""
+    w = weights()
+    pcodes = municipalities(scope).values("pcode")
+    named = Q()
+    for barrier in w.discrimination_barriers:
+        named |= _contains(w.barriers_question, barrier)
+    found = consenting_submissions(since, until).filter(municipality_pcode__in=pcodes)
+    result = found.aggregate(respondents=Count("pk"), named=Count("pk", filter=named))
+    return int(result["respondents"] or 0), int(result["named"] or 0)
+
+
+@dataclass(frozen=True)
+class GapQuery:
+    scope: Place | None = None
+    zone: str = ""
+    group: Group | None = None
+    type_code: str = ""  # one need only (a phone shows one column at a time)
+    order: str = "name"
+
+
+def gap_matrix(query: GapQuery, today: date | None = None) -> Matrix:
+    """The matrix for a scope: three queries (municipalities, service counts, survey counts)."""
+    today = today or timezone.localdate()
+    types = tuple(t for t in SERVICE_TYPES if not query.type_code or t.code == query.type_code)
+    considered = (query.group,) if query.group else groups()
+    places = [_municipality(p) for p in municipalities(query.scope, query.zone)]
+    counts = service_counts(query.scope, query.zone, types=types, considered=considered, today=today)
+    demand = survey_demand([p.pcode for p in places], today) if places else {}
+    return build_matrix(
+        places,
+        counts,
+        demand,
+        types=types,
+        considered=considered,
+        stale_days=settings.STALE_AFTER_DAYS,
+        order=query.order,
+    )
