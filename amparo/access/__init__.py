@@ -28,8 +28,7 @@ from amparo.cases.models import Case, CaseTransfer, LegalMatter, TraffickingAler
 from amparo.directory.models import FocalPoint, Place, Service
 from amparo.directory.models import Organization as DirectoryOrganization
 from amparo.directory.selectors import acting_focal_points
-from amparo.networks.models import Tie
-from amparo.networks.models import MonitoringPlan
+from amparo.networks.models import MonitoringPlan, Tie
 from amparo.referrals.models import Referral
 from amparo.safechannel.models import Report
 from amparo.surveys.models import EnumeratorCredential
@@ -430,6 +429,8 @@ def get_enumerator_credential_for_user(user: Any, credential_uuid: UUID | str) -
     if found is None:
         raise Http404
     return found
+
+
 # --- Protection networks (issue 15): ties ------------------------------------------------------------------------
 
 
@@ -452,6 +453,8 @@ def recording_organization(user: Any) -> Organization | None:
     """The member organisation on whose behalf a user records a tie: the first she coordinates (None: a platform
     administrator who coordinates none)."""
     return organizations_for_user(user, {Role.COORDINATOR}).order_by("name", "pk").first()
+
+
 # --- Protection networks: monitoring plans (issue 15) ---------------------------------------------------------------
 
 # Coordinators of member organisations and platform admins edit; analysts and monitors read.

@@ -371,6 +371,8 @@ def check_attachment_types(
                 "wrong_attachment_type",
                 _("The file “%(name)s” is not the kind of file its question takes.") % {"name": incoming.name[:100]},
             )
+
+
 # --- Imports of ODK Central / KoboToolbox exports (imports.py) ---------------------------------------------------
 
 
