@@ -9,10 +9,9 @@ from typing import Any
 
 import httpx
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 
 from amparo.surveys import form_admin
+from amparo.surveys.keys import survey_key_create
 from amparo.surveys.models import Attachment, Submission
 from amparo.surveys.tests.factories import instance_xml, make_form
 
@@ -136,11 +135,9 @@ def test_a_body_without_its_length_is_refused(live_server: Any, phone_world: Pho
 def test_encrypted_forms_take_envelopes_only(live_server: Any, phone_world: PhoneWorld) -> None:
     """A plain submission to an encrypted form is refused; the envelope is stored as received, unread."""
     world = phone_world
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    public = key.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
-    version = make_form(
-        world.org, world.coordinator, form_id="amparo_secret", public_key=base64.b64encode(public).decode()
-    )
+    # The organisation's survey key (crypto's keys.py); "organization" in the settings sheet is filled with it.
+    survey_key_create(organization=world.org, passphrase="una frase de paso larga y propia", actor=world.coordinator)
+    version = make_form(world.org, world.coordinator, form_id="amparo_secret", public_key="organization")
     form_admin.form_set_enumerators(actor=world.coordinator, form=version.form, users=[world.enumerator])
     assert version.encrypted
     with phone(live_server, world) as client:
