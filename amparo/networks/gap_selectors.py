@@ -87,51 +87,52 @@ def service_counts(
     considered: tuple[Group, ...] | None = None,
     today: date | None = None,
 ) -> dict[tuple[int, str], CellCounts]:
-    """(municipality id, type code) -> counts, from one grouped query: a conditional sum per type and condition."""
+    """(municipality id, type code) -> counts, from one grouped query.
+
+    SQL groups the service points by municipality and by what the matrix tells apart (type mask, the groups' fact
+    bits, verified, sensitised) and counts each combination; Python then adds each combination's count to the
+    types in its mask. The rows are the distinct combinations (a few per municipality and kind of service), never
+    one per service."""
     today = today or timezone.localdate()
     considered = considered if considered is not None else groups()
     inner, params = _service_points(scope, zone, today)
-    sums: list[str] = []
-    sum_params: list[Any] = []
+    fact_bits = 0
+    for g in considered:
+        fact_bits |= INCLUSION_FACT_BIT[g.fact]
+    type_bits = 0
     for t in types:
-        has_type = "(p.type_mask & %s) <> 0"
-        bit = SERVICE_TYPE_BIT[t.code]
-        conditions: list[tuple[str, list[Any]]] = [
-            (has_type, [bit]),
-            (f"{has_type} AND p.verified", [bit]),
-            (f"{has_type} AND p.sensitised", [bit]),
-        ]
-        for g in considered:
-            fact = INCLUSION_FACT_BIT[g.fact]
-            conditions.append((f"{has_type} AND (p.fact_mask & %s) <> 0", [bit, fact]))
-            conditions.append((f"{has_type} AND (p.fact_mask & %s) <> 0 AND p.verified", [bit, fact]))
-        for condition, values in conditions:
-            sums.append(f"SUM(CASE WHEN {condition} THEN 1 ELSE 0 END)")
-            sum_params.extend(values)
-    # OFFSET 0 keeps PostgreSQL from inlining the inner query into every sum (the flags are computed once a row).
-    sql = f"SELECT p.place_id, {', '.join(sums)} FROM ({inner} LIMIT -1 OFFSET 0) p GROUP BY p.place_id"  # noqa: S608
-    if connection.vendor != "sqlite":
-        sql = sql.replace(" LIMIT -1 OFFSET 0)", " OFFSET 0)")
+        type_bits |= SERVICE_TYPE_BIT[t.code]
+    sql = (
+        "SELECT p.place_id, (p.type_mask & %s), (p.fact_mask & %s), p.verified, p.sensitised, COUNT(*) "  # noqa: S608
+        f"FROM ({inner}) p WHERE (p.type_mask & %s) <> 0 GROUP BY 1, 2, 3, 4, 5"
+    )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*sum_params, *params])
+        cursor.execute(sql, [type_bits, fact_bits, *params, type_bits])
         fetched = cursor.fetchall()
-    per_type = 3 + 2 * len(considered)
-    counts: dict[tuple[int, str], CellCounts] = {}
-    for row in fetched:
-        place_id: int = row[0]
-        figures: list[int] = [int(v or 0) for v in row[1:]]
-        for i, t in enumerate(types):
-            chunk = figures[i * per_type : (i + 1) * per_type]
-            if not chunk[0]:
+    sums: dict[tuple[int, str], list[int]] = {}
+    width = 3 + 2 * len(considered)
+    for place_id, type_mask, fact_mask, verified, sensitised, n in fetched:
+        for t in types:
+            if not type_mask & SERVICE_TYPE_BIT[t.code]:
                 continue
-            counts[(place_id, t.code)] = CellCounts(
-                services=chunk[0],
-                verified=chunk[1],
-                sensitised=chunk[2],
-                group={g.code: chunk[3 + 2 * j] for j, g in enumerate(considered)},
-                group_verified={g.code: chunk[4 + 2 * j] for j, g in enumerate(considered)},
-            )
-    return counts
+            acc = sums.setdefault((place_id, t.code), [0] * width)
+            acc[0] += n
+            acc[1] += n if verified else 0
+            acc[2] += n if sensitised else 0
+            for j, g in enumerate(considered):
+                if fact_mask & INCLUSION_FACT_BIT[g.fact]:
+                    acc[3 + 2 * j] += n
+                    acc[4 + 2 * j] += n if verified else 0
+    return {
+        key: CellCounts(
+            services=acc[0],
+            verified=acc[1],
+            sensitised=acc[2],
+            group={g.code: acc[3 + 2 * j] for j, g in enumerate(considered)},
+            group_verified={g.code: acc[4 + 2 * j] for j, g in enumerate(considered)},
+        )
+        for key, acc in sums.items()
+    }
 
 
 def _contains(question: str, choice: str) -> Q:
