@@ -404,3 +404,5 @@ SURVEYS_MAX_INSTANCE_BYTES = env.int("SURVEYS_MAX_INSTANCE_BYTES", default=2 * 1
 SURVEYS_MAX_ATTACHMENT_BYTES = env.int("SURVEYS_MAX_ATTACHMENT_BYTES", default=10 * 1024 * 1024)
 SURVEYS_MAX_ATTACHMENTS = env.int("SURVEYS_MAX_ATTACHMENTS", default=20)
 SURVEYS_RETENTION_DAYS = env.int("SURVEYS_RETENTION_DAYS", default=730)
+# The largest export the import page takes, held in memory only (bigger files: manage.py import_survey_export).
+SURVEYS_MAX_IMPORT_BYTES = env.int("SURVEYS_MAX_IMPORT_BYTES", default=20 * 1024 * 1024)
