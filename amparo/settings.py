@@ -415,3 +415,5 @@ if not 1 <= SURVEYS_DECRYPT_BATCH <= 10_000:
 # Web entry (docs/surveys.md, "Web entry"): how long an interview may stay open in the browser; its answers travel
 # encrypted and signed in the page, and a state older than this is refused (nothing of it was stored).
 SURVEYS_WEB_ENTRY_MAX_AGE = env.int("SURVEYS_WEB_ENTRY_MAX_AGE", default=4 * 60 * 60)
+# The largest export the import page takes, held in memory only (bigger files: manage.py import_survey_export).
+SURVEYS_MAX_IMPORT_BYTES = env.int("SURVEYS_MAX_IMPORT_BYTES", default=20 * 1024 * 1024)

@@ -42,14 +42,18 @@ class CharacterisationFilter(forms.Form):
         return data
 
 
-def _municipalities(form_pk: int) -> list[tuple[str, str]]:
-    codes = (
-        Submission.objects.filter(form_id=form_pk)
-        .exclude(municipality_pcode="")
-        .values_list("municipality_pcode", flat=True)
-        .distinct()
-    )
-    names = dict(Place.objects.filter(pcode__in=list(codes)).values_list("pcode", "name"))
+def _municipalities(survey: SurveyForm) -> list[tuple[str, str]]:
+    """The municipalities to filter by: the choices of the form's municipality question (no scan of the
+    submissions), or, for a form that lists them in a file, those its submissions name."""
+    codes: set[str] = set()
+    for version in survey.versions.all():
+        for field in version.schema or []:
+            if field.get("facet") == "municipality":
+                codes |= {str(c.get("name", "")).upper() for c in field.get("choices") or [] if c.get("name")}
+    if not codes:
+        found = Submission.objects.filter(form_id=survey.pk).exclude(municipality_pcode="")
+        codes = set(found.values_list("municipality_pcode", flat=True).distinct())
+    names = dict(Place.objects.filter(pcode__in=sorted(codes)).values_list("pcode", "name"))
     return sorted(((code, names.get(code, code)) for code in codes), key=lambda item: item[1])
 
 
@@ -70,7 +74,7 @@ def _reading(
 ) -> tuple[SurveyForm, CharacterisationFilter, Reading | None]:
     """The form (404 unless the user's), the filters, and the reading (None when the filters are not valid)."""
     survey = get_survey_form_for_user(request.user, form_uuid, ANALYSIS_ROLES)
-    filters_form = CharacterisationFilter(request.GET or None, municipalities=_municipalities(survey.pk))
+    filters_form = CharacterisationFilter(request.GET or None, municipalities=_municipalities(survey))
     if filters_form.is_bound and not filters_form.is_valid():
         return survey, filters_form, None
     data = filters_form.cleaned_data if filters_form.is_bound else {}

@@ -2,9 +2,9 @@
 
 `characterisation_counts` reads every indicator of a form in ONE query: the submissions that count (the form's
 organisation, statistics consent given, decrypted, inside the filters) grouped by the five facet columns, with one
-conditional sum per (question, choice) pair or number band. A subquery extracts each answer from the JSON once per
-row (`OFFSET 0` keeps the planner from inlining it, which would extract it once per sum). The same SQL runs on
-PostgreSQL and SQLite; only the JSON extraction, the substring test and the number test differ.
+conditional sum per (question, choice) pair or number band, over a subquery that reads each answer from the JSON
+(kept apart on SQLite, flattened into a parallel scan on PostgreSQL: see below). The same SQL runs on PostgreSQL
+and SQLite; only the JSON extraction, the substring test and the number test differ.
 """
 
 from __future__ import annotations
@@ -165,13 +165,20 @@ def characterisation_counts(form: Form, indicators: Sequence[Indicator], filters
                 keys.append((indicator.key, code))
     facets = ", ".join(f"COALESCE(s.{c}, '') AS {c}" for c in FACET_COLUMNS)
     inner_columns = ", ".join([facets, *extracts])
-    no_inline = "LIMIT -1 OFFSET 0" if vendor == "sqlite" else "OFFSET 0"
+    # SQLite: `LIMIT -1 OFFSET 0` keeps the subquery from being flattened (each answer read once per row).
+    # PostgreSQL: flattened on purpose, so that the scan runs in parallel workers; reading `answers ->> key` again
+    # per sum costs less than losing them (measured: 2.7 s against 3.3 s on 500,000 rows of a loaded machine).
+    no_inline = "LIMIT -1 OFFSET 0" if vendor == "sqlite" else ""
     group = ", ".join(FACET_COLUMNS)
     outer = ", ".join([group, "COUNT(*)", *sums])
     # Only names of this module and placeholders go into the text; every value is a parameter.
     sql = f"SELECT {outer} FROM (SELECT {inner_columns} FROM {table} s WHERE {counted} {no_inline}) t GROUP BY {group}"  # noqa: S608
     cube: list[CubeRow] = []
     with connection.cursor() as cursor:
+        if vendor == "postgresql" and connection.in_atomic_block:
+            # About 2,000 groups of a few hundred bytes: aggregated in memory (a hash) rather than sorted on disk,
+            # which the default 4 MB leads the planner to (5 s of a 7 s query on 500,000 rows).
+            cursor.execute("SET LOCAL work_mem = '64MB'")
         # The placeholders come in this order: the outer sums, the inner extracts, then the WHERE clause.
         cursor.execute(sql, [*sum_params, *extract_params, *counted_params])
         for record in cursor.fetchall():
