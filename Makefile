@@ -50,6 +50,7 @@ bench: messages
 	$(BIN)/python bench/availability.py
 	$(BIN)/python bench/images.py
 	$(BIN)/python bench/cases.py
+	$(BIN)/python bench/networks.py
 
 makemessages: $(VENV)/.installed system-deps
 	$(MANAGE) makemessages -l es -l en -l pt --ignore '.venv/*' --ignore 'var/*' --ignore 'bench/*' --no-obsolete
