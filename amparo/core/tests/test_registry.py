@@ -78,6 +78,7 @@ def test_the_installed_apps_contribute_their_demo_steps_in_order() -> None:
         "directory: focal points of the demo accounts",
         "safe channel",
         "cases",
+        "networks",
     ]
     assert [store.name for store in registry.encrypted_file_stores()] == ["legal documents", "case files"]
 
