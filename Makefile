@@ -53,6 +53,7 @@ bench: messages
 	$(BIN)/python bench/openrosa.py
 	$(BIN)/python bench/surveys.py
 	$(BIN)/python bench/network_gaps.py
+	$(BIN)/python bench/networks.py
 
 makemessages: $(VENV)/.installed system-deps
 	$(MANAGE) makemessages -l es -l en -l pt --ignore '.venv/*' --ignore 'var/*' --ignore 'bench/*' --no-obsolete

@@ -100,12 +100,15 @@ def analyse_graphs(graph: nx.Graph, referrals: nx.DiGraph) -> Analysis:
         betweenness = nx.betweenness_centrality(graph)
     else:
         betweenness = nx.betweenness_centrality(graph, k=sample, seed=7)
-    cut = cut_offs(graph)
+    blocks = [set(b) for b in nx.biconnected_components(graph)]
+    cut = cut_offs(graph, blocks)
     brokers = sorted(
         (Broker(key, off) for key, off in cut.items()),
         key=lambda b: (-b.cut_off, -betweenness.get(b.key, 0.0), -degree.get(b.key, 0.0), b.key),
     )
-    bridges = sorted(tuple(sorted(edge)) for edge in nx.bridges(graph))
+    # A bridge is a block of two actors (a biconnected component of one link): same answer as nx.bridges, without
+    # a second pass over the graph.
+    bridges = sorted(tuple(sorted(block)) for block in blocks if len(block) == 2)
     components = sorted((len(c) for c in nx.connected_components(graph)), reverse=True)
     isolated = sorted(nx.isolates(graph))
     reciprocity: float | None = None
@@ -128,12 +131,13 @@ def analyse_graphs(graph: nx.Graph, referrals: nx.DiGraph) -> Analysis:
     )
 
 
-def cut_offs(graph: nx.Graph) -> dict[str, int]:
+def cut_offs(graph: nx.Graph, blocks: list[set[str]] | None = None) -> dict[str, int]:
     """For each articulation point: how many actors of its component lose every path to the largest remaining part
     if it goes. Computed for all of them at once on the block-cut tree (networkx's biconnected components): each
     block weighs its actors that are not articulation points, each articulation point weighs one; removing a point
     splits its component into the subtrees hanging from it in that tree."""
-    blocks = [set(b) for b in nx.biconnected_components(graph)]
+    if blocks is None:
+        blocks = [set(b) for b in nx.biconnected_components(graph)]
     seen: dict[str, int] = {}
     for block in blocks:
         for v in block:

@@ -198,27 +198,20 @@ def _sender_keys(member_ids: set[int]) -> dict[int, str]:
 
 def network_for(place: Place, start: date, end: date) -> Network:
     """The actors, ties and referral flows of a place in a period."""
+    rows = ties_in(place, start, end).values_list(
+        "uuid",
+        "from_organization_id",
+        "from_focal_point_id",
+        "to_organization_id",
+        "to_focal_point_id",
+        "kind",
+        "starts_on",
+        "ends_on",
+        "place__name",
+    )
     ties = [
-        TieRow(
-            uuid=str(t["uuid"]),
-            from_key=actor_key(t["from_organization_id"], t["from_focal_point_id"]),
-            to_key=actor_key(t["to_organization_id"], t["to_focal_point_id"]),
-            kind=t["kind"],
-            starts_on=t["starts_on"],
-            ends_on=t["ends_on"],
-            place=t["place__name"],
-        )
-        for t in ties_in(place, start, end).values(
-            "uuid",
-            "from_organization_id",
-            "from_focal_point_id",
-            "to_organization_id",
-            "to_focal_point_id",
-            "kind",
-            "starts_on",
-            "ends_on",
-            "place__name",
-        )
+        TieRow(str(uuid), actor_key(a_org, a_fp), actor_key(b_org, b_fp), kind, starts_on, ends_on, place_name)
+        for uuid, a_org, a_fp, b_org, b_fp, kind, starts_on, ends_on, place_name in rows.iterator(chunk_size=5000)
     ]
     flows = referral_flows(place, start, end)
     located_ids = set(_located(place).values_list("pk", flat=True))

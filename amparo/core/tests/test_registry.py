@@ -79,6 +79,8 @@ def test_the_installed_apps_contribute_their_demo_steps_in_order() -> None:
         "safe channel",
         "cases",
         "surveys",
+        "networks",
+        "networks: a monitoring plan for Cúcuta",
     ]
     assert [store.name for store in registry.encrypted_file_stores()] == ["legal documents", "case files"]
 
