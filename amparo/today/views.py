@@ -172,6 +172,13 @@ MENU: list[tuple[Promise, str, frozenset[str]]] = [
         "directory_staff:verify_list",
         frozenset({Role.FOCAL_POINT, Role.COORDINATOR, PLATFORM_ADMIN}),
     ),
+    (gettext_lazy("Surveys"), "surveys:analysis_forms", frozenset({Role.ANALYST, Role.COORDINATOR})),
+    (gettext_lazy("Interviews"), "surveys:entry_list", frozenset({Role.ENUMERATOR, Role.COORDINATOR})),
+    (
+        gettext_lazy("Networks"),
+        "networks:network",
+        frozenset({Role.COORDINATOR, Role.ANALYST, Role.MONITOR, PLATFORM_ADMIN}),
+    ),
     (gettext_lazy("Administration"), "admin:index", frozenset({Role.COORDINATOR, PLATFORM_ADMIN})),
 ]
 
