@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from amparo.access import get_survey_form_for_user, organizations_for_user, staff_view, survey_forms_for_user
+from amparo.accounts.models import User
 from amparo.accounts.roles import Role
 from amparo.core.responses import attachment
 from amparo.directory.models import Place
@@ -66,9 +67,10 @@ def _language() -> str:
 def analysis_forms(request: HttpRequest) -> HttpResponse:
     """The forms whose characterisation the user may read."""
     found = survey_forms_for_user(request.user, ANALYSIS_ROLES).select_related("organization").order_by("title")
-    coordinated = set(organizations_for_user(request.user, {Role.COORDINATOR}).values_list("pk", flat=True))
+    user: User = request.user  # type: ignore[assignment]  # staff_view: signed in
+    coordinated = set(organizations_for_user(user, {Role.COORDINATOR}).values_list("pk", flat=True))
     organizations = [
-        (org, org.pk in coordinated) for org in organizations_for_user(request.user, ANALYSIS_ROLES).order_by("name")
+        (org, org.pk in coordinated) for org in organizations_for_user(user, ANALYSIS_ROLES).order_by("name")
     ]
     return render(request, "surveys/analysis/forms.html", {"forms": found, "organizations": organizations})
 
