@@ -72,7 +72,7 @@ def case_note_add(*, actor: User, case: Case, noted_on: date, text: str, form_to
     )  # fmt: skip
     if noted_on > timezone.localdate():
         raise ValidationError(_("A note cannot be dated in the future."))
-    if noted_on < case.opened_at.date() - timedelta(days=366):
+    if noted_on < timezone.localdate(case.opened_at) - timedelta(days=366):
         raise ValidationError(_("Check the date: it is more than a year before the case was opened."))
     note = CaseNote.objects.create(case=case, noted_on=noted_on, text=text, author=actor)
     _audit(actor, "case.note.add", case, note=str(note.uuid))

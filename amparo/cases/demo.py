@@ -51,7 +51,7 @@ def load_demo_cases(organization_name: str = "Red Violeta (demo)") -> int:
         )  # fmt: skip
         services.action_add(
             actor=caseworker, case=case, description="Llamar para acordar la cita (demo)",
-            due_on=(now + timedelta(days=3)).date(), assigned_to=caseworker,
+            due_on=timezone.localdate(now + timedelta(days=3)), assigned_to=caseworker,
         )  # fmt: skip
     return len(DEMO_CASES)
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from amparo.accounts.tests.http import Browser
 from amparo.audit.models import AuditEntry
@@ -200,7 +200,10 @@ def test_a_database_dump_shows_no_identifying_text(live_server: Any, case_world:
     from amparo.cases.casework_services import case_note_add
 
     case_note_add(
-        actor=case_world.staff["caseworker"], case=case, noted_on=case.opened_at.date(), text="Nota-Ámbar-5521"
+        actor=case_world.staff["caseworker"],
+        case=case,
+        noted_on=timezone.localdate(case.opened_at),
+        text="Nota-Ámbar-5521",
     )
     dump = database_dump()
     assert "cases_casesearchtoken" in dump or "casesearchtoken" in dump.casefold()  # the blind index is dumped...
