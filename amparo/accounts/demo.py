@@ -30,7 +30,8 @@ ACCOUNTS = (
     DemoAccount("encuestadora@demo.example.org", "Encuestadora Demo", "Red Violeta (demo)", Role.ENUMERATOR),
     DemoAccount("punto.focal@demo.example.org", "Punto Focal Demo", "Hospital Demo Cúcuta", Role.FOCAL_POINT),
     DemoAccount("monitora@demo.example.org", "Monitora Defensoría Demo", "Defensoría Demo", Role.MONITOR),
-    DemoAccount("analista@demo.example.org", "Analista Demo", "Defensoría Demo", Role.ANALYST),
+    # The analyst reads the risk characterisation of Red Violeta's surveys (the demo's interviews are theirs).
+    DemoAccount("analista@demo.example.org", "Analista Demo", "Red Violeta (demo)", Role.ANALYST),
 )
 
 

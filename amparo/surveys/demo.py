@@ -10,7 +10,6 @@ looks like a characterisation without pretending to be one.
 
 from __future__ import annotations
 
-import hashlib
 import random
 import uuid
 from collections.abc import Iterable
@@ -18,8 +17,6 @@ from datetime import date, timedelta
 from pathlib import Path
 from xml.etree.ElementTree import Element, SubElement, tostring
 
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
@@ -30,6 +27,7 @@ from amparo.core.registry import DemoRun
 from amparo.directory.demo_places import ADMIN2
 
 from .extract import instance_identity, parse_instance
+from .keys import survey_key_create
 from .models import EnumeratorCredential, FormVersion, Submission, SurveyKey
 from .services import apply_extracted, publish_xlsform
 
@@ -249,29 +247,11 @@ def synthetic_interviews(count: int, today: date, seed: int = SEED) -> Iterable[
 
 
 def _demo_survey_key(organization: Organization, actor: User | None) -> SurveyKey:
-    """The organisation's survey key under the printed demo passphrase (RSA 3072, PKCS#8 encrypted under it)."""
+    """The organisation's survey key under the printed demo passphrase, made as a coordinator makes it (keys.py)."""
     key = SurveyKey.objects.filter(organization=organization, active=True).first()
     if key is not None:
         return key
-    private_key = rsa.generate_private_key(public_exponent=65537, key_size=3072)
-    public = private_key.public_key()
-    der = public.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
-    with transaction.atomic():
-        key = SurveyKey.objects.create(
-            organization=organization,
-            fingerprint=hashlib.sha256(der).hexdigest(),
-            public_key_pem=public.public_bytes(
-                serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-            ).decode("ascii"),
-            private_key_pem=private_key.private_bytes(
-                serialization.Encoding.PEM,
-                serialization.PrivateFormat.PKCS8,
-                serialization.BestAvailableEncryption(DEMO_KEY_PASSPHRASE.encode()),
-            ).decode("ascii"),
-            created_by=actor,
-        )
-        audit_record(actor=actor, action="survey.key.create", obj=key, organization=organization, detail={})
-    return key
+    return survey_key_create(organization=organization, passphrase=DEMO_KEY_PASSPHRASE, actor=actor)
 
 
 def _demo_credential(organization: Organization, enumerator: User, actor: User | None) -> EnumeratorCredential:
