@@ -110,6 +110,7 @@ INSTALLED_APPS = [
     "amparo.referrals",
     "amparo.surveys",
     "amparo.networks",
+    "amparo.insights",
     "amparo.today",
     "django_tasks",
     "django_tasks_db",
