@@ -1,9 +1,10 @@
 """The network as a server-side SVG (docs/networks.md, "Pictures and exports"): no JavaScript, printable on A4.
 
-Up to `MAX_DRAWN_ACTORS` actors the picture shows each actor: a networkx spring layout (seeded: the same network
-is drawn the same way), node area by betweenness centrality, colour by kind, brokers ringed in black with a
-diamond, and a title on each node and link for screen readers and for hovering. Above it, the picture sums the
-network by department (a node per department at its map position, links summed) rather than hang the page.
+Up to `MAX_DRAWN_ACTORS` actors the picture shows each actor: a networkx spring layout of the linked actors
+(seeded: the same network is drawn the same way) with the isolated ones in rows below, node area by betweenness
+centrality, colour by kind, brokers ringed in black with a diamond, and a title on each node and link for screen
+readers and for hovering. Above it, the picture sums the network by department (a node per department at its map
+position, links summed) rather than hang the page.
 
 Colour is never the only signal: the legend names each kind, brokers also carry a diamond, and the page lists the
 brokers and isolated actors in text.
@@ -29,6 +30,7 @@ MAX_DRAWN_ACTORS = 300
 LABELLED_ACTORS = 40  # every node is labelled up to this many actors; above it, only the brokers
 WIDTH, HEIGHT, LEGEND = 800, 560, 150
 MARGIN = 40
+ISOLATED_PER_ROW, ISOLATED_ROWS, ISOLATED_ROW_HEIGHT = 4, 4, 34  # isolated actors: at least 4 a row, at most 4 rows
 
 # Okabe-Ito and neighbours: distinguishable with the common colour-vision deficiencies.
 KIND_COLOURS: dict[str, str] = {
@@ -93,18 +95,55 @@ def _frame(title: str, description: str, body: list[str]) -> str:
     )
 
 
-def _scale(positions: dict[str, tuple[float, float]]) -> dict[str, tuple[float, float]]:
+def _layout(graph: nx.Graph) -> dict[str, tuple[float, float]]:
+    """Positions in the picture: the linked actors by a seeded spring layout over the upper band, the isolated ones
+    in rows along the bottom. Laid out together, the isolated actors (repelled by everything, held by nothing) took
+    the edges of the picture and squeezed the linked core into a knot in the middle where the labels overlapped
+    (Cúcuta's demo network); apart, the core gets the whole width and the isolated are easy to count."""
+    linked = sorted((n for n in graph.nodes if graph.degree(n) > 0), key=str)
+    isolated = sorted((n for n in graph.nodes if graph.degree(n) == 0), key=str)
+    per_row = _isolated_per_row(len(isolated))
+    rows = math.ceil(len(isolated) / per_row)
+    band = rows * ISOLATED_ROW_HEIGHT
+    positions: dict[str, tuple[float, float]] = {}
+    if linked:
+        # k: the natural distance between nodes; networkx's default (1/sqrt(n)) packs a small network tightly.
+        spring = nx.spring_layout(graph.subgraph(linked), seed=7, iterations=60, k=2.5 / math.sqrt(len(linked)))
+        positions.update(_scale({key: (float(p[0]), float(p[1])) for key, p in spring.items()}, bottom=band))
+    step = (WIDTH - 2 * MARGIN) / per_row
+    for i, key in enumerate(isolated):
+        row, column = divmod(i, per_row)
+        x = MARGIN + (column + 0.5) * step
+        y = HEIGHT - MARGIN - band + (row + 0.5) * ISOLATED_ROW_HEIGHT
+        positions[key] = (round(x, 1), round(y, 1))
+    return positions
+
+
+def _isolated_per_row(count: int) -> int:
+    return max(ISOLATED_PER_ROW, math.ceil(count / ISOLATED_ROWS))
+
+
+def _label_chars(graph: nx.Graph, key: str) -> int:
+    """How many characters of a label fit: an isolated actor's label must stay inside its column."""
+    if graph.degree(key):
+        return 26
+    isolated = sum(1 for n in graph.nodes if graph.degree(n) == 0)
+    return max(8, min(26, int((WIDTH - 2 * MARGIN) / _isolated_per_row(isolated) / 6.5)))
+
+
+def _scale(positions: dict[str, tuple[float, float]], *, bottom: float = 0.0) -> dict[str, tuple[float, float]]:
+    """Fit layout coordinates into the picture, leaving `bottom` pixels free above the lower margin."""
     if not positions:
         return {}
     xs = [p[0] for p in positions.values()]
     ys = [p[1] for p in positions.values()]
     span_x = (max(xs) - min(xs)) or 1.0
     span_y = (max(ys) - min(ys)) or 1.0
-    inner_w, inner_h = WIDTH - 2 * MARGIN, HEIGHT - 2 * MARGIN
+    inner_w, inner_h = WIDTH - 2 * MARGIN, HEIGHT - 2 * MARGIN - bottom
     out = {}
     for key, (x, y) in positions.items():
         px = MARGIN + (x - min(xs)) / span_x * inner_w if len(xs) > 1 else WIDTH / 2
-        py = MARGIN + (max(ys) - y) / span_y * inner_h if len(ys) > 1 else HEIGHT / 2
+        py = MARGIN + (max(ys) - y) / span_y * inner_h if len(ys) > 1 else MARGIN + inner_h / 2
         out[key] = (round(px, 1), round(py, 1))
     return out
 
@@ -115,11 +154,7 @@ def _short(text: str, limit: int = 26) -> str:
 
 
 def _draw_actors(network: Network, analysis: Analysis, graph: nx.Graph, title: str) -> Picture:
-    positions = _scale(
-        {key: (float(p[0]), float(p[1])) for key, p in nx.spring_layout(graph, seed=7, iterations=60).items()}
-        if graph.number_of_nodes()
-        else {}
-    )
+    positions = _layout(graph)
     brokers = {b.key for b in analysis.brokers}
     top = max(analysis.betweenness.values(), default=0.0) or 1.0
     body: list[str] = ['<g class="links">']
@@ -167,7 +202,7 @@ def _draw_actors(network: Network, analysis: Analysis, graph: nx.Graph, title: s
         if labelled or broker:
             body.append(
                 f'<text x="{x}" y="{y + radius + 11:.1f}" text-anchor="middle" fill="#111111">'
-                f"{escape(_short(actor.label))}</text>"
+                f"{escape(_short(actor.label, _label_chars(graph, key)))}</text>"
             )
         body.append("</g>")
     body.append("</g>")

@@ -57,6 +57,9 @@ class Form(models.Model):
         settings.AUTH_USER_MODEL, blank=True, related_name="survey_forms", verbose_name=_("enumerators")
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+    # The (question, kind, code) pairs the characterisation counts, append-only: the bit positions of the
+    # submissions' analysis words (codebook.py).
+    codebook = models.JSONField(default=list, editable=False)
 
     class Meta:
         verbose_name = _("survey form")
@@ -190,6 +193,17 @@ class Submission(models.Model):
     age_band = models.CharField(max_length=8, blank=True)
     interview_date = models.DateField(null=True, blank=True)
     statistics_consent = models.BooleanField(null=True)
+    # The closed answers as bits of the form's codebook, for counting (codebook.py); `analysis_size` is the length
+    # of the codebook they were computed against (another length than the form's: counted from `answers`).
+    analysis_size = models.PositiveIntegerField(default=0)
+    analysis_0 = models.BigIntegerField(default=0)
+    analysis_1 = models.BigIntegerField(default=0)
+    analysis_2 = models.BigIntegerField(default=0)
+    analysis_3 = models.BigIntegerField(default=0)
+    analysis_4 = models.BigIntegerField(default=0)
+    analysis_5 = models.BigIntegerField(default=0)
+    analysis_6 = models.BigIntegerField(default=0)
+    analysis_7 = models.BigIntegerField(default=0)
 
     class Meta:
         verbose_name = _("survey submission")
@@ -199,6 +213,7 @@ class Submission(models.Model):
             models.Index(fields=["form", "zone_type"], name="survey_sub_form_zone"),
             models.Index(fields=["form", "gender_identity"], name="survey_sub_form_gender"),
             models.Index(fields=["form", "interview_date"], name="survey_sub_form_date"),
+            models.Index(fields=["form", "analysis_size"], name="survey_sub_form_analysis"),
         ]
 
     def __str__(self) -> str:

@@ -17,6 +17,7 @@ from typing import Any
 from django.db import connection
 
 from amparo.surveys import characterisation as ch
+from amparo.surveys import codebook
 from amparo.surveys.characterisation import CubeRow, Indicator
 from amparo.surveys.models import Form, FormVersion, Submission
 
@@ -110,7 +111,9 @@ def _language_code(key: str) -> str:
 
 
 def characterisation_counts(form: Form, indicators: Sequence[Indicator], filters: Filters) -> Counts:
-    table = Submission._meta.db_table
+    """Every indicator's counts per group of respondents. Submissions whose analysis bits match the form's codebook
+    are counted from the bits (codebook.py: three pairs a sum); the others (stored before a version grew the
+    codebook, until `refresh_analysis` reaches them), and pairs the codebook has no bit for, from the JSON answers."""
     vendor = connection.vendor
     where = ["s.form_id = %s"]
     params: list[Any] = [form.pk]
@@ -125,75 +128,123 @@ def characterisation_counts(form: Form, indicators: Sequence[Indicator], filters
         params.append(filters.municipality)
     base_where = " AND ".join(where)
     base_params = list(params)
-
     readable = "s.encrypted = %s OR s.decrypted_at IS NOT NULL"
     counted = f"({base_where}) AND ({readable}) AND s.statistics_consent = %s"
     counted_params = [*base_params, False, True]
 
-    extracts: list[str] = []
-    extract_params: list[Any] = []
-    sums: list[str] = []
-    sum_params: list[Any] = []
-    keys: list[tuple[str, str]] = []
-    for k, indicator in enumerate(indicators):
-        alias = f"a{k}"
-        sql, p = _extract(vendor, indicator.key)
-        extracts.append(f"{sql} AS {alias}")
-        extract_params += p
-        if indicator.kind == "select_one":
-            for code, _label_text in indicator.categories:
-                sums.append(f"SUM(CASE WHEN {alias} = %s THEN 1 ELSE 0 END)")
-                sum_params.append(code)
-                keys.append((indicator.key, code))
-        elif indicator.kind == "select_multiple":
-            for code, _label_text in indicator.categories:
-                sums.append(f"SUM(CASE WHEN {_contains(vendor, alias)} THEN 1 ELSE 0 END)")
-                sum_params += [f" {code} ", f'"{code}"']
-                keys.append((indicator.key, code))
-            sums.append(f"SUM(CASE WHEN {alias} IS NULL OR {alias} = '' OR {alias} = '[]' THEN 1 ELSE 0 END)")
-            keys.append((indicator.key, ch.NO_ANSWER))
-        else:
-            number = _number(vendor, alias)
-            sums.append(f"SUM(CASE WHEN {number} < 0 THEN 1 ELSE 0 END)")
-            keys.append((indicator.key, ch.NEGATIVE_BAND))
-            bands = list(ch.NUMBER_BANDS)
-            for b, (code, low, _high) in enumerate(bands):
-                upper = bands[b + 1][1] if b + 1 < len(bands) else None
-                condition = f"{number} >= %s" + (" AND " + f"{number} < %s" if upper is not None else "")
-                sums.append(f"SUM(CASE WHEN {condition} THEN 1 ELSE 0 END)")
-                sum_params += [low] + ([upper] if upper is not None else [])
-                keys.append((indicator.key, code))
-    facets = ", ".join(f"COALESCE(s.{c}, '') AS {c}" for c in FACET_COLUMNS)
-    inner_columns = ", ".join([facets, *extracts])
-    # SQLite: `LIMIT -1 OFFSET 0` keeps the subquery from being flattened (each answer read once per row).
-    # PostgreSQL: flattened on purpose, so that the scan runs in parallel workers; reading `answers ->> key` again
-    # per sum costs less than losing them (measured: 2.7 s against 3.3 s on 500,000 rows of a loaded machine).
-    no_inline = "LIMIT -1 OFFSET 0" if vendor == "sqlite" else ""
-    group = ", ".join(FACET_COLUMNS)
-    outer = ", ".join([group, "COUNT(*)", *sums])
-    # Only names of this module and placeholders go into the text; every value is a parameter.
-    sql = f"SELECT {outer} FROM (SELECT {inner_columns} FROM {table} s WHERE {counted} {no_inline}) t GROUP BY {group}"  # noqa: S608
-    cube: list[CubeRow] = []
+    entries = codebook.entries(indicators)
+    size = len(form.codebook)
+    positions = {tuple(entry): p for p, entry in enumerate(form.codebook) if p < codebook.CAPACITY}
+    on_bits = [(entry, positions[entry]) for entry in entries if entry in positions]
+    from_json = [entry for entry in entries if entry not in positions]
+    # Three counts share a sum while no count can reach 2**21; above that many submissions, one sum per pair.
+    shared_lanes = Submission.objects.filter(form=form).count() < codebook.LANE_LIMIT
+
+    cube: dict[tuple[str, ...], CubeRow] = {}
     with connection.cursor() as cursor:
         if vendor == "postgresql" and connection.in_atomic_block:
             # About 2,000 groups of a few hundred bytes: aggregated in memory (a hash) rather than sorted on disk,
             # which the default 4 MB leads the planner to (5 s of a 7 s query on 500,000 rows).
             cursor.execute("SET LOCAL work_mem = '64MB'")
-        # The placeholders come in this order: the outer sums, the inner extracts, then the WHERE clause.
-        cursor.execute(sql, [*sum_params, *extract_params, *counted_params])
-        for record in cursor.fetchall():
-            groups = tuple(str(v or "") for v in record[: len(FACET_COLUMNS)])
-            respondents = int(record[len(FACET_COLUMNS)])
-            values = record[len(FACET_COLUMNS) + 1 :]
-            counts = {key: int(v or 0) for key, v in zip(keys, values, strict=True) if v}
-            cube.append(CubeRow(groups, respondents, counts))
+        fresh = (f"{counted} AND s.analysis_size = %s", [*counted_params, size])
+        _count_into(cube, cursor, vendor, fresh, on_bits, from_json, shared_lanes)
+        stale = (f"{counted} AND (s.analysis_size < %s OR s.analysis_size > %s)", [*counted_params, size, size])
+        _count_into(cube, cursor, vendor, stale, [], entries, shared_lanes)
         without_consent = "(s.statistics_consent IS NULL OR s.statistics_consent = %s)"
         consent_sum = f"SUM(CASE WHEN ({readable}) AND {without_consent} THEN 1 ELSE 0 END)"
         encrypted_sum = f"SUM(CASE WHEN NOT ({readable}) THEN 1 ELSE 0 END)"
+        table = Submission._meta.db_table
         left_out = f"SELECT {consent_sum}, {encrypted_sum} FROM {table} s WHERE {base_where}"  # noqa: S608
         cursor.execute(left_out, [False, False, False, *base_params])
         no_consent, encrypted = cursor.fetchone() or (0, 0)
-    return Counts(cube, int(no_consent or 0), int(encrypted or 0))
+    return Counts(list(cube.values()), int(no_consent or 0), int(encrypted or 0))
+
+
+def _count_into(
+    cube: dict[tuple[str, ...], CubeRow],
+    cursor: Any,
+    vendor: str,
+    condition: tuple[str, list[Any]],
+    on_bits: list[tuple[codebook.Entry, int]],
+    from_json: list[codebook.Entry],
+    shared_lanes: bool,
+) -> None:
+    """One query: the rows meeting `condition`, grouped by the facets, with the pairs `on_bits` counted from the
+    analysis words and the pairs `from_json` from the answers; added into `cube`."""
+    table = Submission._meta.db_table
+    where, where_params = condition
+    sums: list[str] = []
+    sum_params: list[Any] = []
+    decoders: list[list[tuple[int, tuple[str, str]]]] = []  # per sum: (lane, key) pairs; lane -1 = the whole sum
+    if shared_lanes:
+        by_sum: dict[tuple[int, int], list[tuple[int, tuple[str, str]]]] = {}
+        for (question, _kind, code), position in on_bits:
+            word, shift, lane = codebook.lanes(position)
+            by_sum.setdefault((word, shift), []).append((lane, (question, code)))
+        for (word, shift), keys in by_sum.items():
+            sums.append(f"SUM((w{word} >> {shift}) & {codebook.LANE_MASK})")
+            decoders.append(keys)
+    else:
+        for (question, _kind, code), position in on_bits:
+            word, bit = divmod(position, codebook.WORD_BITS)
+            sums.append(f"SUM((w{word} >> {bit}) & 1)")
+            decoders.append([(-1, (question, code))])
+    extracts: list[str] = []
+    extract_params: list[Any] = []
+    aliases: dict[str, str] = {}
+    for question, kind, code in from_json:
+        if question not in aliases:
+            aliases[question] = f"a{len(aliases)}"
+            sql, p = _extract(vendor, question)
+            extracts.append(f"{sql} AS {aliases[question]}")
+            extract_params += p
+        condition_sql, condition_params = _holds(vendor, aliases[question], kind, code)
+        sums.append(f"SUM(CASE WHEN {condition_sql} THEN 1 ELSE 0 END)")
+        sum_params += condition_params
+        decoders.append([(-1, (question, code))])
+    words = sorted({codebook.lanes(p)[0] for _entry, p in on_bits})
+    facets = ", ".join(f"COALESCE(s.{c}, '') AS {c}" for c in FACET_COLUMNS)
+    inner_columns = ", ".join([facets, *(f"s.analysis_{w} AS w{w}" for w in words), *extracts])
+    # SQLite: `LIMIT -1 OFFSET 0` keeps the subquery from being flattened (each answer read once per row).
+    # PostgreSQL: flattened on purpose, so that the scan runs in parallel workers.
+    no_inline = "LIMIT -1 OFFSET 0" if vendor == "sqlite" else ""
+    group = ", ".join(FACET_COLUMNS)
+    outer = ", ".join([group, "COUNT(*)", *sums])
+    # Only names of this module, numbers and placeholders go into the text; every value is a parameter.
+    sql = f"SELECT {outer} FROM (SELECT {inner_columns} FROM {table} s WHERE {where} {no_inline}) t GROUP BY {group}"  # noqa: S608
+    # The placeholders come in this order: the outer sums, the inner extracts, then the WHERE clause.
+    cursor.execute(sql, [*sum_params, *extract_params, *where_params])
+    width = len(FACET_COLUMNS)
+    for record in cursor.fetchall():
+        groups = tuple(str(v or "") for v in record[:width])
+        row = cube.setdefault(groups, CubeRow(groups, 0, {}))
+        row.respondents += int(record[width])
+        for value, keys in zip(record[width + 1 :], decoders, strict=True):
+            total = int(value or 0)
+            for lane, key in keys:
+                count = total if lane < 0 else (total >> (codebook.LANE_BITS * lane)) & (codebook.LANE_LIMIT - 1)
+                if count:
+                    row.counts[key] = row.counts.get(key, 0) + count
+
+
+def _holds(vendor: str, alias: str, kind: str, code: str) -> tuple[str, list[Any]]:
+    """The JSON twin of `codebook.holds`: SQL true when the pair holds for the answer read as `alias`."""
+    if kind == "select_one":
+        return f"{alias} = %s", [code]
+    if kind == "select_multiple":
+        if code == ch.NO_ANSWER:
+            return f"{alias} IS NULL OR {alias} = '' OR {alias} = '[]'", []
+        return _contains(vendor, alias), [f" {code} ", f'"{code}"']
+    number = _number(vendor, alias)
+    if code == ch.NEGATIVE_BAND:
+        return f"{number} < 0", []
+    bands = list(ch.NUMBER_BANDS)
+    for b, (band, low, _high) in enumerate(bands):
+        if band == code:
+            upper = bands[b + 1][1] if b + 1 < len(bands) else None
+            condition = f"{number} >= %s" + (f" AND {number} < %s" if upper is not None else "")
+            return condition, [low] + ([upper] if upper is not None else [])
+    return "1 = 0", []
 
 
 def _extract(vendor: str, key: str) -> tuple[str, list[Any]]:

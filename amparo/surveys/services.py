@@ -18,6 +18,7 @@ from amparo.audit.services import audit_record
 from amparo.core.encryption import encrypt_bytes
 from amparo.directory.models import Place
 
+from . import codebook, tasks
 from .extract import (
     InstanceError,
     extract,
@@ -29,6 +30,7 @@ from .extract import (
 )
 from .keys import key_fingerprint_of, manifest_problem, with_organization_key
 from .models import Attachment, Form, FormVersion, Submission
+from .selectors import indicators_for_form
 from .xlsform import FormProblem, XLSFormError, compile_xlsform
 
 # pyxform's JSON types of questions whose answer is a file name sent as an attachment.
@@ -122,6 +124,9 @@ def publish_xlsform(
         if form.title != compiled.title:
             form.title = compiled.title
             form.save(update_fields=["title"])
+        if extend_codebook(form) and form.submissions.exists():
+            form_pk = form.pk
+            transaction.on_commit(lambda: tasks.refresh_survey_analysis.enqueue(form_pk))
         audit_record(
             actor=user,
             action="survey.form.publish",
@@ -241,20 +246,69 @@ def _create_submission(
     return submission
 
 
-def apply_extracted(submission: Submission, version: FormVersion, root: Element) -> None:
-    """Fill the closed answers and facets of a readable instance (the zone from the municipality when the form does
-    not ask it; the date from the reception when the form has no date)."""
+def apply_extracted(
+    submission: Submission, version: FormVersion, root: Element, zones: dict[str, str] | None = None
+) -> None:
+    """Fill the closed answers, their analysis bits and the facets of a readable instance (the zone from the
+    municipality when the form does not ask it; the date from the reception when the form has no date). `zones`:
+    the municipalities' zone types already looked up, for a batch."""
     found = extract(version.schema, root)
     submission.answers = found.answers
+    fill_analysis(submission, version.form.codebook)
     for name in FACET_FIELDS:
         setattr(
             submission, name, found.facets.get(name, None if name in {"interview_date", "statistics_consent"} else "")
         )
-    if submission.municipality_pcode and not submission.zone_type:
-        place = Place.objects.filter(pcode=submission.municipality_pcode).only("zone").first()
-        submission.zone_type = place.zone if place is not None else ""
+    pcode = submission.municipality_pcode
+    if pcode and not submission.zone_type:
+        zones = {} if zones is None else zones
+        if pcode not in zones:
+            place = Place.objects.filter(pcode=pcode).only("zone").first()
+            zones[pcode] = place.zone if place is not None else ""
+        submission.zone_type = zones[pcode]
     if submission.interview_date is None:
         submission.interview_date = timezone.localdate(submission.received_at or timezone.now())
+
+
+def fill_analysis(submission: Submission, form_codebook: list[list[str]]) -> None:
+    """The submission's analysis words against the form's codebook as it is now (codebook.py)."""
+    for field, word in zip(codebook.WORD_FIELDS, codebook.words(submission.answers or {}, form_codebook), strict=True):
+        setattr(submission, field, word)
+    submission.analysis_size = len(form_codebook)
+
+
+def extend_codebook(form: Form) -> bool:
+    """Add the pairs of the form's indicators that its codebook lacks (after a publish); True when it grew, and
+    then its submissions are brought up to date by `refresh_analysis` (a background task)."""
+    grown = codebook.extended(form.codebook, indicators_for_form(form, "es"))
+    if len(grown) == len(form.codebook):
+        return False
+    form.codebook = grown
+    form.save(update_fields=["codebook"])
+    return True
+
+
+def refresh_analysis(form: Form, batch: int = 2000) -> int:
+    """Recompute the analysis words of the form's submissions computed against another codebook (stale ones), in
+    batches of `batch`; returns how many were updated. Until then the characterisation counts them from their
+    answers, so this only makes it faster."""
+    extend_codebook(form)
+    updated = 0
+    while True:
+        with transaction.atomic():
+            form = Form.objects.select_for_update().get(pk=form.pk)
+            size = len(form.codebook)
+            stale = list(
+                Submission.objects.filter(form=form)
+                .exclude(analysis_size=size)
+                .only("pk", "answers", *codebook.WORD_FIELDS, "analysis_size")[:batch]
+            )
+            for submission in stale:
+                fill_analysis(submission, form.codebook)
+            Submission.objects.bulk_update(stale, [*codebook.WORD_FIELDS, "analysis_size"])
+        updated += len(stale)
+        if len(stale) < batch:
+            return updated
 
 
 def declared_files(version: FormVersion, root: Element, *, envelope: bool) -> set[str]:
@@ -413,7 +467,7 @@ def receive_import_batch(*, version: FormVersion, documents: Sequence[tuple[str,
             source=Submission.Source.IMPORT,
             raw_instance=xml.decode("utf-8", errors="replace"),
         )
-        _apply_extracted_cached(submission, version, root, zones)
+        apply_extracted(submission, version, root, zones)
         built[instance_id] = submission
     with transaction.atomic():
         already = set(
@@ -429,21 +483,3 @@ def receive_import_batch(*, version: FormVersion, documents: Sequence[tuple[str,
             detail={"version": version.version, "created": len(new), "already": len(already)},
         )
     return len(new), len(already)
-
-
-def _apply_extracted_cached(submission: Submission, version: FormVersion, root: Element, zones: dict[str, str]) -> None:
-    """`apply_extracted`, with the municipalities' zone types looked up once per batch."""
-    found = extract(version.schema, root)
-    submission.answers = found.answers
-    for name in FACET_FIELDS:
-        setattr(
-            submission, name, found.facets.get(name, None if name in {"interview_date", "statistics_consent"} else "")
-        )
-    pcode = submission.municipality_pcode
-    if pcode and not submission.zone_type:
-        if pcode not in zones:
-            place = Place.objects.filter(pcode=pcode).only("zone").first()
-            zones[pcode] = place.zone if place is not None else ""
-        submission.zone_type = zones[pcode]
-    if submission.interview_date is None:
-        submission.interview_date = timezone.localdate(submission.received_at or timezone.now())

@@ -55,19 +55,26 @@ CHOICES: list[list[str]] = [
 
 
 def xlsform_bytes(
-    *, form_id: str = "amparo_test", version: str = "1", title: str = "Encuesta de bienestar", public_key: str = ""
+    *,
+    form_id: str = "amparo_test",
+    version: str = "1",
+    title: str = "Encuesta de bienestar",
+    public_key: str = "",
+    extra_rows: tuple[list[str], ...] = (),
+    extra_choices: tuple[list[str], ...] = (),
 ) -> bytes:
-    """The test form as an .xlsx, compiled later by pyxform like any upload."""
+    """The test form as an .xlsx, compiled later by pyxform like any upload; `extra_rows` (survey rows, as
+    SURVEY_ROWS) and `extra_choices` are added at the end."""
     book = openpyxl.Workbook()
     survey = book.active
     assert survey is not None
     survey.title = "survey"
     survey.append(SURVEY_HEADER)
-    for row in SURVEY_ROWS:
+    for row in [*SURVEY_ROWS, *extra_rows]:
         survey.append(row)
     choices = book.create_sheet("choices")
     choices.append(["list_name", "name", "label::Español (es)", "label::English (en)", "label::Português (pt)"])
-    for row in CHOICES:
+    for row in [*CHOICES, *extra_choices]:
         choices.append(row)
     settings_sheet = book.create_sheet("settings")
     header = ["form_title", "form_id", "version", "default_language", "namespaces"]
