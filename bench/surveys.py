@@ -173,8 +173,8 @@ def _build_small(total: int) -> dict[str, Any]:
 
     from django.db import connection, transaction
 
+    from amparo.surveys.analysis_store import fill_analysis
     from amparo.surveys.models import Form, Submission
-    from amparo.surveys.services import fill_analysis
 
     existing = Form.objects.filter(form_id="bench_characterisation").first()
     if existing is not None and existing.submissions.count() == total:

@@ -18,7 +18,8 @@ from amparo.audit.services import audit_record
 from amparo.core.encryption import encrypt_bytes
 from amparo.directory.models import Place
 
-from . import codebook, tasks
+from . import tasks
+from .analysis_store import extend_codebook, fill_analysis
 from .extract import (
     InstanceError,
     extract,
@@ -30,7 +31,6 @@ from .extract import (
 )
 from .keys import key_fingerprint_of, manifest_problem, with_organization_key
 from .models import Attachment, Form, FormVersion, Submission
-from .selectors import indicators_for_form
 from .xlsform import FormProblem, XLSFormError, compile_xlsform
 
 # pyxform's JSON types of questions whose answer is a file name sent as an attachment.
@@ -268,47 +268,6 @@ def apply_extracted(
         submission.zone_type = zones[pcode]
     if submission.interview_date is None:
         submission.interview_date = timezone.localdate(submission.received_at or timezone.now())
-
-
-def fill_analysis(submission: Submission, form_codebook: list[list[str]]) -> None:
-    """The submission's analysis words against the form's codebook as it is now (codebook.py)."""
-    for field, word in zip(codebook.WORD_FIELDS, codebook.words(submission.answers or {}, form_codebook), strict=True):
-        setattr(submission, field, word)
-    submission.analysis_size = len(form_codebook)
-
-
-def extend_codebook(form: Form) -> bool:
-    """Add the pairs of the form's indicators that its codebook lacks (after a publish); True when it grew, and
-    then its submissions are brought up to date by `refresh_analysis` (a background task)."""
-    grown = codebook.extended(form.codebook, indicators_for_form(form, "es"))
-    if len(grown) == len(form.codebook):
-        return False
-    form.codebook = grown
-    form.save(update_fields=["codebook"])
-    return True
-
-
-def refresh_analysis(form: Form, batch: int = 2000) -> int:
-    """Recompute the analysis words of the form's submissions computed against another codebook (stale ones), in
-    batches of `batch`; returns how many were updated. Until then the characterisation counts them from their
-    answers, so this only makes it faster."""
-    extend_codebook(form)
-    updated = 0
-    while True:
-        with transaction.atomic():
-            form = Form.objects.select_for_update().get(pk=form.pk)
-            size = len(form.codebook)
-            stale = list(
-                Submission.objects.filter(form=form)
-                .exclude(analysis_size=size)
-                .only("pk", "answers", *codebook.WORD_FIELDS, "analysis_size")[:batch]
-            )
-            for submission in stale:
-                fill_analysis(submission, form.codebook)
-            Submission.objects.bulk_update(stale, [*codebook.WORD_FIELDS, "analysis_size"])
-        updated += len(stale)
-        if len(stale) < batch:
-            return updated
 
 
 def declared_files(version: FormVersion, root: Element, *, envelope: bool) -> set[str]:

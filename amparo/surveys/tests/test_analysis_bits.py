@@ -15,10 +15,10 @@ from django.core.management import call_command
 
 from amparo.accounts.models import Organization
 from amparo.surveys import codebook
+from amparo.surveys.analysis_store import fill_analysis, refresh_analysis
 from amparo.surveys.demo import load_interviews, publish_instrument
 from amparo.surveys.models import Form, FormVersion, Submission
 from amparo.surveys.selectors import Filters, characterisation_counts, indicators_for_form
-from amparo.surveys.services import fill_analysis, refresh_analysis
 from amparo.surveys.tests.factories import make_form, make_submission
 
 pytestmark = pytest.mark.django_db

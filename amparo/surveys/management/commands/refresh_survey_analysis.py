@@ -13,8 +13,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
+from amparo.surveys.analysis_store import refresh_analysis
 from amparo.surveys.models import Form
-from amparo.surveys.services import refresh_analysis
 
 
 class Command(BaseCommand):
