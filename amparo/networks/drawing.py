@@ -31,6 +31,7 @@ LABELLED_ACTORS = 40  # every node is labelled up to this many actors; above it,
 WIDTH, HEIGHT, LEGEND = 800, 560, 150
 MARGIN = 40
 ISOLATED_PER_ROW, ISOLATED_ROWS, ISOLATED_ROW_HEIGHT = 4, 4, 34  # isolated actors: at least 4 a row, at most 4 rows
+LABEL_HALF_WIDTH = 45  # pixels kept free at each side of the linked actors for their centred labels
 
 # Okabe-Ito and neighbours: distinguishable with the common colour-vision deficiencies.
 KIND_COLOURS: dict[str, str] = {
@@ -109,7 +110,14 @@ def _layout(graph: nx.Graph) -> dict[str, tuple[float, float]]:
     if linked:
         # k: the natural distance between nodes; networkx's default (1/sqrt(n)) packs a small network tightly.
         spring = nx.spring_layout(graph.subgraph(linked), seed=7, iterations=60, k=2.5 / math.sqrt(len(linked)))
-        positions.update(_scale({key: (float(p[0]), float(p[1])) for key, p in spring.items()}, bottom=band))
+        # Room for the labels: half a label's width at each side, a row's height above the isolated actors.
+        positions.update(
+            _scale(
+                {key: (float(p[0]), float(p[1])) for key, p in spring.items()},
+                bottom=band + (ISOLATED_ROW_HEIGHT if isolated else 0),
+                side=LABEL_HALF_WIDTH,
+            )
+        )
     step = (WIDTH - 2 * MARGIN) / per_row
     for i, key in enumerate(isolated):
         row, column = divmod(i, per_row)
@@ -131,18 +139,21 @@ def _label_chars(graph: nx.Graph, key: str) -> int:
     return max(8, min(26, int((WIDTH - 2 * MARGIN) / _isolated_per_row(isolated) / 6.5)))
 
 
-def _scale(positions: dict[str, tuple[float, float]], *, bottom: float = 0.0) -> dict[str, tuple[float, float]]:
-    """Fit layout coordinates into the picture, leaving `bottom` pixels free above the lower margin."""
+def _scale(
+    positions: dict[str, tuple[float, float]], *, bottom: float = 0.0, side: float = 0.0
+) -> dict[str, tuple[float, float]]:
+    """Fit layout coordinates into the picture, leaving `bottom` pixels free above the lower margin and `side`
+    pixels inside the left and right ones."""
     if not positions:
         return {}
     xs = [p[0] for p in positions.values()]
     ys = [p[1] for p in positions.values()]
     span_x = (max(xs) - min(xs)) or 1.0
     span_y = (max(ys) - min(ys)) or 1.0
-    inner_w, inner_h = WIDTH - 2 * MARGIN, HEIGHT - 2 * MARGIN - bottom
+    inner_w, inner_h = WIDTH - 2 * (MARGIN + side), HEIGHT - 2 * MARGIN - bottom
     out = {}
     for key, (x, y) in positions.items():
-        px = MARGIN + (x - min(xs)) / span_x * inner_w if len(xs) > 1 else WIDTH / 2
+        px = MARGIN + side + (x - min(xs)) / span_x * inner_w if len(xs) > 1 else WIDTH / 2
         py = MARGIN + (max(ys) - y) / span_y * inner_h if len(ys) > 1 else MARGIN + inner_h / 2
         out[key] = (round(px, 1), round(py, 1))
     return out

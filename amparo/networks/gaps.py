@@ -20,10 +20,11 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from amparo.core.disclosure import ORGANISATION_THRESHOLD
 from amparo.directory.taxonomy import INCLUSION_FACT_CODES, SERVICE_TYPE_BY_CODE, SERVICE_TYPES, ServiceTypeInfo
 
 WEIGHTS_FILE = Path(__file__).resolve().parent / "content" / "gap-weights.toml"
-SMALL_COUNT = 5  # issue 15: counts below this are shown as "fewer than 5" (the lead joins it with core.disclosure)
+SMALL_COUNT = ORGANISATION_THRESHOLD  # counts below it are shown as "fewer than 5" (DESIGN rule 6)
 
 
 def shown_count(n: int | None) -> str:

@@ -16,6 +16,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from amparo.accounts.models import Organization as MemberOrganization
+from amparo.core.disclosure import ORGANISATION_THRESHOLD
 from amparo.directory.models import FocalPoint, Location, Organization, Place
 from amparo.referrals.models import Referral, ReferralEvent
 
@@ -24,10 +25,10 @@ from .models import Tie, actor_key
 # The default period of a network page: the last twelve months.
 DEFAULT_PERIOD_DAYS = 365
 MAX_PLACE_CODE = 16
-# Disclosure control (issue 15, item 6): a referral count of a pair (or of an actor's declines) between 1 and 4 is
-# shown as "fewer than 5". The project's shared rule (amparo/core/disclosure.py) is being written apart; until the
-# two are joined, this is the networks' own small function.
-DISCLOSURE_MIN = 5
+# Disclosure control (DESIGN rule 6, issue 15 item 6): a referral count of a pair (or of an actor's declines) under
+# the organisation threshold of amparo/core/disclosure.py is shown as "fewer than 5". One count per cell, no
+# margins to protect, so the threshold is all this needs of that module.
+DISCLOSURE_MIN = ORGANISATION_THRESHOLD
 
 
 def shown_count(n: int) -> int | None:
