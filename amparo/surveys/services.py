@@ -240,7 +240,9 @@ def _create_submission(
         encrypted=envelope,
         key_fingerprint=key_fingerprint_of(version) if envelope else "",
     )
-    if not envelope:
+    if envelope:
+        fill_analysis(submission, version.form.codebook)  # no answers yet: not "stale", counted as encrypted
+    else:
         apply_extracted(submission, version, root)
     submission.save(force_insert=True)
     return submission
