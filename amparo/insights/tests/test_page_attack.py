@@ -52,8 +52,32 @@ def shown_grid(table: ProtectedTable, one_way: bool) -> list[list[int | None]]:
     return table.grid()
 
 
+def same_margins() -> list[tuple[tuple[str, int, int], tuple[str, int, int]]]:
+    """Cells of different tables that count the same people (the tables come from the same records)."""
+    same = []
+    for j in range(Z):
+        same += [(("zone", 0, j), ("az", A, j)), (("az", A, j), ("bz", B, j))]
+    for i in range(A):
+        same.append((("az", i, Z), ("ab", i, B)))
+    for j in range(B):
+        same.append((("bz", j, Z), ("ab", A, j)))
+    same += [(("zone", 0, Z), ("az", A, Z)), (("az", A, Z), ("bz", B, Z)), (("bz", B, Z), ("ab", A, B))]
+    return same
+
+
 def attack(published: dict[str, list[list[int | None]]]) -> set[tuple[str, int, int]]:
-    """Every hidden cell of every table that the page's equations determine, the tables' shared margins equal."""
+    """Every hidden cell of every table that the page's equations determine, the tables' shared margins equal; a
+    count shown in one table is known in every table that holds the same margin (no secret there)."""
+    published = {name: [list(row) for row in g] for name, g in published.items()}
+    changed = True
+    while changed:
+        changed = False
+        for (n1, i1, j1), (n2, i2, j2) in same_margins():
+            left, right = published[n1][i1][j1], published[n2][i2][j2]
+            if left is None and right is not None:
+                published[n1][i1][j1], changed = right, True
+            elif right is None and left is not None:
+                published[n2][i2][j2], changed = left, True
     unknowns = [(name, i, j) for name, g in published.items() for i, row in enumerate(g) for j, v in enumerate(row)
                 if v is None]  # fmt: skip
     index = {u: k for k, u in enumerate(unknowns)}
@@ -77,16 +101,7 @@ def attack(published: dict[str, list[list[int | None]]]) -> set[tuple[str, int, 
         if name != "zone":
             for j in range(columns):
                 line([*(((name, i, j), 1) for i in range(rows - 1)), ((name, rows - 1, j), -1)])
-    # Same records: shared margins are equal.
-    same = []
-    for j in range(Z):
-        same += [(("zone", 0, j), ("az", A, j)), (("az", A, j), ("bz", B, j))]
-    for i in range(A):
-        same.append((("az", i, Z), ("ab", i, B)))
-    for j in range(B):
-        same.append((("bz", j, Z), ("ab", A, j)))
-    same += [(("zone", 0, Z), ("az", A, Z)), (("az", A, Z), ("bz", B, Z)), (("bz", B, Z), ("ab", A, B))]
-    for left, right in same:
+    for left, right in same_margins():
         line([(left, 1), (right, -1)])
     system = []
     for coefficients, _constant in equations:
