@@ -30,9 +30,7 @@ class DashboardFilter(forms.Form):
     start = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     end = forms.DateField(label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
-    def __init__(
-        self, *args: Any, organizations: list[Any], countries: list[str], wider: bool, **kwargs: Any
-    ) -> None:
+    def __init__(self, *args: Any, organizations: list[Any], countries: list[str], wider: bool, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         choices: list[tuple[str, Any]] = [(f"organisation:{o.uuid}", o.name) for o in organizations]
         self._organizations = {str(o.uuid): o for o in organizations}

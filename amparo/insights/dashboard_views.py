@@ -96,7 +96,7 @@ def agreements(request: HttpRequest, organization_uuid: str) -> HttpResponse:
             messages.success(request, _("Agreement recorded: this organisation now counts in that view."))
             return redirect("insights:agreements", organization_uuid=organization.uuid)
         status = 400
-    listed = organization.sharing_agreements.select_related("recorded_by").all()  # type: ignore[attr-defined]
+    listed = organization.sharing_agreements.select_related("recorded_by").all()
     return render(
         request,
         "insights/agreements.html",

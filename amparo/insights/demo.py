@@ -46,7 +46,7 @@ def _pick(rng: random.Random, weighted: tuple[tuple[str, int], ...]) -> str:
 def load_demo_statistics() -> int:
     if Organization.objects.filter(name="Colectiva Frontera (demo)", cases__isnull=False).exists():
         return 0
-    rng = random.Random(90)  # the same demo every time
+    rng = random.Random(90)  # noqa: S311 - synthetic demo data, the same every time
     now = timezone.now()
     service = Service.objects.order_by("pk").first()
     recorder = User.objects.filter(email="coordinadora@demo.example.org").first()
@@ -88,8 +88,14 @@ def load_demo_statistics() -> int:
             if rng.random() < 0.2:
                 aggressors.append(_pick(rng, AGGRESSORS))
             incidents.append(
-                Incident(case=case, occurred_at=occurred, first_reported_at=case.opened_at, place=case.place,
-                         gbv_type=_pick(rng, GBV), perpetrator_types=sorted(set(aggressors)))  # fmt: skip
+                Incident(
+                    case=case,
+                    occurred_at=occurred,
+                    first_reported_at=case.opened_at,
+                    place=case.place,
+                    gbv_type=_pick(rng, GBV),
+                    perpetrator_types=sorted(set(aggressors)),
+                )
             )
         Incident.objects.bulk_create(incidents)
         if service is not None:

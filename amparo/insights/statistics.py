@@ -490,8 +490,10 @@ def _geography_tables(b: _Builder, incidents: QuerySet[Incident], people: str) -
             _Spec(
                 key="cases.admin2_ranked",
                 title=_("Survivors by municipality"),
-                description=_("People counted, by the municipality of the incident, largest first; hidden counts "
-                              "last, in alphabetical order."),  # fmt: skip
+                description=_(
+                    "People counted, by the municipality of the incident, largest first; hidden counts "
+                    "last, in alphabetical order."
+                ),
                 rows=Dimension("admin2", _("Municipality")),
                 columns=Dimension("unit", _("Count")),
                 row_categories=rows,
@@ -521,8 +523,10 @@ def _report_tables(b: _Builder) -> None:
         _Spec(
             key="safechannel.risk_by_zone",
             title=_("Safe-channel reports by risk and zone type"),
-            description=_("Reports received through the safe channel, by what they say of the aggressor (persecution, "
-                          "state agent) and the zone type of the municipality; never their content."),  # fmt: skip
+            description=_(
+                "Reports received through the safe channel, by what they say of the aggressor (persecution, "
+                "state agent) and the zone type of the municipality; never their content."
+            ),
             rows=Dimension("risk_flag", _("Risk")),
             columns=column,
             row_categories=risks,
@@ -694,7 +698,7 @@ def _survey_tables(b: _Builder, language: str) -> None:
         )
     )
     if b.scope.kind == "organisation":
-        forms = SurveyForm.objects.filter(organization_id=b.scope.organization_id).order_by("title", "pk")
+        forms = SurveyForm.objects.filter(organization_id=b.scope.organization_id or 0).order_by("title", "pk")
         for form in forms:
             _survey_indicator_tables(b, form, language)
 
@@ -756,7 +760,7 @@ def _gap_tables(b: _Builder) -> None:
     elif b.scope.kind == "region":
         scopes = [None]
     else:
-        organisation = Organization.objects.filter(pk=b.scope.organization_id).first()
+        organisation = Organization.objects.filter(pk=b.scope.organization_id or 0).first()
         areas = list(organisation.areas.all()) if organisation else []
         scopes = list({a.pk: a for a in areas}.values())
     zones = _zone_categories()

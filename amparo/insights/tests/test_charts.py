@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from xml.etree import ElementTree
+
+from defusedxml import ElementTree
 
 from amparo.core.disclosure import protect_table
 from amparo.insights.charts import bars, chart_for, lines, small_multiples

@@ -56,15 +56,16 @@ def test_an_analyst_sees_her_organisation_with_charts_and_tables(setting: dict[s
 
 
 def test_a_monitor_sees_alert_aggregates_in_a_wider_view(setting: dict[str, object]) -> None:
-    DataSharingAgreement.objects.create(organization=setting["org"], scope="region", since=date(2020, 1, 1),
-                                        document_reference="x")  # fmt: skip
+    org: Organization = setting["org"]  # type: ignore[assignment]
+    DataSharingAgreement.objects.create(
+        organization=org, scope="region", since=date(2020, 1, 1), document_reference="x"
+    )
     client = setting["clients"][Role.MONITOR]  # type: ignore[index]
     response = client.get(URL, {"scope": "region"})
     assert response.status_code == 200
     assert "section-alerts" in response.content.decode()
     # a monitor has no organisation view of her own
-    org = setting["org"]
-    assert client.get(URL, {"scope": f"organisation:{org.uuid}"}).status_code == 400  # type: ignore[attr-defined]
+    assert client.get(URL, {"scope": f"organisation:{org.uuid}"}).status_code == 400
 
 
 @pytest.mark.parametrize(

@@ -19,7 +19,9 @@ from amparo.insights.page import Page, rounded
 A, B, Z = 3, 3, 3  # categories of the three variables
 
 
-def tables_from(records: list[tuple[int, int, int]], threshold: int) -> tuple[Page, dict[str, int], dict[str, list[list[int]]]]:
+def tables_from(
+    records: list[tuple[int, int, int]], threshold: int
+) -> tuple[Page, dict[str, int], dict[str, list[list[int]]]]:
     counts = Counter(records)
     az = [[sum(n for (a, _b, z), n in counts.items() if a == i and z == j) for j in range(Z)] for i in range(A)]
     bz = [[sum(n for (_a, b, z), n in counts.items() if b == i and z == j) for j in range(Z)] for i in range(B)]
@@ -95,14 +97,14 @@ def attack(published: dict[str, list[list[int | None]]]) -> set[tuple[str, int, 
         equations.append((coefficients, constant))
 
     for name, g in published.items():
-        rows, columns = len(g), len(g[0])
-        for i in range(rows):
-            line([*(((name, i, j), 1) for j in range(columns - 1)), ((name, i, columns - 1), -1)])
+        height, width = len(g), len(g[0])
+        for r in range(height):
+            line([*(((name, r, c), 1) for c in range(width - 1)), ((name, r, width - 1), -1)])
         if name != "zone":
-            for j in range(columns):
-                line([*(((name, i, j), 1) for i in range(rows - 1)), ((name, rows - 1, j), -1)])
-    for left, right in same_margins():
-        line([(left, 1), (right, -1)])
+            for c in range(width):
+                line([*(((name, r, c), 1) for r in range(height - 1)), ((name, height - 1, c), -1)])
+    for first, second in same_margins():
+        line([(first, 1), (second, -1)])
     system = []
     for coefficients, _constant in equations:
         row = [Fraction(0)] * len(unknowns)

@@ -77,8 +77,8 @@ def test_a_person_counts_once_with_her_latest_incident_of_the_period(org: Organi
     cases = world.people(org, places.cucuta, 5, on=ON, gbv_type="physical_assault")
     for case in cases:  # a second, later incident in the period, elsewhere
         Incident.objects.create(
-            case=case, occurred_at=world.at(ON + timedelta(days=20)), first_reported_at=world.at(ON), place=places.bogota,
-            gbv_type="rape", perpetrator_types=["police"],
+            case=case, occurred_at=world.at(ON + timedelta(days=20)), first_reported_at=world.at(ON),
+            place=places.bogota, gbv_type="rape", perpetrator_types=["police"],
         )  # fmt: skip
     tables = org_tables(org)
     gbv = tables["cases.gbv_type_by_zone"]
@@ -107,7 +107,9 @@ def test_state_agents_and_organised_crime_are_rows_of_their_own(org: Organizatio
 def test_small_cells_are_hidden_and_shared_margins_agree_across_tables(org: Organization, places: world.Places) -> None:
     world.people(org, places.cucuta, 12, on=ON)
     world.people(org, places.bogota, 9, on=ON, gender="cis_woman", gbv_type="physical_assault")
-    world.people(org, places.rural, 2, on=ON, gender="non_binary", gbv_type="denial_of_resources_opportunities_or_services")
+    world.people(
+        org, places.rural, 2, on=ON, gender="non_binary", gbv_type="denial_of_resources_opportunities_or_services"
+    )
     tables = org_tables(org)
     gender = tables["cases.gender_identity_by_zone"]
     assert cell(gender, "non_binary", "rural") is None, "2 is under 5"
@@ -233,7 +235,9 @@ def test_a_malformed_scope_is_refused(scope: Scope) -> None:
         dashboard_tables(scope=scope, start=START, end=END, language="es")
 
 
-def test_rounding_rounds_what_is_shown_after_suppression(org: Organization, places: world.Places, settings: object) -> None:
+def test_rounding_rounds_what_is_shown_after_suppression(
+    org: Organization, places: world.Places, settings: object
+) -> None:
     world.people(org, places.cucuta, 12, on=ON)
     world.people(org, places.bogota, 13, on=ON, gender="cis_woman")
     world.people(org, places.bogota, 2, on=ON)
