@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from amparo.access import staff_view
@@ -30,12 +31,12 @@ from .reading import dashboard_read
 from .statistics import grouped_by_source
 
 SECTIONS = (
-    ("cases", "Survivors counted (cases)"),
-    ("safechannel", "Safe channel (risk data only)"),
-    ("referrals", "Referrals"),
-    ("alerts", "Trafficking alerts"),
-    ("surveys", "Surveys"),
-    ("networks", "Coverage gaps"),
+    ("cases", gettext_lazy("Survivors counted (cases)")),
+    ("safechannel", gettext_lazy("Safe channel (risk data only)")),
+    ("referrals", gettext_lazy("Referrals")),
+    ("alerts", gettext_lazy("Trafficking alerts")),
+    ("surveys", gettext_lazy("Surveys")),
+    ("networks", gettext_lazy("Coverage gaps")),
 )
 
 
@@ -65,7 +66,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     )  # fmt: skip
     groups = grouped_by_source(read.tables)
     sections = [
-        (key, _(label), [chart_for(t) for t in groups.get(key, [])]) for key, label in SECTIONS if groups.get(key)
+        (key, str(label), [chart_for(t) for t in groups.get(key, [])]) for key, label in SECTIONS if groups.get(key)
     ]
     return render(
         request,
