@@ -337,6 +337,19 @@ LOGGING = {
     },
 }
 
+# --- Insights: disclosure control of every published figure (DESIGN.md rule 6; docs/insights.md) ------------------
+# Cells under the threshold are hidden: inside one organisation, and for anything national, regional or public.
+INSIGHTS_ORGANISATION_THRESHOLD = env.int("INSIGHTS_ORGANISATION_THRESHOLD", default=5)
+INSIGHTS_PUBLIC_THRESHOLD = env.int("INSIGHTS_PUBLIC_THRESHOLD", default=11)
+# Round the counts shown to this base after suppression (0: off).
+INSIGHTS_ROUNDING = env.int("INSIGHTS_ROUNDING", default=0)
+if INSIGHTS_ORGANISATION_THRESHOLD < 1 or INSIGHTS_PUBLIC_THRESHOLD < INSIGHTS_ORGANISATION_THRESHOLD:
+    raise ImproperlyConfigured(
+        "INSIGHTS_ORGANISATION_THRESHOLD must be at least 1 and INSIGHTS_PUBLIC_THRESHOLD at least as high"
+    )
+if INSIGHTS_ROUNDING < 0:
+    raise ImproperlyConfigured("INSIGHTS_ROUNDING must be 0 (off) or a positive base")
+
 # Directory and pathways.
 STALE_AFTER_DAYS = env.int("STALE_AFTER_DAYS", default=90)
 SEARCH_PAGE_SIZE = 20
