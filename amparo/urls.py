@@ -24,6 +24,7 @@ urlpatterns = [
     path("staff/monitoring/", include("amparo.cases.monitoring_urls")),
     path("staff/surveys/", include("amparo.surveys.urls")),
     path("staff/networks/", include("amparo.networks.urls")),
+    path("staff/insights/publications/", include("amparo.insights.staff_urls")),
     path("openrosa/", include("amparo.surveys.urls_openrosa")),  # ODK Collect / KoboCollect (no session, no cookies)
     path("healthz", core_views.healthz, name="healthz"),
 ]
@@ -32,5 +33,6 @@ urlpatterns += i18n_patterns(
     path("", include("amparo.directory.urls")),
     path("", include("amparo.safechannel.urls")),
     path("", include("amparo.core.urls")),
+    path("", include("amparo.insights.public_urls")),
     prefix_default_language=True,
 )
