@@ -3,7 +3,7 @@ prepared by its coordinator and approved by its analyst (a second person), so th
 
 Three demo cases give no figure above the public threshold, so when the demo NGO has few cases that agreed to be
 counted, synthetic ones are added first: demographics, municipality, date and the consents only (no name, no
-narrative), spread over the months and the zone types. Idempotent: nothing happens once the NGO has a publication.
+narrative), spread over the months and the zone types, and closed so that they stay out of the open caseload. Idempotent: nothing happens once the NGO has a publication.
 """
 
 from __future__ import annotations
@@ -74,10 +74,14 @@ def add_synthetic_cases(organization: Organization, creator: User | None, seed: 
                 if not places[zone]:
                     continue
                 nationality, status = rng.choice(NATIONALITIES)
+                opened = month + timedelta(days=rng.randrange(days), hours=rng.randrange(8, 18))
                 cases.append(
                     Case(
                         organization=organization,
-                        opened_at=month + timedelta(days=rng.randrange(days), hours=rng.randrange(8, 18)),
+                        opened_at=opened,
+                        status=Case.Status.CLOSED,  # closed, so they do not crowd the demo's open caseload
+                        closed_at=opened + timedelta(days=30),
+                        closed_as=Case.ClosedAs.COMPLETED,
                         age_band=rng.choice(AGES),
                         gender_identity=rng.choices([g for g, _w in GENDERS], [w for _g, w in GENDERS])[0],
                         nationality=nationality,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -28,7 +28,7 @@ class MonthField(forms.CharField):
         kwargs.setdefault("max_length", 7)
         super().__init__(**kwargs)
 
-    def clean(self, value: Any) -> date | None:  # type: ignore[override]
+    def clean(self, value: Any) -> date | None:
         text = str(super().clean(value) or "").strip()
         if not text:
             return None
@@ -51,8 +51,8 @@ class PublicationForm(OnceMixin):
 
     def __init__(self, *args: Any, organizations: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["organization"].choices = organizations
-        self.fields["country"].choices = [("", "—"), *country_choices()]
+        cast(forms.ChoiceField, self.fields["organization"]).choices = organizations
+        cast(forms.ChoiceField, self.fields["country"]).choices = [("", "—"), *country_choices()]
         if not self.is_bound:
             self.fields["languages"].initial = ["es", "en", "pt"]
             if organizations:

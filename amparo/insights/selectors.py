@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
@@ -47,7 +49,7 @@ def public_publications() -> QuerySet[Publication]:
     )
 
 
-def get_public_publication(publication_uuid: object) -> Publication | None:
+def get_public_publication(publication_uuid: UUID) -> Publication | None:
     return public_publications().filter(uuid=publication_uuid).first()
 
 

@@ -5,7 +5,6 @@ build date in es/en/pt; withdrawn, replaced and unpublished publications."""
 
 from __future__ import annotations
 
-import gzip
 import re
 from urllib.parse import urljoin
 

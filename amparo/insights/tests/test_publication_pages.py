@@ -67,14 +67,15 @@ def test_a_coordinator_prepares_and_a_resubmitted_form_builds_nothing_more(
 def test_bad_input_is_a_form_message_not_a_500(world: World, verified_client_for: Callable[..., Client]) -> None:
     client = verified_client_for(world.coordinator)
     current = last_whole_month()[1].replace(day=28)
-    for change in (
+    changes: list[dict[str, object]] = [
         {"last_month": f"{current.year + (current.month == 12)}-{current.month % 12 + 1:02d}"},
         {"first_month": "2026-13"},
         {"first_month": "last spring"},
         {"scope": "country", "country": ""},
         {"languages": []},
         {"organization": "not-an-organisation"},
-    ):
+    ]
+    for change in changes:
         response = client.post(NEW, form_data(client, **change))
         assert response.status_code == 400, change
     assert not Publication.objects.exists()

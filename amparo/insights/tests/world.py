@@ -5,6 +5,7 @@ directly with `protect_table`."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -78,7 +79,7 @@ def record_consented_cases(world: World, n: int, *, when: datetime | None = None
     """`n` cases of the world's organisation in Cúcuta, opened on `when` (the middle of last month), each with
     consent to statistics and one incident, recorded through the cases app's services."""
     start, _end = last_whole_month()
-    when = when or timezone.make_aware(datetime(start.year, start.month, 15, 10))
+    when = when or datetime(start.year, start.month, 15, 10, tzinfo=timezone.get_current_timezone())
     cases = []
     for _ in range(n):
         case = case_services.case_open(
@@ -123,7 +124,7 @@ def fixed_table(counts: list[list[int]], *, language: str = "es", start: date, e
     )
 
 
-def builder(counts: list[list[int]]):  # type: ignore[no-untyped-def]
+def builder(counts: list[list[int]]) -> Callable[..., list[StatTable]]:
     """A table builder with the signature of `public_tables` that returns one fixed table."""
 
     def build(*, scope: Scope, start: date, end: date, language: str) -> list[StatTable]:
