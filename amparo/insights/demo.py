@@ -3,7 +3,8 @@ prepared by its coordinator and approved by its analyst (a second person), so th
 
 Three demo cases give no figure above the public threshold, so when the demo NGO has few cases that agreed to be
 counted, synthetic ones are added first: demographics, municipality, date and the consents only (no name, no
-narrative), spread over the months and the zone types, and closed so that they stay out of the open caseload. Idempotent: nothing happens once the NGO has a publication.
+narrative), spread over the months and the zone types, and closed so that they stay out of the open caseload.
+Idempotent: nothing happens once the NGO has a publication.
 """
 
 from __future__ import annotations
