@@ -19,6 +19,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from django.utils import translation
+from django.utils.translation import gettext as _
+
 from .display import hidden_note
 from .tables import StatTable
 
@@ -137,7 +140,8 @@ def _columns(tables: list[StatTable], language: str, m: Mapping) -> list[Column]
     columns = [fixed(name) for name in FIXED_BEFORE]
     for key, label in dimensions.items():
         tags = m.dimension(key)
-        columns.append(Column(f"dim:{key}:code", f"{label} (code)" if tags.name else label, tags.code))
+        header = _("%(label)s (code)") % {"label": label} if tags.name else label
+        columns.append(Column(f"dim:{key}:code", header, tags.code))
         if tags.name:
             columns.append(Column(f"dim:{key}:name", label, tags.name))
     columns.append(fixed("aggregate"))
@@ -150,6 +154,11 @@ def _columns(tables: list[StatTable], language: str, m: Mapping) -> list[Column]
 
 def rows(tables: list[StatTable], language: str) -> list[list[Value]]:
     """The export as rows: the header row, the hashtag row, then one row per cell and margin of each table."""
+    with translation.override(language):  # headers and notes in the language of the figures
+        return _rows(tables, language)
+
+
+def _rows(tables: list[StatTable], language: str) -> list[list[Value]]:
     m = mapping()
     columns = _columns(tables, language, m)
     out: list[list[Value]] = [[c.header for c in columns], [c.tag for c in columns]]

@@ -63,7 +63,8 @@ def export(request: HttpRequest, publication_uuid: UUID, fmt: str) -> HttpRespon
     shown = found.language_for(_language())
     tables = found.tables(shown)
     body = hxl.to_csv(tables, shown) if fmt == "csv" else hxl.to_json(tables, shown)
-    name = f"amparo-{found.scope}{'-' + found.country if found.country else ''}-{found.period_start:%Y-%m}-{found.period_end:%Y-%m}-{shown}.hxl.{fmt}"  # noqa: E501
+    where = f"{found.scope}-{found.country}" if found.country else found.scope
+    name = f"amparo-{where}-{found.period_start:%Y-%m}-{found.period_end:%Y-%m}-{shown}.hxl.{fmt}"
     return attachment(body.encode("utf-8"), content_type=EXPORTS[fmt], filename=name)
 
 
