@@ -25,6 +25,7 @@ urlpatterns = [
     path("staff/surveys/", include("amparo.surveys.urls")),
     path("staff/networks/", include("amparo.networks.urls")),
     path("staff/insights/", include("amparo.insights.urls_dashboards")),
+    path("staff/insights/publications/", include("amparo.insights.staff_urls")),
     path("openrosa/", include("amparo.surveys.urls_openrosa")),  # ODK Collect / KoboCollect (no session, no cookies)
     path("healthz", core_views.healthz, name="healthz"),
 ]
@@ -33,5 +34,6 @@ urlpatterns += i18n_patterns(
     path("", include("amparo.directory.urls")),
     path("", include("amparo.safechannel.urls")),
     path("", include("amparo.core.urls")),
+    path("", include("amparo.insights.public_urls")),
     prefix_default_language=True,
 )

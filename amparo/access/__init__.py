@@ -28,6 +28,7 @@ from amparo.cases.models import Case, CaseTransfer, LegalMatter, TraffickingAler
 from amparo.directory.models import FocalPoint, Place, Service
 from amparo.directory.models import Organization as DirectoryOrganization
 from amparo.directory.selectors import acting_focal_points
+from amparo.insights.models import Publication
 from amparo.networks.models import MonitoringPlan, Tie
 from amparo.referrals.models import Referral
 from amparo.safechannel.models import Report
@@ -477,3 +478,48 @@ def get_monitoring_plan_for_user(user: Any, plan_uuid: UUID | str, *, edit: bool
     if found is None:
         raise Http404
     return found
+
+
+# --- Insights: publications of figures (issue 16, four eyes) ------------------------------------------------------
+
+# Coordinators prepare and withdraw their organisation's publications. The second person who reviews one is another
+# member of the same organisation who works with aggregates: a coordinator, an analyst or a monitor (analysts and
+# monitors see aggregates only, DESIGN.md rule 1, and a publication is nothing else), never the person who
+# prepared it (`may_review_publication`; the service and a database constraint enforce it too). Approving also needs
+# a session verified with a second factor (the view checks it): an analyst without one may read and send back, not
+# publish. Platform administrators run the platform and publish nothing.
+PUBLICATION_PREPARE_ROLES = frozenset({Role.COORDINATOR})
+PUBLICATION_READ_ROLES = frozenset({Role.COORDINATOR, Role.ANALYST, Role.MONITOR})
+PUBLICATION_REVIEW_ROLES = PUBLICATION_READ_ROLES
+
+
+def publications_for_user(user: Any, roles: Iterable[str] = PUBLICATION_READ_ROLES) -> QuerySet[Publication]:
+    """The publications of the organisations where the user holds one of the roles."""
+    return Publication.objects.filter(organization__in=organizations_for_user(user, roles)).select_related(
+        "organization", "prepared_by", "reviewed_by"
+    )
+
+
+def get_publication_for_user(
+    user: Any, publication_uuid: UUID | str, roles: Iterable[str] = PUBLICATION_READ_ROLES
+) -> Publication:
+    found = publications_for_user(user, roles).filter(uuid=_uuid_or_404(publication_uuid)).first()
+    if found is None:
+        raise Http404
+    return found
+
+
+def publishing_organizations(user: Any) -> QuerySet[Organization]:
+    """The organisations on whose behalf the user prepares publications (those she coordinates)."""
+    return organizations_for_user(user, PUBLICATION_PREPARE_ROLES).order_by("name", "pk")
+
+
+def may_review_publication(user: Any, publication: Publication) -> bool:
+    """A second person: a reviewer of the publication's organisation who did not prepare it."""
+    if publication.prepared_by_id == getattr(user, "pk", None):
+        return False
+    return organizations_for_user(user, PUBLICATION_REVIEW_ROLES).filter(pk=publication.organization_id).exists()
+
+
+def may_withdraw_publication(user: Any, publication: Publication) -> bool:
+    return publishing_organizations(user).filter(pk=publication.organization_id).exists()

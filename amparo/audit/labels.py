@@ -114,6 +114,13 @@ ACTION_LABELS: dict[str, Promise] = {
     "network.plan.create": _("Created a monitoring plan"),
     "network.plan.update": _("Changed a monitoring plan"),
     "network.snapshot.take": _("Took a monitoring snapshot"),
+    # Publications of figures (issue 16, four eyes).
+    "publication.prepare": _("Prepared a publication of figures"),
+    "publication.approve": _("Approved a publication of figures"),
+    "publication.return": _("Sent back a publication of figures"),
+    "publication.withdraw": _("Withdrew a publication of figures"),
+    "publication.supersede": _("Replaced a publication of figures by a newer build"),
+    "publication.read": _("Read a publication of figures"),
 }
 
 

@@ -12,7 +12,12 @@ class InsightsConfig(AppConfig):
     verbose_name = _("Insights")
 
     def demo_loaders(self) -> Iterable[DemoLoader]:
-        # After the cases (60), referrals and networks (80): synthetic consented records with agreements.
         from .demo import load_demo_insights
+        from .publication_demo import load_demo_publication
 
-        return (DemoLoader(90, "insights: statistics for the dashboards", load_demo_insights),)
+        return (
+            # After the cases (60), referrals and networks (80): synthetic consented records with agreements.
+            DemoLoader(90, "insights: statistics for the dashboards", load_demo_insights),
+            # After every domain's demo data: the published figures count them.
+            DemoLoader(95, "insights: published figures (four eyes)", load_demo_publication),
+        )

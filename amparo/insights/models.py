@@ -1,18 +1,30 @@
 """Data-sharing agreements (issue 16): an organisation's consent to have its records counted in a national or a
 regional view. The national and regional dashboards and the published tables count ONLY the organisations with an
-active agreement covering that scope and period (statistics.organisations_in_scope)."""
+active agreement covering that scope and period (statistics.organisations_in_scope).
+
+Publications of figures (issue 16, part 3): four eyes before anything is public.
+
+A coordinator prepares a publication: its tables are built at once, in every language asked for, and frozen as JSON
+(`StatTable.to_json`) with the build date and the parameters. A second person reviews the frozen tables and approves
+them or sends them back with a reason; only an approved publication is public. It can be withdrawn (the public page
+then says so and shows no figures). Figures are never rebuilt in place: a rebuild (after consent withdrawals, say)
+is a new publication, and approving it supersedes the one it replaces. Every step is audited (`services.py`).
+"""
 
 from __future__ import annotations
 
 import uuid
 from datetime import date
+from typing import Any
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
+
+from .tables import StatTable
 
 
 class DataSharingAgreement(models.Model):
@@ -57,3 +69,106 @@ class DataSharingAgreement(models.Model):
 
     def covers(self, start: date, end: date) -> bool:
         return self.active and self.since <= end and (self.until is None or self.until >= start)
+
+
+LANGUAGES = ("es", "en", "pt")
+
+
+class PublicationQuerySet(models.QuerySet["Publication"]):
+    def public(self) -> PublicationQuerySet:
+        """What the public pages list: approved, withdrawn and superseded publications (never drafts or returns);
+        only approved ones show figures."""
+        return self.filter(
+            status__in=[Publication.Status.APPROVED, Publication.Status.WITHDRAWN, Publication.Status.SUPERSEDED],
+            approved_at__isnull=False,
+        )
+
+
+class Publication(models.Model):
+    class Scope(models.TextChoices):
+        COUNTRY = "country", _("One country")
+        REGION = "region", _("The region (every country)")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for a second person's review")
+        RETURNED = "returned", _("Sent back")
+        APPROVED = "approved", _("Published")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+        SUPERSEDED = "superseded", _("Replaced by a newer build")
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organization = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="publications")
+    scope = models.CharField(_("scope"), max_length=10, choices=Scope.choices)
+    country = models.CharField(_("country"), max_length=2, blank=True)  # ISO 3166-1 alpha-2, for a country scope
+    period_start = models.DateField(_("first month"))  # the first day of a month
+    period_end = models.DateField(_("last month"))  # the last day of a month
+    languages = models.JSONField(default=list)  # codes of LANGUAGES, in the order asked for
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING, db_index=True)
+    # What was built: {"parameters": {...}, "tables": {language: [StatTable.to_json(), ...]}}; never rebuilt.
+    frozen = models.JSONField(default=dict)
+    built_at = models.DateTimeField(_("figures built on"), default=timezone.now)
+    replaces = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="rebuilds", verbose_name=_("replaces")
+    )
+    prepared_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    return_reason = models.TextField(_("why it was sent back"), blank=True)
+    approved_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawal_reason = models.TextField(_("why it was withdrawn"), blank=True)
+    superseded_at = models.DateTimeField(null=True, blank=True)
+
+    objects = PublicationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-built_at", "-pk"]
+        verbose_name = _("publication")
+        verbose_name_plural = _("publications")
+        constraints = [
+            # Four eyes, also in the database: the reviewer is never the person who prepared it.
+            models.CheckConstraint(
+                condition=Q(reviewed_by__isnull=True) | ~Q(reviewed_by=F("prepared_by")),
+                name="publication_reviewer_is_not_preparer",
+            ),
+            models.CheckConstraint(condition=Q(period_start__lte=F("period_end")), name="publication_period_order"),
+            models.CheckConstraint(
+                condition=(Q(scope="country") & ~Q(country="")) | (Q(scope="region") & Q(country="")),
+                name="publication_country_only_for_country_scope",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_scope_display()} {self.period_start:%Y-%m}–{self.period_end:%Y-%m}"
+
+    @property
+    def is_public(self) -> bool:
+        return self.status == self.Status.APPROVED
+
+    @property
+    def parameters(self) -> dict[str, Any]:
+        return dict(self.frozen.get("parameters") or {})
+
+    def language_for(self, language: str) -> str:
+        """The language of the figures shown to a visitor reading in `language`: hers if it was built, else the
+        first one asked for."""
+        return language if language in self.languages else (self.languages[0] if self.languages else "es")
+
+    def tables(self, language: str) -> list[StatTable]:
+        built = self.frozen.get("tables") or {}
+        return [StatTable.from_json(data) for data in built.get(self.language_for(language), [])]
+
+    @property
+    def period_label(self) -> str:
+        return f"{self.period_start:%Y-%m} – {self.period_end:%Y-%m}"
+
+
+def month_end(first: date) -> date:
+    """The last day of the month that starts on `first`."""
+    following = date(first.year + (first.month == 12), first.month % 12 + 1, 1)
+    return date.fromordinal(following.toordinal() - 1)
