@@ -24,6 +24,7 @@ urlpatterns = [
     path("staff/monitoring/", include("amparo.cases.monitoring_urls")),
     path("staff/surveys/", include("amparo.surveys.urls")),
     path("staff/networks/", include("amparo.networks.urls")),
+    path("staff/insights/reports/", include("amparo.insights.urls_reports")),
     path("openrosa/", include("amparo.surveys.urls_openrosa")),  # ODK Collect / KoboCollect (no session, no cookies)
     path("healthz", core_views.healthz, name="healthz"),
 ]

@@ -179,6 +179,11 @@ MENU: list[tuple[Promise, str, frozenset[str]]] = [
         "networks:network",
         frozenset({Role.COORDINATOR, Role.ANALYST, Role.MONITOR, PLATFORM_ADMIN}),
     ),
+    (
+        gettext_lazy("Situation reports"),
+        "insights_reports:list",
+        frozenset({Role.COORDINATOR, Role.ANALYST, PLATFORM_ADMIN}),
+    ),
     (gettext_lazy("Administration"), "admin:index", frozenset({Role.COORDINATOR, PLATFORM_ADMIN})),
 ]
 
