@@ -29,12 +29,14 @@ class ReportFailure(models.TextChoices):
     """Why a build failed, in our words (the traceback, if any, goes to the server's log only)."""
 
     NO_DATA = "no_data", _("There are no figures for this scope in this period: there is nothing to report.")
-    THRESHOLD = "threshold", _(
-        "A table came with a lower disclosure threshold than this report needs, so nothing was published."
+    THRESHOLD = (
+        "threshold",
+        _("A table came with a lower disclosure threshold than this report needs, so nothing was published."),
     )
     SCOPE_GONE = "scope_gone", _("The organisation this report was about no longer exists.")
-    UNEXPECTED = "unexpected", _(
-        "The report could not be built. Request it again; if it fails again, tell the platform administrator."
+    UNEXPECTED = (
+        "unexpected",
+        _("The report could not be built. Request it again; if it fails again, tell the platform administrator."),
     )
 
 

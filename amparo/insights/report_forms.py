@@ -45,7 +45,7 @@ class ReportRequestForm(OnceMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.wide_organizations = wide_organizations
         self.fields["organization"].queryset = organizations  # type: ignore[attr-defined]
-        self.fields["country"].choices = [("", "—"), *report_countries()]
+        self.fields["country"].choices = [("", "—"), *report_countries()]  # type: ignore[attr-defined]
         if not self.is_bound:
             today = timezone.localdate()
             last = date(today.year, today.month, 1)
@@ -72,11 +72,9 @@ class ReportRequestForm(OnceMixin, forms.Form):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         scope, organization = data.get("scope"), data.get("organization")
-        if scope and scope != ReportScope.ORGANISATION and organization is not None:
-            if not self.wide_organizations.filter(pk=organization.pk).exists():
-                self.add_error(
-                    "scope", _("Only a coordinator may ask for a report of a country or of the region.")
-                )
+        wide = organization is not None and self.wide_organizations.filter(pk=organization.pk).exists()
+        if scope and scope != ReportScope.ORGANISATION and organization is not None and not wide:
+            self.add_error("scope", _("Only a coordinator may ask for a report of a country or of the region."))
         if scope == ReportScope.COUNTRY:
             try:
                 data["country"] = check_country(data.get("country") or "")

@@ -144,9 +144,7 @@ def _finish(
         report.build_seconds = round(seconds, 3)
         if failure:
             report.built_at = None
-        report.save(
-            update_fields=["status", "failure", "tables", "pdf", "pdf_bytes", "build_seconds", "built_at"]
-        )
+        report.save(update_fields=["status", "failure", "tables", "pdf", "pdf_bytes", "build_seconds", "built_at"])
         audit_record(
             action="insights.report.build",
             obj=report,
@@ -188,8 +186,8 @@ def reports_purge(*, now: datetime | None = None, dry_run: bool = False) -> int:
         return expired.count()
     with transaction.atomic():
         per_organization: dict[int | None, int] = {}
-        for organization_id in expired.values_list("organization_id", flat=True):
-            per_organization[organization_id] = per_organization.get(organization_id, 0) + 1
+        for owner in expired.values_list("organization_id", flat=True):
+            per_organization[owner] = per_organization.get(owner, 0) + 1
         deleted = expired.delete()[1].get(SituationReport._meta.label, 0)
         organizations = Organization.objects.in_bulk([pk for pk in per_organization if pk is not None])
         for organization_id, count in sorted(per_organization.items(), key=lambda item: item[0] or 0):

@@ -59,7 +59,9 @@ class BuildRefused(Exception):
 def parse_month(text: str) -> date:
     match = MONTH.fullmatch(text.strip())
     if match is None or not 1 <= int(match[2]) <= 12 or int(match[1]) < 1900:
-        raise ReportInputError(_("“%(text)s” is not a month: write it as year and month, e.g. 2026-01.") % {"text": text})
+        raise ReportInputError(
+            _("“%(text)s” is not a month: write it as year and month, e.g. 2026-01.") % {"text": text}
+        )
     return date(int(match[1]), int(match[2]), 1)
 
 
@@ -73,7 +75,8 @@ def month_period(first: date, last: date, today: date | None = None) -> tuple[da
     months = (last.year - first.year) * 12 + last.month - first.month + 1
     if months > MAX_MONTHS:
         raise ReportInputError(
-            _("A report covers at most %(max)s months; this period has %(months)s.") % {"max": MAX_MONTHS, "months": months}
+            _("A report covers at most %(max)s months; this period has %(months)s.")
+            % {"max": MAX_MONTHS, "months": months}
         )
     if first > today.replace(day=1):
         raise ReportInputError(_("The period has not begun yet: choose months up to this one."))
@@ -166,6 +169,7 @@ def _is_empty(table: StatTable) -> bool:
 
 # --- Words ----------------------------------------------------------------------------------------------------------
 
+
 def source_words(code: str) -> str:
     words = {
         "cases": _("Cases recorded by the member organisations"),
@@ -221,7 +225,9 @@ def report_chart_svg(table: StatTable) -> str:
     labels = [category.label for category in table.row_categories]
     words = hidden_words(table)
     bounded = words == fewer_than(table.threshold)
-    largest = max([v for v in totals if v is not None] + ([table.threshold] if bounded and None in totals else []) + [1])
+    largest = max(
+        [v for v in totals if v is not None] + ([table.threshold] if bounded and None in totals else []) + [1]
+    )
     span = WIDTH - LABEL_WIDTH - VALUE_WIDTH
     height = ROW_HEIGHT * len(totals) + 8
     ident = "chart-" + re.sub(r"[^a-z0-9]+", "-", table.key.lower()).strip("-")
@@ -250,7 +256,9 @@ def report_chart_svg(table: StatTable) -> str:
                 end = LABEL_WIDTH + width
             else:
                 end = LABEL_WIDTH
-            parts.append(f'<text x="{end + 6:.1f}" y="{middle:.0f}" font-size="11" font-style="italic">{escape(words)}</text>')
+            parts.append(
+                f'<text x="{end + 6:.1f}" y="{middle:.0f}" font-size="11" font-style="italic">{escape(words)}</text>'
+            )
             continue
         width = span * value / largest
         if value:
@@ -328,7 +336,7 @@ class LocalOnlyFetcher(URLFetcher):
         if not url.startswith("data:"):
             self.refused.append(url)
             raise ValueError("situation reports fetch nothing")
-        return super().fetch(url, headers)  # type: ignore[no-any-return]
+        return super().fetch(url, headers)
 
 
 def render_pdf(html: str, fetcher: LocalOnlyFetcher | None = None) -> bytes:

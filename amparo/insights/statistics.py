@@ -38,7 +38,7 @@ def _consented_cases(scope: Scope, start: date | None, end: date | None) -> Quer
     consented = Consent.objects.filter(case=OuterRef("pk"), kind=ConsentKind.STATISTICS, withdrawn_at__isnull=True)
     cases = Case.objects.filter(Exists(consented))
     if scope.kind == "organisation":
-        cases = cases.filter(organization_id=scope.organization_id)
+        cases = cases.filter(organization_id=scope.organization_id or 0)
     elif scope.kind == "country":
         code = scope.country.upper()
         cases = cases.filter(Q(place__pcode=code) | Q(place__parent__pcode=code) | Q(place__parent__parent__pcode=code))
@@ -69,9 +69,7 @@ def _tables(scope: Scope, start: date | None, end: date | None, threshold: int) 
     if start is not None and end is not None:
         months = _months(start, end)
         by_month: Counter[tuple[str, date]] = Counter()
-        rows: Any = (
-            cases.annotate(month=TruncMonth("opened_at")).values("place__zone", "month").annotate(n=Count("pk"))
-        )
+        rows: Any = cases.annotate(month=TruncMonth("opened_at")).values("place__zone", "month").annotate(n=Count("pk"))
         for row in rows:
             month = row["month"]
             month = month.date() if isinstance(month, datetime) else month

@@ -81,7 +81,7 @@ def test_the_button_queues_a_task_that_the_worker_builds(
     assert download.status_code == 200 and download["Content-Type"] == "application/pdf"
     assert download["Content-Disposition"].startswith("attachment;") and ".pdf" in download["Content-Disposition"]
     assert "no-store" in download["Cache-Control"]
-    assert download.content == bytes(report.pdf)
+    assert download.content == bytes(report.pdf or b"")
     entry = AuditEntry.objects.filter(action="insights.report.download").get()
     assert entry.actor_id == world.users["coordinator"].pk and entry.object_id == str(report.uuid)
 
