@@ -185,7 +185,7 @@ def test_the_html_has_the_method_the_parameters_and_fewer_than_n(world: World) -
     assert str(report.uuid) in html
     with translation.override("es"):
         spanish = render_report_html(SituationReport(**{**_fields(report), "language": "es"}), tables)
-    assert "Informe de situación" in spanish
+    assert "Informe de situación" in spanish and "2 tablas" in spanish
 
 
 def _fields(report: SituationReport) -> dict[str, object]:
