@@ -111,6 +111,11 @@ ACTION_LABELS: dict[str, Promise] = {
     "network.plan.create": _("Created a monitoring plan"),
     "network.plan.update": _("Changed a monitoring plan"),
     "network.snapshot.take": _("Took a monitoring snapshot"),
+    # Insights: situation reports (issue 16).
+    "insights.report.request": _("Asked for a situation report"),
+    "insights.report.build": _("Built a situation report"),
+    "insights.report.download": _("Downloaded a situation report"),
+    "insights.report.purge": _("Deleted old situation reports"),
 }
 
 

@@ -81,6 +81,7 @@ def test_the_installed_apps_contribute_their_demo_steps_in_order() -> None:
         "surveys",
         "networks",
         "networks: a monitoring plan for Cúcuta",
+        "insights: a situation report",
     ]
     assert [store.name for store in registry.encrypted_file_stores()] == ["legal documents", "case files"]
 
