@@ -314,8 +314,7 @@ def report_context(report: SituationReport, tables: list[StatTable]) -> dict[str
         "fewer": fewer_than(report.threshold),
         "built_at": timezone.localtime(report.built_at or timezone.now()),
         "hidden_count": sum(t.protected.hidden for t in tables),
-        "cells_withheld": sum(1 for t in tables if t.protected.withheld),
-        "notes_count": ngettext("%(n)s table", "%(n)s tables", len(tables)) % {"n": len(tables)},
+        "tables_count": ngettext("%(n)s table", "%(n)s tables", len(tables)) % {"n": len(tables)},
     }
 
 
