@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from amparo.accounts.models import Membership, Organization, User
 from amparo.accounts.roles import Role
-from amparo.cases.models import Case, Consent
+from amparo.cases.models import Case, Consent, Incident
 from amparo.directory.demo import places_load
 from amparo.directory.models import Place
 
@@ -45,12 +45,21 @@ def build_world() -> World:
 def add_cases(
     org: Organization, pcode: str, count: int, month: date, *, gender: str = "trans_woman", consent: bool = True
 ) -> list[Case]:
-    """`count` cases of `org`, living in `pcode`, opened on the 10th of `month`, with the statistics consent."""
+    """`count` cases of `org`, living in `pcode`, opened on the 10th of `month`, each with one incident there that
+    day (physical assault by a client), with the statistics consent: one person and one incident per case, so the
+    tests hold whichever the statistics layer counts."""
     place = Place.objects.get(pcode=pcode)
     opened = timezone.make_aware(datetime.combine(month.replace(day=10), time(12)))
     cases = Case.objects.bulk_create(
         [Case(organization=org, place=place, gender_identity=gender, opened_at=opened) for _ in range(count)]
     )
+    Incident.objects.bulk_create(
+        [
+            Incident(case=c, occurred_at=opened, first_reported_at=opened, place=place, gbv_type="physical_assault",
+                     elimination_answers={"physical": True}, perpetrator_types=["client"])
+            for c in cases
+        ]
+    )  # fmt: skip
     if consent:
         Consent.objects.bulk_create([Consent(case=case, kind="statistics", method="verbal") for case in cases])
     return cases
