@@ -431,3 +431,9 @@ if not 1 <= SURVEYS_DECRYPT_BATCH <= 10_000:
 SURVEYS_WEB_ENTRY_MAX_AGE = env.int("SURVEYS_WEB_ENTRY_MAX_AGE", default=4 * 60 * 60)
 # The largest export the import page takes, held in memory only (bigger files: manage.py import_survey_export).
 SURVEYS_MAX_IMPORT_BYTES = env.int("SURVEYS_MAX_IMPORT_BYTES", default=20 * 1024 * 1024)
+
+# Situation reports (issue 16, docs/insights-reports.md): kept this many days after they were requested, then
+# hard-deleted by `manage.py purge_situation_reports` (DESIGN rule 7).
+INSIGHTS_REPORTS_RETENTION_DAYS = env.int("INSIGHTS_REPORTS_RETENTION_DAYS", default=730)
+if not 1 <= INSIGHTS_REPORTS_RETENTION_DAYS <= 36500:
+    raise ImproperlyConfigured("INSIGHTS_REPORTS_RETENTION_DAYS must be between 1 and 36500")

@@ -26,6 +26,7 @@ urlpatterns = [
     path("staff/networks/", include("amparo.networks.urls")),
     path("staff/insights/", include("amparo.insights.urls_dashboards")),
     path("staff/insights/publications/", include("amparo.insights.staff_urls")),
+    path("staff/insights/reports/", include("amparo.insights.urls_reports")),
     path("openrosa/", include("amparo.surveys.urls_openrosa")),  # ODK Collect / KoboCollect (no session, no cookies)
     path("healthz", core_views.healthz, name="healthz"),
 ]

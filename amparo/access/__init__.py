@@ -29,6 +29,7 @@ from amparo.directory.models import FocalPoint, Place, Service
 from amparo.directory.models import Organization as DirectoryOrganization
 from amparo.directory.selectors import acting_focal_points
 from amparo.insights.models import Publication
+from amparo.insights.models import SituationReport
 from amparo.networks.models import MonitoringPlan, Tie
 from amparo.referrals.models import Referral
 from amparo.safechannel.models import Report
@@ -509,6 +510,35 @@ def get_publication_for_user(
     return found
 
 
+# --- Insights: situation reports (issue 16) -------------------------------------------------------------------------
+
+# Coordinators ask for reports of their organisation, of a country or of the region; analysts for their organisation
+# only; both read their organisation's reports. Platform administrators read every report (also those the scheduler
+# built for no organisation).
+REPORT_ROLES = frozenset({Role.COORDINATOR, Role.ANALYST, PLATFORM_ADMIN})
+WIDE_REPORT_ROLES = frozenset({Role.COORDINATOR, PLATFORM_ADMIN})
+
+
+def situation_reports_for_user(user: Any) -> QuerySet[SituationReport]:
+    if PLATFORM_ADMIN in user_roles(user):
+        return SituationReport.objects.all()
+    return SituationReport.objects.filter(
+        organization__in=organizations_for_user(user, {Role.COORDINATOR, Role.ANALYST})
+    )
+
+
+def get_situation_report_for_user(user: Any, report_uuid: UUID | str) -> SituationReport:
+    found = (
+        situation_reports_for_user(user)
+        .select_related("organization", "scope_organization")
+        .filter(uuid=_uuid_or_404(report_uuid))
+        .first()
+    )
+    if found is None:
+        raise Http404
+    return found
+
+
 def publishing_organizations(user: Any) -> QuerySet[Organization]:
     """The organisations on whose behalf the user prepares publications (those she coordinates)."""
     return organizations_for_user(user, PUBLICATION_PREPARE_ROLES).order_by("name", "pk")
@@ -523,3 +553,9 @@ def may_review_publication(user: Any, publication: Publication) -> bool:
 
 def may_withdraw_publication(user: Any, publication: Publication) -> bool:
     return publishing_organizations(user).filter(pk=publication.organization_id).exists()
+
+
+def report_request_organizations(user: Any) -> tuple[QuerySet[Organization], QuerySet[Organization]]:
+    """The organisations on whose behalf the user may ask for a report: (any report: her own organisation's;
+    also of a country or the region)."""
+    return organizations_for_user(user, REPORT_ROLES), organizations_for_user(user, WIDE_REPORT_ROLES)

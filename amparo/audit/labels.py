@@ -121,6 +121,11 @@ ACTION_LABELS: dict[str, Promise] = {
     "publication.withdraw": _("Withdrew a publication of figures"),
     "publication.supersede": _("Replaced a publication of figures by a newer build"),
     "publication.read": _("Read a publication of figures"),
+    # Insights: situation reports (issue 16).
+    "insights.report.request": _("Asked for a situation report"),
+    "insights.report.build": _("Built a situation report"),
+    "insights.report.download": _("Downloaded a situation report"),
+    "insights.report.purge": _("Deleted old situation reports"),
 }
 
 

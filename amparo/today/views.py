@@ -183,9 +183,16 @@ MENU: list[tuple[Promise, str, frozenset[str]]] = [
         gettext_lazy("Statistics"),
         "insights:dashboard",
         frozenset({Role.ANALYST, Role.COORDINATOR, Role.MONITOR, PLATFORM_ADMIN}),
+    ),
+    (
         gettext_lazy("Publications"),
         "publications:publications",
         frozenset({Role.COORDINATOR, Role.ANALYST, Role.MONITOR}),
+    ),
+    (
+        gettext_lazy("Situation reports"),
+        "insights_reports:list",
+        frozenset({Role.COORDINATOR, Role.ANALYST, PLATFORM_ADMIN}),
     ),
     (gettext_lazy("Administration"), "admin:index", frozenset({Role.COORDINATOR, PLATFORM_ADMIN})),
 ]

@@ -83,6 +83,7 @@ def test_the_installed_apps_contribute_their_demo_steps_in_order() -> None:
         "networks: a monitoring plan for Cúcuta",
         "insights: statistics for the dashboards",
         "insights: published figures (four eyes)",
+        "insights: a situation report",
     ]
     assert [store.name for store in registry.encrypted_file_stores()] == ["legal documents", "case files"]
 

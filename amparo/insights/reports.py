@@ -1,0 +1,360 @@
+"""Situation reports (issue 16, item 6): what a report covers, its tables, its charts, its HTML and its PDF.
+
+Reads only: the writes (requesting, recording a build, downloading, purging) are in `report_services.py`.
+
+- The input (a scope, a period of whole months, a language) is checked here once, for the form, the command and
+  the task alike: a problem is a `ReportInputError` whose message says what to change.
+- The tables come from the statistics layer (`statistics.py`), which passes every figure through
+  `amparo.core.disclosure`: an organisation's report at the organisation threshold (5), a country's or the
+  region's at the public threshold (11). A table that comes back with a lower threshold stops the build.
+- The HTML is a Django template (`insights/report/document.html`) with one server-drawn SVG chart per table
+  (`report_chart_svg`) and its data table; WeasyPrint turns it into a PDF with the fonts installed on the machine
+  and a URL fetcher that refuses every address but `data:` URIs, so nothing is fetched while rendering.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+from uuid import UUID
+
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.html import escape
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from weasyprint import HTML
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+from amparo.accounts.models import Organization
+from amparo.core.countries import country_name
+from amparo.core.disclosure import ORGANISATION_THRESHOLD, PUBLIC_THRESHOLD
+from amparo.directory.models import Place
+
+from .models import ReportFailure, ReportScope, SituationReport
+from .statistics import Scope, dashboard_tables, public_tables
+from .tables import StatTable
+
+MAX_MONTHS = 24
+MONTH = re.compile(r"(\d{4})-(\d{2})")
+
+
+class ReportInputError(ValueError):
+    """Input a report cannot be built from; the message says what to change (translated)."""
+
+
+class BuildRefused(Exception):
+    """A build that stops for a reason we can name (`failure`: a ReportFailure code)."""
+
+    def __init__(self, failure: str) -> None:
+        super().__init__(failure)
+        self.failure = failure
+
+
+# --- Input ----------------------------------------------------------------------------------------------------------
+
+
+def parse_month(text: str) -> date:
+    match = MONTH.fullmatch(text.strip())
+    if match is None or not 1 <= int(match[2]) <= 12 or int(match[1]) < 1900:
+        raise ReportInputError(
+            _("“%(text)s” is not a month: write it as year and month, e.g. 2026-01.") % {"text": text}
+        )
+    return date(int(match[1]), int(match[2]), 1)
+
+
+def month_period(first: date, last: date, today: date | None = None) -> tuple[date, date]:
+    """The period from the first day of `first`'s month to the last day of `last`'s month, checked: not empty, at
+    most MAX_MONTHS months, begun already."""
+    first, last = first.replace(day=1), last.replace(day=1)
+    today = today or timezone.localdate()
+    if last < first:
+        raise ReportInputError(_("The period is empty: its last month comes before its first."))
+    months = (last.year - first.year) * 12 + last.month - first.month + 1
+    if months > MAX_MONTHS:
+        raise ReportInputError(
+            _("A report covers at most %(max)s months; this period has %(months)s.")
+            % {"max": MAX_MONTHS, "months": months}
+        )
+    if first > today.replace(day=1):
+        raise ReportInputError(_("The period has not begun yet: choose months up to this one."))
+    end = (last + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    return first, end
+
+
+def parse_period(text: str, today: date | None = None) -> tuple[date, date]:
+    """ "2026-01..2026-06" (or one month, "2026-03"): the period's first and last day."""
+    parts = text.split("..")
+    if len(parts) == 1:
+        parts = [parts[0], parts[0]]
+    if len(parts) != 2 or not all(part.strip() for part in parts):
+        raise ReportInputError(_("Write the period as first and last month, e.g. 2026-01..2026-06."))
+    return month_period(parse_month(parts[0]), parse_month(parts[1]), today)
+
+
+@dataclass(frozen=True)
+class ScopeText:
+    """A scope as written for the command: "region", "country:CO" or "org:<uuid>"."""
+
+    kind: str
+    country: str = ""
+    organization_uuid: str = ""
+
+
+def parse_scope(text: str) -> ScopeText:
+    kind, _sep, value = text.strip().partition(":")
+    if kind == "region" and not value:
+        return ScopeText(ReportScope.REGION)
+    if kind == "country" and value:
+        return ScopeText(ReportScope.COUNTRY, country=value.upper())
+    if kind == "org" and value:
+        return ScopeText(ReportScope.ORGANISATION, organization_uuid=value)
+    raise ReportInputError(
+        _("“%(text)s” is not a scope: write region, country:CO (a country code) or org:<the organisation's id>.")
+        % {"text": text}
+    )
+
+
+def report_countries() -> list[tuple[str, str]]:
+    """The countries a report may cover: those of the places the platform knows, named in the current language."""
+    codes = Place.objects.filter(level=Place.Level.COUNTRY).values_list("pcode", flat=True)
+    return sorted(((code, country_name(code) or code) for code in codes if len(code) == 2), key=lambda c: c[1])
+
+
+def check_country(code: str) -> str:
+    code = code.upper()
+    if code not in {c for c, _name in report_countries()}:
+        raise ReportInputError(_("“%(code)s” is not a country the platform has places in.") % {"code": code})
+    return code
+
+
+def threshold_for(scope_kind: str) -> int:
+    """DESIGN.md rule 6: 5 inside one organisation, 11 for a country or the region (across organisations)."""
+    return ORGANISATION_THRESHOLD if scope_kind == ReportScope.ORGANISATION else PUBLIC_THRESHOLD
+
+
+# --- Tables ---------------------------------------------------------------------------------------------------------
+
+
+def scope_of(report: SituationReport) -> Scope:
+    return Scope(kind=report.scope_kind, organization_id=report.scope_organization_id, country=report.scope_country)
+
+
+def report_tables(report: SituationReport) -> list[StatTable]:
+    """The report's tables from the statistics layer: an organisation's dashboard tables, or the public tables of a
+    country or the region. Refused when one has a lower threshold than the report's or there is nothing to show."""
+    if report.scope_kind == ReportScope.ORGANISATION:
+        if report.scope_organization_id is None:
+            raise BuildRefused(ReportFailure.SCOPE_GONE)
+        tables = dashboard_tables(
+            scope=scope_of(report), start=report.period_start, end=report.period_end, language=report.language
+        )
+    else:
+        tables = public_tables(
+            scope=scope_of(report), start=report.period_start, end=report.period_end, language=report.language
+        )
+    if any(table.threshold < report.threshold for table in tables):
+        raise BuildRefused(ReportFailure.THRESHOLD)
+    if all(_is_empty(table) for table in tables):
+        raise BuildRefused(ReportFailure.NO_DATA)
+    return tables
+
+
+def _is_empty(table: StatTable) -> bool:
+    """No one counted: every cell is a shown zero (a hidden cell stands for someone)."""
+    return all(value == 0 for row in table.protected.cells for value in row)
+
+
+# --- Words ----------------------------------------------------------------------------------------------------------
+
+
+def source_words(code: str) -> str:
+    words = {
+        "cases": _("Cases recorded by the member organisations"),
+        "safechannel": _("Reports through the safe channel (risk data only, never their content)"),
+        "referrals": _("Referrals between services"),
+        "surveys": _("Surveys of the community"),
+        "networks": _("The protection networks' coverage gaps"),
+        "alerts": _("Trafficking alerts"),
+    }
+    return words.get(code, code)
+
+
+def scope_label(report: SituationReport) -> str:
+    if report.scope_kind == ReportScope.ORGANISATION:
+        organization = report.scope_organization
+        return organization.name if organization is not None else _("An organisation that no longer exists")
+    if report.scope_kind == ReportScope.COUNTRY:
+        return country_name(report.scope_country) or report.scope_country
+    return _("The region (every country)")
+
+
+def fewer_than(threshold: int) -> str:
+    return _("fewer than %(n)s") % {"n": threshold}
+
+
+def hidden_words(table: StatTable) -> str:
+    """How a hidden count is written. When nothing was hidden to protect another cell, every hidden count is under
+    the threshold ("fewer than N"); otherwise some hidden counts may be large, and all are written "hidden"."""
+    if table.protected.complementary == 0 and not table.protected.withheld:
+        return fewer_than(table.threshold)
+    return _("hidden")
+
+
+def shown(value: int | None, table: StatTable) -> str:
+    return hidden_words(table) if value is None else str(value)
+
+
+# --- The chart ------------------------------------------------------------------------------------------------------
+
+WIDTH = 640
+LABEL_WIDTH = 200
+VALUE_WIDTH = 120
+ROW_HEIGHT = 22
+BAR_HEIGHT = 14
+
+
+def report_chart_svg(table: StatTable) -> str:
+    """A horizontal bar chart of the table's row totals, drawn on the server (SVG with a title and a description for
+    screen readers). A hidden total is never drawn as 0: under the threshold it is an outlined bar up to the
+    threshold marked "fewer than N"; hidden to protect another count, it is only written "hidden".
+    Hand-written (a few rectangles): no charting library draws to SVG without a browser or a heavy dependency."""
+    totals = list(table.protected.row_totals)
+    labels = [category.label for category in table.row_categories]
+    words = hidden_words(table)
+    bounded = words == fewer_than(table.threshold)
+    largest = max(
+        [v for v in totals if v is not None] + ([table.threshold] if bounded and None in totals else []) + [1]
+    )
+    span = WIDTH - LABEL_WIDTH - VALUE_WIDTH
+    height = ROW_HEIGHT * len(totals) + 8
+    ident = "chart-" + re.sub(r"[^a-z0-9]+", "-", table.key.lower()).strip("-")
+    described = "; ".join(f"{label}: {shown(value, table)}" for label, value in zip(labels, totals, strict=True))
+    title = _("%(title)s: total of each row") % {"title": table.title}
+    desc = _("Horizontal bars, one per row of the table: %(values)s.") % {"values": described}
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" width="{WIDTH}" height="{height}" '
+        f'viewBox="0 0 {WIDTH} {height}" aria-labelledby="{ident}-title {ident}-desc">',
+        f'<title id="{ident}-title">{escape(title)}</title>',
+        f'<desc id="{ident}-desc">{escape(desc)}</desc>',
+    ]
+    for index, (label, value) in enumerate(zip(labels, totals, strict=True)):
+        y = 4 + index * ROW_HEIGHT
+        middle = y + ROW_HEIGHT / 2 + 4
+        parts.append(
+            f'<text x="{LABEL_WIDTH - 8}" y="{middle:.0f}" text-anchor="end" font-size="11">{escape(label)}</text>'
+        )
+        if value is None:
+            if bounded:
+                width = span * table.threshold / largest
+                parts.append(
+                    f'<rect x="{LABEL_WIDTH}" y="{y + 4}" width="{width:.1f}" height="{BAR_HEIGHT}" fill="none" '
+                    'stroke="#555" stroke-dasharray="3 2"/>'
+                )
+                end = LABEL_WIDTH + width
+            else:
+                end = LABEL_WIDTH
+            parts.append(
+                f'<text x="{end + 6:.1f}" y="{middle:.0f}" font-size="11" font-style="italic">{escape(words)}</text>'
+            )
+            continue
+        width = span * value / largest
+        if value:
+            parts.append(
+                f'<rect x="{LABEL_WIDTH}" y="{y + 4}" width="{width:.1f}" height="{BAR_HEIGHT}" fill="#37474f"/>'
+            )
+        parts.append(f'<text x="{LABEL_WIDTH + width + 6:.1f}" y="{middle:.0f}" font-size="11">{value}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+# --- HTML and PDF ---------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TableView:
+    """One table as the template shows it: chart, header, rows of shown counts, the note on hidden counts."""
+
+    table: StatTable
+    chart: str
+    columns: list[str]
+    rows: list[tuple[str, list[str], str]]  # label, shown cells, shown row total
+    totals: list[str]
+    total: str
+    hidden: str
+
+
+def table_view(table: StatTable) -> TableView:
+    p = table.protected
+    rows = [
+        (category.label, [shown(v, table) for v in cells], shown(total, table))
+        for category, cells, total in zip(table.row_categories, p.cells, p.row_totals, strict=True)
+    ]
+    return TableView(
+        table=table,
+        chart=report_chart_svg(table),
+        columns=[c.label for c in table.column_categories],
+        rows=rows,
+        totals=[shown(v, table) for v in p.column_totals],
+        total=shown(p.total, table),
+        hidden=hidden_words(table),
+    )
+
+
+def report_context(report: SituationReport, tables: list[StatTable]) -> dict[str, Any]:
+    sources = sorted({code for table in tables for code in table.sources})
+    return {
+        "report": report,
+        "scope": scope_label(report),
+        "tables": [table_view(table) for table in tables],
+        "sources": [source_words(code) for code in sources],
+        "threshold": report.threshold,
+        "fewer": fewer_than(report.threshold),
+        "built_at": timezone.localtime(report.built_at or timezone.now()),
+        "hidden_count": sum(t.protected.hidden for t in tables),
+        "tables_count": ngettext("%(n)s table", "%(n)s tables", len(tables)) % {"n": len(tables)},
+    }
+
+
+def render_report_html(report: SituationReport, tables: list[StatTable]) -> str:
+    with translation.override(report.language):
+        return render_to_string("insights/report/document.html", report_context(report, tables))
+
+
+class LocalOnlyFetcher(URLFetcher):
+    """WeasyPrint's fetcher, refusing every URL but inline `data:` URIs: a report never reaches the network or the
+    disk while it renders (a stray link to an image or a style sheet is left out, never fetched)."""
+
+    def __init__(self) -> None:
+        super().__init__(allowed_protocols=("data",), allow_redirects=False, timeout=1)
+        self.refused: list[str] = []
+
+    def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
+        if not url.startswith("data:"):
+            self.refused.append(url)
+            raise ValueError("situation reports fetch nothing")
+        return super().fetch(url, headers)
+
+
+def render_pdf(html: str, fetcher: LocalOnlyFetcher | None = None) -> bytes:
+    """The PDF of a report's HTML (A4), with the local fonts, fetching nothing."""
+    pdf = HTML(string=html, base_url=None, url_fetcher=fetcher or LocalOnlyFetcher()).write_pdf()
+    assert pdf is not None
+    return pdf
+
+
+def period_label(report: SituationReport) -> str:
+    if (report.period_start.year, report.period_start.month) == (report.period_end.year, report.period_end.month):
+        return f"{report.period_start:%Y-%m}"
+    return f"{report.period_start:%Y-%m} – {report.period_end:%Y-%m}"
+
+
+def organization_for_scope(scope: ScopeText) -> Organization | None:
+    if scope.kind != ReportScope.ORGANISATION:
+        return None
+    try:
+        return Organization.objects.filter(uuid=UUID(scope.organization_uuid)).first()
+    except ValueError:  # not a UUID
+        return None
