@@ -28,8 +28,7 @@ from amparo.cases.models import Case, CaseTransfer, LegalMatter, TraffickingAler
 from amparo.directory.models import FocalPoint, Place, Service
 from amparo.directory.models import Organization as DirectoryOrganization
 from amparo.directory.selectors import acting_focal_points
-from amparo.insights.models import Publication
-from amparo.insights.models import SituationReport
+from amparo.insights.models import Publication, SituationReport
 from amparo.networks.models import MonitoringPlan, Tie
 from amparo.referrals.models import Referral
 from amparo.safechannel.models import Report
