@@ -17,6 +17,7 @@ from amparo.cases import services as case_services
 from amparo.cases.models import Case
 from amparo.core.disclosure import PUBLIC_THRESHOLD, protect_table
 from amparo.directory.models import Place
+from amparo.insights.models import DataSharingAgreement
 from amparo.insights.statistics import Scope
 from amparo.insights.tables import Category, Dimension, StatTable
 
@@ -56,6 +57,12 @@ def make_world() -> World:
     )[0]  # fmt: skip
     org = Organization.objects.create(name="Red Violeta (prueba)")
     other = Organization.objects.create(name="Otra Red (prueba)")
+    # The organisation agreed to be counted in national and regional figures (without it, none of hers count).
+    since = timezone.localdate() - timedelta(days=800)
+    for scope, code in ((DataSharingAgreement.Scope.COUNTRY, "CO"), (DataSharingAgreement.Scope.REGION, "")):
+        DataSharingAgreement.objects.create(
+            organization=org, scope=scope, country=code, since=since, document_reference="Convenio 2024-07"
+        )
     return World(
         org=org,
         other_org=other,

@@ -13,6 +13,7 @@ from amparo.accounts.roles import Role
 from amparo.cases.models import Case, Consent, Incident
 from amparo.directory.demo import places_load
 from amparo.directory.models import Place
+from amparo.insights.models import DataSharingAgreement
 
 PERIOD = (date(2026, 1, 1), date(2026, 6, 30))
 
@@ -34,6 +35,11 @@ def build_world() -> World:
     places_load()
     org = Organization.objects.create(name="Red Violeta (prueba)")
     other = Organization.objects.create(name="Otra Red (prueba)")
+    # The organisation agreed to be counted in national and regional figures (without it, none of hers count).
+    for scope, code in ((DataSharingAgreement.Scope.COUNTRY, "CO"), (DataSharingAgreement.Scope.REGION, "")):
+        DataSharingAgreement.objects.create(
+            organization=org, scope=scope, country=code, since=date(2024, 1, 1), document_reference="Convenio 2024-07"
+        )
     world = World(org, other)
     world.users["coordinator"] = member(org, Role.COORDINATOR, "coord")
     world.users["analyst"] = member(org, Role.ANALYST, "analyst")

@@ -13,6 +13,7 @@ from amparo.accounts.demo import load_demo_staff
 from amparo.cases.demo import load_demo_cases
 from amparo.core.registry import DemoRun
 from amparo.insights import publication_demo as demo
+from amparo.insights.demo import load_demo_statistics
 from amparo.insights.models import Publication
 
 pytestmark = pytest.mark.django_db
@@ -21,6 +22,7 @@ pytestmark = pytest.mark.django_db
 def test_the_demo_publishes_figures_through_four_eyes(demo_directory: None, public_client: Client) -> None:
     load_demo_staff()
     load_demo_cases()
+    load_demo_statistics()  # step 90: the organisations' agreements and consented cases the figures count
     out = io.StringIO()
     demo.load_demo_publication(DemoRun(reset=False, stdout=OutputWrapper(out)))
     publication = Publication.objects.get()
