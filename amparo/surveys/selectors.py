@@ -4,18 +4,21 @@
 organisation, statistics consent given, decrypted, inside the filters) grouped by the five facet columns, with one
 conditional sum per (question, choice) pair or number band, over a subquery that reads each answer from the JSON
 (kept apart on SQLite, flattened into a parallel scan on PostgreSQL: see below). The same SQL runs on PostgreSQL
-and SQLite; only the JSON extraction, the substring test and the number test differ.
+and SQLite; only the JSON extraction, the substring test and the number test differ. Its queries run on
+`analytics_db()`: the read replica when DATABASE_REPLICA_URL configures one (docs/architecture.md, "Scale").
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django.db import connection
+from django.db import connections, transaction
 
+from amparo.core.db_router import analytics_db
 from amparo.surveys import characterisation as ch
 from amparo.surveys import codebook
 from amparo.surveys.characterisation import CubeRow, Indicator
@@ -113,7 +116,10 @@ def _language_code(key: str) -> str:
 def characterisation_counts(form: Form, indicators: Sequence[Indicator], filters: Filters) -> Counts:
     """Every indicator's counts per group of respondents. Submissions whose analysis bits match the form's codebook
     are counted from the bits (codebook.py: three pairs a sum); the others (stored before a version grew the
-    codebook, until `refresh_analysis` reaches them), and pairs the codebook has no bit for, from the JSON answers."""
+    codebook, until `refresh_analysis` reaches them), and pairs the codebook has no bit for, from the JSON answers.
+    Read on `analytics_db()` (the replica, when there is one), in one transaction there."""
+    db = analytics_db()
+    connection = connections[db]
     vendor = connection.vendor
     where = ["s.form_id = %s"]
     params: list[Any] = [form.pk]
@@ -138,11 +144,14 @@ def characterisation_counts(form: Form, indicators: Sequence[Indicator], filters
     on_bits = [(entry, positions[entry]) for entry in entries if entry in positions]
     from_json = [entry for entry in entries if entry not in positions]
     # Three counts share a sum while no count can reach 2**21; above that many submissions, one sum per pair.
-    shared_lanes = Submission.objects.filter(form=form).count() < codebook.LANE_LIMIT
+    shared_lanes = Submission.objects.using(db).filter(form=form).count() < codebook.LANE_LIMIT
 
     cube: dict[tuple[str, ...], CubeRow] = {}
-    with connection.cursor() as cursor:
-        if vendor == "postgresql" and connection.in_atomic_block:
+    # PostgreSQL: in a transaction, for SET LOCAL. savepoint=False: inside the caller's transaction on default
+    # (read_characterisation) this adds no query; on the replica it opens a read-only transaction there.
+    in_transaction = transaction.atomic(using=db, savepoint=False) if vendor == "postgresql" else nullcontext()
+    with in_transaction, connection.cursor() as cursor:
+        if vendor == "postgresql":
             # About 2,000 groups of a few hundred bytes: aggregated in memory (a hash) rather than sorted on disk,
             # which the default 4 MB leads the planner to (5 s of a 7 s query on 500,000 rows).
             cursor.execute("SET LOCAL work_mem = '64MB'")
