@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -19,35 +18,12 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from amparo.access import organizations_for_user, staff_view
-from amparo.accounts.roles import Role
+from amparo.access import SURVEY_ENTRY_ROLES, get_survey_form_for_entry, staff_view, survey_forms_for_entry
 from amparo.core import once
 
 from . import webentry_services as services
 from . import webform
 from .models import Form, FormVersion
-
-ENTRY_ROLES = frozenset({Role.ENUMERATOR, Role.COORDINATOR})
-
-
-def forms_for_entry(user: Any) -> QuerySet[Form]:
-    """The forms a user may fill on the web: those of the organisations she coordinates, and those she is assigned
-    to as an enumerator of their organisation."""
-    coordinated = organizations_for_user(user, {Role.COORDINATOR})
-    enumerated = organizations_for_user(user, {Role.ENUMERATOR})
-    return (
-        Form.objects.filter(Q(organization__in=coordinated) | Q(organization__in=enumerated, enumerators=user))
-        .distinct()
-        .order_by("title", "pk")
-    )
-
-
-def get_form_for_entry(user: Any, form_uuid: UUID | str) -> Form:
-    """One form she may fill; any other (another organisation's, or not assigned to her) is the same 404."""
-    found = forms_for_entry(user).filter(uuid=form_uuid).first()
-    if found is None:
-        raise Http404
-    return found
 
 
 def _language() -> str:
@@ -74,10 +50,10 @@ def _refused(request: HttpRequest, title: str, reasons: list[tuple[str, Any]], s
     )
 
 
-@staff_view(ENTRY_ROLES)
+@staff_view(SURVEY_ENTRY_ROLES)
 @require_GET
 def entry_list(request: HttpRequest) -> HttpResponse:
-    forms = [form for form in forms_for_entry(request.user) if form.is_open]
+    forms = [form for form in survey_forms_for_entry(request.user) if form.is_open]
     return render(request, "surveys/entry/list.html", {"forms": forms})
 
 
@@ -234,10 +210,10 @@ def _render_page(
     return render(request, "surveys/entry/page.html", context, status=status)
 
 
-@staff_view(ENTRY_ROLES)
+@staff_view(SURVEY_ENTRY_ROLES)
 @require_http_methods(["GET", "POST"])
 def entry(request: HttpRequest, form_uuid: UUID) -> HttpResponse:
-    form = get_form_for_entry(request.user, form_uuid)
+    form = get_survey_form_for_entry(request.user, form_uuid)
     now = timezone.localtime()
     if request.method == "GET":
         version = _latest_version(form)
@@ -389,10 +365,10 @@ def _with_rows(version: FormVersion, reasons: list[tuple[str, Any]]) -> list[tup
     ]
 
 
-@staff_view(ENTRY_ROLES)
+@staff_view(SURVEY_ENTRY_ROLES)
 @require_GET
 def entry_sent(request: HttpRequest, form_uuid: UUID) -> HttpResponse:
-    form = get_form_for_entry(request.user, form_uuid)
+    form = get_survey_form_for_entry(request.user, form_uuid)
     version = _latest_version(form)
     title = (version.title if version is not None else "") or form.title
     return render(request, "surveys/entry/sent.html", {"title": title, "form": form, "staff_menu": []})
