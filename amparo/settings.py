@@ -423,6 +423,11 @@ SURVEYS_RETENTION_DAYS = env.int("SURVEYS_RETENTION_DAYS", default=730)
 # a form version carries to the phones.
 SURVEYS_MAX_SUBMISSION_BYTES = env.int("SURVEYS_MAX_SUBMISSION_BYTES", default=50 * 1024 * 1024)
 SURVEYS_MAX_MEDIA_BYTES = env.int("SURVEYS_MAX_MEDIA_BYTES", default=10 * 1024 * 1024)
+# Phones' wrong secrets: past this many for one user name in five minutes, the name is refused (429) without an
+# Argon2 check, so a flood of guesses costs the server nothing (docs/surveys.md, "Why HTTP Basic over HTTPS").
+SURVEYS_PHONE_FAILURES = env.int("SURVEYS_PHONE_FAILURES", default=10)
+if not 1 <= SURVEYS_PHONE_FAILURES <= 1000:
+    raise ImproperlyConfigured("SURVEYS_PHONE_FAILURES must be between 1 and 1000")
 # Encrypted forms: at most this many submissions are decrypted per press of the button (a request stays short).
 SURVEYS_DECRYPT_BATCH = env.int("SURVEYS_DECRYPT_BATCH", default=100)
 if not 1 <= SURVEYS_DECRYPT_BATCH <= 10_000:
