@@ -51,3 +51,57 @@ def verified_client_for(db):  # type: ignore[no-untyped-def]
         return client
 
     return make
+
+
+# The read replica (settings.py, core/db_router.py). Settings load once per run, so for tests marked `replica` the
+# `replica` alias is added the way Django's test runner sets up DATABASE_REPLICA_URL's: a test mirror of default
+# (`"TEST": {"MIRROR": "default"}`), a second connection to the same test database. It is added before the test's
+# database set-up (so that `databases="__all__"` lets the test use it) and removed after its tear-down.
+_ADDED_REPLICA = pytest.StashKey[bool]()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if item.get_closest_marker("replica") is None:
+        return
+    import copy
+
+    from django.db import connections
+
+    from amparo.core.db_router import REPLICA
+
+    if REPLICA in connections.settings:  # the run is configured with DATABASE_REPLICA_URL: the runner's mirror
+        return
+    mirror = copy.deepcopy(connections["default"].settings_dict)  # already the test database's
+    mirror["TEST"] = {**mirror.get("TEST", {}), "MIRROR": "default"}
+    connections.settings[REPLICA] = mirror
+    item.stash[_ADDED_REPLICA] = True
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> None:
+    if not item.stash.get(_ADDED_REPLICA, False):
+        return
+    from django.db import connections
+
+    from amparo.core.db_router import REPLICA
+
+    wrapper = connections[REPLICA]
+    wrapper.close()
+    if wrapper.connection is not None:  # Django keeps a connection to an in-memory SQLite test database open
+        wrapper.connection.close()
+    del connections[REPLICA]
+    del connections.settings[REPLICA]
+
+
+@pytest.fixture
+def replica(request: pytest.FixtureRequest, transactional_db: None):  # type: ignore[no-untyped-def]
+    """The replica's connection, for tests marked `replica` and
+    `django_db(transaction=True, databases="__all__")`. A mirror reads what another connection committed, never
+    what is still inside a test's transaction (Django's docs: tests of a mirror use TransactionTestCase)."""
+    from django.db import connections
+
+    from amparo.core.db_router import REPLICA
+
+    assert request.node.get_closest_marker("replica") is not None, "mark the test `replica`"
+    return connections[REPLICA]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import secrets
 from pathlib import Path
+from typing import Any
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -159,27 +160,40 @@ TEMPLATES = [
 
 # --- Database -------------------------------------------------------------------------------------------
 _default_db = f"sqlite:///{VAR_DIR / 'amparo.sqlite3'}"
-try:
-    DATABASES = {"default": env.db_url("DATABASE_URL", default=_default_db)}
-except Exception as exc:  # environ raises several kinds of errors for a bad URL
-    raise ImproperlyConfigured(f"DATABASE_URL is not a valid database URL: {exc}") from exc
-if DATABASES["default"]["ENGINE"] not in {
-    "django.db.backends.sqlite3",
-    "django.db.backends.postgresql",
-}:
-    raise ImproperlyConfigured("DATABASE_URL must point at SQLite or PostgreSQL")
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    if DATABASES["default"]["NAME"] not in {"", ":memory:"}:
-        Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
-    DATABASES["default"].setdefault("OPTIONS", {})
-    # WAL lets readers and a writer work at once; IMMEDIATE avoids "database is locked" on upgrade.
-    DATABASES["default"]["OPTIONS"].setdefault("transaction_mode", "IMMEDIATE")
-    DATABASES["default"]["OPTIONS"].setdefault(
-        "init_command", "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
-    )
-else:
-    DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=60))
-    DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
+
+
+def _database(name: str, default: str) -> dict[str, Any]:
+    """A database from a URL variable (django-environ), SQLite or PostgreSQL, with the options Amparo runs with."""
+    try:
+        database: dict[str, Any] = dict(env.db_url(name, default=default))
+    except Exception as exc:  # environ raises several kinds of errors for a bad URL
+        raise ImproperlyConfigured(f"{name} is not a valid database URL: {exc}") from exc
+    if database["ENGINE"] not in {"django.db.backends.sqlite3", "django.db.backends.postgresql"}:
+        raise ImproperlyConfigured(f"{name} must point at SQLite or PostgreSQL")
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        if database["NAME"] not in {"", ":memory:"}:
+            Path(database["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+        database.setdefault("OPTIONS", {})
+        # WAL lets readers and a writer work at once; IMMEDIATE avoids "database is locked" on upgrade.
+        database["OPTIONS"].setdefault("transaction_mode", "IMMEDIATE")
+        database["OPTIONS"].setdefault(
+            "init_command", "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+        )
+    else:
+        database.setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=60))
+        database.setdefault("CONN_HEALTH_CHECKS", True)
+    return database
+
+
+DATABASES = {"default": _database("DATABASE_URL", _default_db)}
+# A read replica for analytics (docs/architecture.md, "Scale"): the `replica` alias. amparo.core.db_router sends
+# nothing there by default and never writes there; the analytics selectors read it through
+# `amparo.core.db_router.analytics_db()`. In a test run it is Django's test mirror of default: no test database of
+# its own, the same data read through a second connection.
+if env.str("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = _database("DATABASE_REPLICA_URL", "")
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["amparo.core.db_router.PrimaryReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache ----------------------------------------------------------------------------------------------
@@ -422,6 +436,11 @@ SURVEYS_RETENTION_DAYS = env.int("SURVEYS_RETENTION_DAYS", default=730)
 # a form version carries to the phones.
 SURVEYS_MAX_SUBMISSION_BYTES = env.int("SURVEYS_MAX_SUBMISSION_BYTES", default=50 * 1024 * 1024)
 SURVEYS_MAX_MEDIA_BYTES = env.int("SURVEYS_MAX_MEDIA_BYTES", default=10 * 1024 * 1024)
+# Phones' wrong secrets: past this many for one user name in five minutes, the name is refused (429) without an
+# Argon2 check, so a flood of guesses costs the server nothing (docs/surveys.md, "Why HTTP Basic over HTTPS").
+SURVEYS_PHONE_FAILURES = env.int("SURVEYS_PHONE_FAILURES", default=10)
+if not 1 <= SURVEYS_PHONE_FAILURES <= 1000:
+    raise ImproperlyConfigured("SURVEYS_PHONE_FAILURES must be between 1 and 1000")
 # Encrypted forms: at most this many submissions are decrypted per press of the button (a request stays short).
 SURVEYS_DECRYPT_BATCH = env.int("SURVEYS_DECRYPT_BATCH", default=100)
 if not 1 <= SURVEYS_DECRYPT_BATCH <= 10_000:

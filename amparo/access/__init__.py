@@ -34,6 +34,7 @@ from amparo.referrals.models import Referral
 from amparo.safechannel.models import Report
 from amparo.surveys.models import EnumeratorCredential
 from amparo.surveys.models import Form as SurveyForm
+from amparo.surveys.models import Submission as SurveySubmission
 
 ANY_STAFF = frozenset({*Role.values, PLATFORM_ADMIN})
 View = TypeVar("View", bound=Callable[..., HttpResponse])
@@ -430,6 +431,67 @@ def get_enumerator_credential_for_user(user: Any, credential_uuid: UUID | str) -
     if found is None:
         raise Http404
     return found
+
+
+# --- Surveys: the web entry and the referral offer (issue 14) ------------------------------------------------------
+
+SURVEY_ENTRY_ROLES = frozenset({Role.ENUMERATOR, Role.COORDINATOR})
+SURVEY_OFFER_ROLES = frozenset({Role.ENUMERATOR, Role.COORDINATOR})
+# The printable card holds no interview: any staff who interview or accompany may print it.
+SURVEY_CARD_ROLES = frozenset({Role.ENUMERATOR, Role.COORDINATOR, Role.CASEWORKER, Role.LEGAL_ADVISOR})
+
+
+def survey_forms_for_entry(user: Any) -> QuerySet[SurveyForm]:
+    """The forms a user may fill on the web entry: those of the organisations she coordinates, and those she is
+    assigned to as an enumerator of their organisation."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return SurveyForm.objects.none()
+    coordinated = organizations_for_user(user, {Role.COORDINATOR})
+    enumerated = organizations_for_user(user, {Role.ENUMERATOR})
+    return (
+        SurveyForm.objects.filter(Q(organization__in=coordinated) | Q(organization__in=enumerated, enumerators=user))
+        .distinct()
+        .order_by("title", "pk")
+    )
+
+
+def get_survey_form_for_entry(user: Any, form_uuid: UUID | str) -> SurveyForm:
+    """One form she may fill on the web entry; any other (another organisation's, or not assigned to her) is the
+    same 404 as a form that does not exist."""
+    found = survey_forms_for_entry(user).filter(uuid=_uuid_or_404(form_uuid)).first()
+    if found is None:
+        raise Http404
+    return found
+
+
+def survey_submissions_for_offer(user: Any) -> QuerySet[SurveySubmission]:
+    """The interviews whose referral offer she may see: her own as an enumerator of their organisation, and every
+    readable one (not awaiting decryption) of an organisation she coordinates."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return SurveySubmission.objects.none()
+    coordinated = organizations_for_user(user, {Role.COORDINATOR})
+    enumerated = organizations_for_user(user, {Role.ENUMERATOR})
+    return SurveySubmission.objects.filter(
+        Q(organization__in=coordinated) | Q(organization__in=enumerated, enumerator=user), encrypted=False
+    )
+
+
+def get_survey_submission_for_offer(user: Any, submission_uuid: UUID | str) -> SurveySubmission:
+    """One interview whose offer she may see; anything else is the same 404 as an interview that does not exist."""
+    found = (
+        survey_submissions_for_offer(user)
+        .filter(uuid=_uuid_or_404(submission_uuid))
+        .select_related("form", "organization")
+        .first()
+    )
+    if found is None:
+        raise Http404
+    return found
+
+
+def opens_cases_for(user: Any, organization: Organization) -> bool:
+    """Whether she holds a case role in the organisation (the offer then links her to the case intake)."""
+    return organizations_for_user(user, CASE_ROLES).filter(pk=organization.pk).exists()
 
 
 # --- Protection networks (issue 15): ties ------------------------------------------------------------------------

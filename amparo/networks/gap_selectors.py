@@ -1,6 +1,11 @@
 """Reads for the coverage-gap matrix: the municipalities of a scope, the service points counted in ONE SQL query
 over `directory.ServiceAtLocation` (its `type_mask`, `fact_mask` and `place` columns), and the survey answers as
-counts per municipality (never one answer). docs/networks.md, "Coverage gaps"."""
+counts per municipality (never one answer). docs/networks.md, "Coverage gaps".
+
+The counts are analysis: `service_counts`, `survey_demand`, `discrimination_counts` and `gap_matrix` read on
+`analytics_db()`, the read replica when DATABASE_REPLICA_URL configures one (docs/architecture.md, "Scale").
+`municipalities` and `consenting_submissions` return unbound query sets (other reads use them as subqueries): the
+function that evaluates one picks the database."""
 
 from __future__ import annotations
 
@@ -10,10 +15,11 @@ from datetime import date, timedelta
 from typing import Any, cast
 
 from django.conf import settings
-from django.db import connection
+from django.db import connections
 from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+from amparo.core.db_router import analytics_db
 from amparo.directory.models import FocalPoint, Place, Sensitisation, ServiceAtLocation
 from amparo.directory.taxonomy import INCLUSION_FACT_BIT, SERVICE_TYPE_BIT, SERVICE_TYPES, ServiceTypeInfo
 from amparo.surveys.models import Submission
@@ -51,7 +57,7 @@ def _municipality(place: Place) -> Municipality:
     )
 
 
-def _service_points(scope: Place | None, zone: str, today: date) -> tuple[str, list[Any]]:
+def _service_points(scope: Place | None, zone: str, today: date, db: str) -> tuple[str, list[Any]]:
     """The inner query: one row per active service point in scope with its masks and two flags."""
     cutoff = today - timedelta(days=settings.STALE_AFTER_DAYS)
     sensitised = FocalPoint.services.through.objects.filter(
@@ -75,7 +81,7 @@ def _service_points(scope: Place | None, zone: str, today: date) -> tuple[str, l
         verified=ExpressionWrapper(Q(service__last_verified_on__gte=cutoff), output_field=BooleanField()),
         sensitised=Exists(sensitised),
     ).values("place_id", "type_mask", "fact_mask", "verified", "sensitised")
-    sql, params = rows.query.sql_with_params()
+    sql, params = rows.query.get_compiler(using=db).as_sql()
     return sql, list(params)
 
 
@@ -86,16 +92,18 @@ def service_counts(
     types: tuple[ServiceTypeInfo, ...] = SERVICE_TYPES,
     considered: tuple[Group, ...] | None = None,
     today: date | None = None,
+    using: str | None = None,
 ) -> dict[tuple[int, str], CellCounts]:
     """(municipality id, type code) -> counts, from one grouped query.
 
     SQL groups the service points by municipality and by what the matrix tells apart (type mask, the groups' fact
     bits, verified, sensitised) and counts each combination; Python then adds each combination's count to the
     types in its mask. The rows are the distinct combinations (a few per municipality and kind of service), never
-    one per service."""
+    one per service. Read on `using`, by default `analytics_db()`."""
+    db = using or analytics_db()
     today = today or timezone.localdate()
     considered = considered if considered is not None else groups()
-    inner, params = _service_points(scope, zone, today)
+    inner, params = _service_points(scope, zone, today, db)
     fact_bits = 0
     for g in considered:
         fact_bits |= INCLUSION_FACT_BIT[g.fact]
@@ -106,7 +114,7 @@ def service_counts(
         "SELECT p.place_id, (p.type_mask & %s), (p.fact_mask & %s), p.verified, p.sensitised, COUNT(*) "  # noqa: S608
         f"FROM ({inner}) p WHERE (p.type_mask & %s) <> 0 GROUP BY 1, 2, 3, 4, 5"
     )
-    with connection.cursor() as cursor:
+    with connections[db].cursor() as cursor:
         cursor.execute(sql, [type_bits, fact_bits, *params, type_bits])
         fetched = cursor.fetchall()
     sums: dict[tuple[int, str], list[int]] = {}
@@ -152,8 +160,9 @@ def consenting_submissions(since: date | None = None, until: date | None = None)
     return found
 
 
-def survey_demand(pcodes: list[str], today: date | None = None) -> dict[str, SurveyDemand]:
-    """Per municipality P-code: respondents, and how many named each need and each barrier (counts only)."""
+def survey_demand(pcodes: list[str], today: date | None = None, *, using: str | None = None) -> dict[str, SurveyDemand]:
+    """Per municipality P-code: respondents, and how many named each need and each barrier (counts only). Read on
+    `using`, by default `analytics_db()`."""
     today = today or timezone.localdate()
     w = weights()
     barriers = sorted({b for g in w.groups for b in g.barriers})
@@ -165,6 +174,7 @@ def survey_demand(pcodes: list[str], today: date | None = None) -> dict[str, Sur
     rows = cast(
         Iterable[dict[str, Any]],
         consenting_submissions(since=today - timedelta(days=w.window_days))
+        .using(using or analytics_db())
         .filter(municipality_pcode__in=pcodes)
         .values("municipality_pcode")
         .annotate(**aggregates)
@@ -181,13 +191,14 @@ def survey_demand(pcodes: list[str], today: date | None = None) -> dict[str, Sur
 
 
 def discrimination_counts(scope: Place | None, since: date, until: date) -> tuple[int, int]:
-    """(respondents in the scope interviewed in [since, until), those who named a discrimination barrier)."""
+    """(respondents in the scope interviewed in [since, until), those who named a discrimination barrier), read on
+    `analytics_db()`."""
     w = weights()
     pcodes = municipalities(scope).values("pcode")
     named = Q()
     for barrier in w.discrimination_barriers:
         named |= _contains(w.barriers_question, barrier)
-    found = consenting_submissions(since, until).filter(municipality_pcode__in=pcodes)
+    found = consenting_submissions(since, until).using(analytics_db()).filter(municipality_pcode__in=pcodes)
     result = found.aggregate(respondents=Count("pk"), named=Count("pk", filter=named))
     return int(result["respondents"] or 0), int(result["named"] or 0)
 
@@ -202,13 +213,14 @@ class GapQuery:
 
 
 def gap_matrix(query: GapQuery, today: date | None = None) -> Matrix:
-    """The matrix for a scope: three queries (municipalities, service counts, survey counts)."""
+    """The matrix for a scope: three queries (municipalities, service counts, survey counts), on `analytics_db()`."""
+    db = analytics_db()
     today = today or timezone.localdate()
     types = tuple(t for t in SERVICE_TYPES if not query.type_code or t.code == query.type_code)
     considered = (query.group,) if query.group else groups()
-    places = [_municipality(p) for p in municipalities(query.scope, query.zone)]
-    counts = service_counts(query.scope, query.zone, types=types, considered=considered, today=today)
-    demand = survey_demand([p.pcode for p in places], today) if places else {}
+    places = [_municipality(p) for p in municipalities(query.scope, query.zone).using(db)]
+    counts = service_counts(query.scope, query.zone, types=types, considered=considered, today=today, using=db)
+    demand = survey_demand([p.pcode for p in places], today, using=db) if places else {}
     return build_matrix(
         places,
         counts,

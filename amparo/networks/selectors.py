@@ -2,6 +2,11 @@
 
 What leaves here is plain data (`Network`), with no model instances, so that `analysis.py` and `drawing.py` stay
 pure. Referral flows are counts per (sending organisation, receiving entity): no case, no report, no person.
+
+`network_for` (and the referral flows it reads) is analysis: its queries run on `analytics_db()`, the read replica
+when DATABASE_REPLICA_URL configures one (docs/architecture.md, "Scale"). The reads of the pages that edit ties
+(`actor_choices`, `ties_recorded`...) stay on default, so that what was just recorded is what is shown. Functions
+that return a query set leave it unbound: the caller that evaluates it picks the database.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from amparo.accounts.models import Organization as MemberOrganization
+from amparo.core.db_router import analytics_db
 from amparo.core.disclosure import ORGANISATION_THRESHOLD
 from amparo.directory.models import FocalPoint, Location, Organization, Place
 from amparo.referrals.models import Referral, ReferralEvent
@@ -140,10 +146,12 @@ def _members_in(place: Place) -> QuerySet[MemberOrganization]:
     ).values("pk")  # type: ignore[return-value]
 
 
-def referral_flows(place: Place, start: date, end: date) -> list[Flow]:
+def referral_flows(place: Place, start: date, end: date, *, using: str | None = None) -> list[Flow]:
     """Referrals sent in [start, end] to an entity located in the place, or by an organisation of the place, as
     counts per (sender, receiving entity): sent, accepted, attended, declined by coded reason, and the days from
-    sending to the first "attended" of each attended one (for the median). Nothing else of a referral is read."""
+    sending to the first "attended" of each attended one (for the median). Nothing else of a referral is read.
+    Read on `using`, by default `analytics_db()`."""
+    db = using or analytics_db()
     members = _members_in(place)
     referrals = Referral.objects.filter(
         Q(service__organization__in=_located(place))
@@ -155,6 +163,7 @@ def referral_flows(place: Place, start: date, end: date) -> list[Flow]:
         sender=Coalesce(F("case__organization_id"), F("report__organization_id")),
         receiver=F("service__organization_id"),
     )
+    referrals = referrals.using(db)
     ever = ReferralEvent.objects.filter(referral=OuterRef("pk"))
     accepted_q = Q(status__in=[Referral.Status.ACCEPTED, Referral.Status.ATTENDED]) | Q(
         events__status=Referral.Status.ACCEPTED
@@ -164,7 +173,7 @@ def referral_flows(place: Place, start: date, end: date) -> list[Flow]:
         accepted=Count("pk", filter=accepted_q, distinct=True),
         attended=Count("pk", filter=Q(events__status=Referral.Status.ATTENDED), distinct=True),
     )
-    sender_keys = _sender_keys({row["sender"] for row in rows})
+    sender_keys = _sender_keys({row["sender"] for row in rows}, db)
     flows: dict[tuple[str, str], Flow] = {}
     for row in rows:
         key = (sender_keys[row["sender"]], f"o{row['receiver']}")
@@ -191,14 +200,16 @@ def referral_flows(place: Place, start: date, end: date) -> list[Flow]:
     return sorted(flows.values(), key=lambda f: (-f.sent, f.sender, f.receiver))
 
 
-def _sender_keys(member_ids: set[int]) -> dict[int, str]:
+def _sender_keys(member_ids: set[int], db: str) -> dict[int, str]:
     """A sending member organisation is its directory entry when it has one ("o<pk>"), else itself ("m<pk>")."""
-    linked = dict(MemberOrganization.objects.filter(pk__in=member_ids).values_list("pk", "directory_organization_id"))
+    members = MemberOrganization.objects.using(db).filter(pk__in=member_ids)
+    linked = dict(members.values_list("pk", "directory_organization_id"))
     return {pk: f"o{linked[pk]}" if linked.get(pk) else f"m{pk}" for pk in member_ids}
 
 
 def network_for(place: Place, start: date, end: date) -> Network:
-    """The actors, ties and referral flows of a place in a period."""
+    """The actors, ties and referral flows of a place in a period, read on `analytics_db()`."""
+    db = analytics_db()
     rows = ties_in(place, start, end).values_list(
         "uuid",
         "from_organization_id",
@@ -210,12 +221,13 @@ def network_for(place: Place, start: date, end: date) -> Network:
         "ends_on",
         "place__name",
     )
+    rows = rows.using(db)
     ties = [
         TieRow(str(uuid), actor_key(a_org, a_fp), actor_key(b_org, b_fp), kind, starts_on, ends_on, place_name)
         for uuid, a_org, a_fp, b_org, b_fp, kind, starts_on, ends_on, place_name in rows.iterator(chunk_size=5000)
     ]
-    flows = referral_flows(place, start, end)
-    located_ids = set(_located(place).values_list("pk", flat=True))
+    flows = referral_flows(place, start, end, using=db)
+    located_ids = set(_located(place).using(db).values_list("pk", flat=True))
     wanted_orgs = set(located_ids)
     wanted_focal: set[int] = set()
     member_ids: set[int] = set()
@@ -227,24 +239,26 @@ def network_for(place: Place, start: date, end: date) -> Network:
                 wanted_focal.add(int(key[1:]))
             else:
                 member_ids.add(int(key[1:]))
-    focal = list(FocalPoint.objects.filter(pk__in=wanted_focal).values_list("pk", "display_name", "entity_id"))
+    focal = list(
+        FocalPoint.objects.using(db).filter(pk__in=wanted_focal).values_list("pk", "display_name", "entity_id")
+    )
     wanted_orgs |= {entity for _pk, _name, entity in focal}
-    departments = _departments(wanted_orgs)
+    departments = _departments(wanted_orgs, db)
     actors: dict[str, Actor] = {}
-    for pk, name, kind in Organization.objects.filter(pk__in=wanted_orgs).values_list("pk", "name", "kind"):
+    for pk, name, kind in Organization.objects.using(db).filter(pk__in=wanted_orgs).values_list("pk", "name", "kind"):
         actors[f"o{pk}"] = Actor(f"o{pk}", name, kind, departments.get(pk, ""), pk in located_ids)
     for pk, name, entity in focal:
         entity_actor = actors.get(f"o{entity}")
         department = entity_actor.department if entity_actor else ""
         located = entity_actor.located_here if entity_actor else False
         actors[f"f{pk}"] = Actor(f"f{pk}", name, "focal-point", department, located, entity_key=f"o{entity}")
-    for pk, name, kind, area in MemberOrganization.objects.filter(pk__in=member_ids).values_list(
-        "pk", "name", "kind", "areas__pcode"
-    ):
+    members = MemberOrganization.objects.using(db).filter(pk__in=member_ids)
+    for pk, name, kind, area in members.values_list("pk", "name", "kind", "areas__pcode"):
         if f"m{pk}" not in actors:
             actors[f"m{pk}"] = Actor(f"m{pk}", name, kind, (area or "")[:4], False)
     known = set(actors)
-    dept_places = Place.objects.filter(level=Place.Level.ADMIN1).values_list("pcode", "name", "latitude", "longitude")
+    departments_of = Place.objects.using(db).filter(level=Place.Level.ADMIN1)
+    dept_places = departments_of.values_list("pcode", "name", "latitude", "longitude")
     return Network(
         place=place,
         start=start,
@@ -257,11 +271,12 @@ def network_for(place: Place, start: date, end: date) -> Network:
     )
 
 
-def _departments(organization_ids: set[int]) -> dict[int, str]:
+def _departments(organization_ids: set[int], db: str) -> dict[int, str]:
     """Each organisation's department P-code: that of its first location (by pk)."""
     found: dict[int, str] = {}
     rows = (
-        Location.objects.filter(organization_id__in=organization_ids)
+        Location.objects.using(db)
+        .filter(organization_id__in=organization_ids)
         .order_by("organization_id", "pk")
         .values_list("organization_id", "place__level", "place__pcode", "place__parent__pcode")
     )

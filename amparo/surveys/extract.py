@@ -25,6 +25,10 @@ from .xlsform import CLOSED_TYPES
 
 _PCODE = re.compile(r"^[A-Za-z]{2}[A-Za-z0-9]{0,14}$")
 _ISO2 = re.compile(r"^[A-Za-z]{2}$")
+# ISO 3166's code for an unknown country, which forms use for "unknown" or "prefer not to answer" (the shipped
+# instrument's skip choice): the nationality is not recorded, as when the answer is empty, so the characterisation
+# counts it among "not recorded" rather than as a nationality of its own.
+UNKNOWN_NATIONALITY = "ZZ"
 _NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
 ZONES = frozenset({"border", "urban", "rural"})
 YES = frozenset({"yes", "si", "sí", "sim", "true", "1"})
@@ -152,7 +156,8 @@ def _set_facet(facets: dict[str, Any], facet: str, raw: str) -> None:
     elif facet == "gender_identity" and value in GenderIdentity.values:
         facets["gender_identity"] = value
     elif facet == "nationality" and _ISO2.fullmatch(value):
-        facets["nationality"] = value.upper()
+        if value.upper() != UNKNOWN_NATIONALITY:
+            facets["nationality"] = value.upper()
     elif facet == "migratory_status" and value in MigratoryStatus.values:
         facets["migratory_status"] = value
     elif facet == "age_band" and value in AgeBand.values:

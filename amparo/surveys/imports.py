@@ -18,6 +18,11 @@ Column names, as the tools write them:
   choices and/or one column per choice `question/choice` with 1 or 0, `meta/instanceID` when exported, and
   `_id`, `_uuid` (the instance id without its `uuid:` prefix), `_submission_time`, `_validation_status`, `_notes`,
   `_status`, `_submitted_by`, `__version__`, `_tags`, `_index`. Values are choice names ("XML values") or labels.
+
+The time the tool received each interview (Central's `SubmissionDate`, ISO 8601 in UTC with `Z`; Kobo's
+`_submission_time`, ISO 8601 in UTC without a zone) becomes the submission's `received_at` when it is there and
+valid (from which its retention is counted, and its date when the form asks none); a missing or bad value keeps
+the time of the import, and the report counts those rows.
 """
 
 from __future__ import annotations
@@ -29,7 +34,7 @@ import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from copy import deepcopy
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import IO, Any
 from uuid import UUID
@@ -88,6 +93,12 @@ KOBO_COLUMNS = {
     "meta/deprecatedid",
     "meta/audit",
 }
+# The column of the time the tool received the interview: ODK Central's SubmissionDate, Kobo's _submission_time.
+SUBMISSION_TIME_COLUMNS = ("submissiondate", "_submission_time")
+# A submission time is believed between these: no ODK or Kobo server ran before 2000, and one a day ahead of this
+# server's clock (the exporting server's clock, a time zone taken wrongly) is not a time of reception.
+EARLIEST_SUBMISSION_TIME = datetime(2000, 1, 1, tzinfo=UTC)
+SUBMISSION_TIME_SLACK = timedelta(days=1)
 NOT_ANSWERED = {"", "n/a"}
 SKIPPED_TYPES = {"note", "begin_group", "end_group", "begin_repeat", "end_repeat", "group", "repeat"}
 # pyxform's JSON types (the schema's) to the XLSForm words this module checks answers by
@@ -133,6 +144,8 @@ class ImportReport:
     rows_with_problems: int = 0
     unknown_columns: list[str] = field(default_factory=list)
     unanswered_questions: list[str] = field(default_factory=list)
+    # rows whose submission time (SubmissionDate, _submission_time) is there but not a valid time: the import's
+    bad_submission_times: int = 0
     file_error: str = ""
 
     def add(self, problem: Problem) -> None:
@@ -401,6 +414,7 @@ class ColumnMap:
     unknown: list[str]
     unanswered: list[Question]
     tool: str
+    submission_time: int | None = None  # column index of SubmissionDate / _submission_time
 
 
 def match_columns(header: Sequence[str], questions: Sequence[Question]) -> ColumnMap:
@@ -437,12 +451,15 @@ def match_columns(header: Sequence[str], questions: Sequence[Question]) -> Colum
     unknown: list[str] = []
     id_columns: list[tuple[int, str]] = []
     form_version = None
+    submission_time = None
     central = kobo = 0
     for index, key in enumerate(lowered):
         if key in INSTANCE_ID_COLUMNS:
             id_columns.append((index, key))
         if key == "formversion":
             form_version = index
+        if key in SUBMISSION_TIME_COLUMNS and key not in names and submission_time is None:
+            submission_time = index
         if key in CENTRAL_COLUMNS and key not in names:
             central += 1
             continue
@@ -467,7 +484,7 @@ def match_columns(header: Sequence[str], questions: Sequence[Question]) -> Colum
     skipped = {"calculate", "start", "end", "today", "deviceid", *MEDIA_TYPES}
     unanswered = [q for q in questions if q not in answered and q.type not in skipped]
     tool = "odk_central" if central > kobo else "kobotoolbox" if kobo else ""
-    return ColumnMap(questions_at, split, id_columns, form_version, unknown, unanswered, tool)
+    return ColumnMap(questions_at, split, id_columns, form_version, unknown, unanswered, tool, submission_time)
 
 
 def _group_label_paths(q: Question) -> list[str]:
@@ -505,6 +522,8 @@ class ParsedRow:
     instance_id: str
     answers: dict[tuple[str, ...], str]
     problems: list[Problem]
+    received_at: datetime | None = None  # the tool's submission time, when there and valid
+    bad_submission_time: bool = False  # there, but not a valid time
 
 
 TRUE_VALUES = {"1", "true", "yes", "1.0"}
@@ -559,7 +578,34 @@ def parse_row(number: int, values: Sequence[Any], header: Sequence[str], columns
     for question, names in chosen.items():
         if question.relative_path not in answers:
             answers[question.relative_path] = " ".join(c for c in question.choices if c in names)
-    return ParsedRow(number, instance_id, answers, problems)
+    parsed = ParsedRow(number, instance_id, answers, problems)
+    if columns.submission_time is not None:
+        raw_time = cell(columns.submission_time)
+        if _text(raw_time).strip():
+            parsed.received_at = submission_time(raw_time)
+            parsed.bad_submission_time = parsed.received_at is None
+    return parsed
+
+
+def submission_time(value: Any, now: datetime | None = None) -> datetime | None:
+    """The time the tool received the interview, aware, or None when it is not a believable time. Central writes
+    `2026-11-21T10:00:00.000Z`, Kobo `2026-11-20T15:21:00` (UTC, without a zone); a spreadsheet may hold a
+    datetime. A time without a zone is UTC, as both tools keep it."""
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(value.strip())  # Python 3.11: "Z", fractions, a space for the "T"
+        except ValueError:
+            return None
+    else:
+        return None  # a number or a bare date is not a time of reception
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        moment = moment.replace(tzinfo=UTC)
+    latest = (now or datetime.now(UTC)) + SUBMISSION_TIME_SLACK
+    if not EARLIEST_SUBMISSION_TIME <= moment <= latest:
+        return None
+    return moment
 
 
 def _normalise_instance_id(raw: str, *, kobo_uuid: bool) -> str:
@@ -647,7 +693,8 @@ def _short(value: str) -> str:
 # --- The run -----------------------------------------------------------------------------------------------------
 
 
-Store = Callable[[list[tuple[str, bytes]]], tuple[int, int]]  # [(instance id, xml)] -> (created, already)
+# [(instance id, xml, the tool's submission time or None)] -> (created, already)
+Store = Callable[[list[tuple[str, bytes, datetime | None]]], tuple[int, int]]
 Existing = Callable[[list[str]], set[str]]  # instance ids -> those already stored
 
 
@@ -713,7 +760,7 @@ def _pass(
     batch_size: int,
 ) -> None:
     seen: dict[str, int] = {}
-    batch: list[tuple[str, bytes]] = []
+    batch: list[tuple[str, bytes, datetime | None]] = []
     pending_ids: list[str] = []
 
     def flush() -> None:
@@ -729,6 +776,8 @@ def _pass(
     for number, values in rows:
         report.rows += 1
         parsed = parse_row(number, values, header, columns, version)
+        if parsed.bad_submission_time:
+            report.bad_submission_times += 1
         if parsed.instance_id and not parsed.problems:
             first = seen.get(parsed.instance_id)
             if first is not None:
@@ -748,7 +797,7 @@ def _pass(
             continue
         report.valid += 1
         if store is not None:
-            batch.append((parsed.instance_id, template.fill(parsed.answers, parsed.instance_id)))
+            batch.append((parsed.instance_id, template.fill(parsed.answers, parsed.instance_id), parsed.received_at))
         else:
             pending_ids.append(parsed.instance_id)
         if len(batch) >= batch_size or len(pending_ids) >= batch_size:
@@ -784,7 +833,7 @@ def import_file(*, version: Any, filename: str, data: IO[bytes], mode: str, user
         found = Submission.objects.filter(form_id=version.form_id, instance_id__in=instance_ids)
         return set(found.values_list("instance_id", flat=True))
 
-    def store(batch: list[tuple[str, bytes]]) -> tuple[int, int]:
+    def store(batch: list[tuple[str, bytes, datetime | None]]) -> tuple[int, int]:
         return receive_import_batch(version=version, documents=batch, user=user)
 
     try:

@@ -10,52 +10,32 @@ caseworker to the case intake, where her consents are recorded, and the referral
 
 from __future__ import annotations
 
-from typing import Any
 from uuid import UUID
 
-from django.db.models import Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from amparo.access import organizations_for_user, staff_view
-from amparo.accounts.roles import CASE_ROLES, Role
+from amparo.access import (
+    SURVEY_CARD_ROLES,
+    SURVEY_OFFER_ROLES,
+    get_survey_submission_for_offer,
+    opens_cases_for,
+    staff_view,
+)
 from amparo.core.responses import bad_request_page
 from amparo.directory.selectors import municipalities, place_by_code
 
 from . import referral_offer
-from .models import Submission
 
-OFFER_ROLES = frozenset({Role.ENUMERATOR, Role.COORDINATOR})
-CARD_ROLES = frozenset({Role.ENUMERATOR, Role.COORDINATOR, Role.CASEWORKER, Role.LEGAL_ADVISOR})
 MAX_CARD_NEEDS = 20
 
 
-def get_submission_for_offer(user: Any, submission_uuid: UUID | str) -> Submission:
-    """One interview whose offer she may see: her own as an enumerator of its organisation, or any of an
-    organisation she coordinates. Anything else is the same 404 as an interview that does not exist."""
-    coordinated = organizations_for_user(user, {Role.COORDINATOR})
-    enumerated = organizations_for_user(user, {Role.ENUMERATOR})
-    found = (
-        Submission.objects.filter(Q(organization__in=coordinated) | Q(organization__in=enumerated, enumerator=user))
-        .filter(uuid=submission_uuid, encrypted=False)
-        .select_related("form", "organization")
-        .first()
-    )
-    if found is None:
-        raise Http404
-    return found
-
-
-def _can_open_case(user: Any, organization: Any) -> bool:
-    return organizations_for_user(user, CASE_ROLES).filter(pk=organization.pk).exists()
-
-
-@staff_view(OFFER_ROLES)
+@staff_view(SURVEY_OFFER_ROLES)
 @require_GET
 def offer(request: HttpRequest, submission_uuid: UUID) -> HttpResponse:
-    submission = get_submission_for_offer(request.user, submission_uuid)
+    submission = get_survey_submission_for_offer(request.user, submission_uuid)
     the_offer = referral_offer.submission_offer(actor=request.user, submission=submission)
     return render(
         request,
@@ -63,13 +43,13 @@ def offer(request: HttpRequest, submission_uuid: UUID) -> HttpResponse:
         {
             "offer": the_offer,
             "submission": submission,
-            "can_open_case": _can_open_case(request.user, submission.organization),
+            "can_open_case": opens_cases_for(request.user, submission.organization),
             "card_needs": [n.code for n in the_offer.named],
         },
     )
 
 
-@staff_view(CARD_ROLES)
+@staff_view(SURVEY_CARD_ROLES)
 @require_GET
 def card(request: HttpRequest) -> HttpResponse:
     """The card for a phone interview: chosen municipality and needs (GET, so it can be printed and bookmarked)."""

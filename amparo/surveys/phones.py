@@ -47,7 +47,7 @@ FAILURE_WINDOW = 300  # seconds
 def max_failures() -> int:
     """Wrong secrets accepted per user name in FAILURE_WINDOW before the name is refused unchecked (each check is
     an Argon2 computation: a flood of wrong secrets must not take the server's memory and time)."""
-    return int(getattr(settings, "SURVEYS_PHONE_FAILURES", 10))
+    return int(settings.SURVEYS_PHONE_FAILURES)
 
 
 def enumerators_of(organization: Any) -> QuerySet[Any]:

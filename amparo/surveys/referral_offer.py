@@ -120,6 +120,17 @@ def rules() -> Rules:
     return parse_rules(NEEDS_FILE.read_text(encoding="utf-8"), INSTRUMENT_FILE.read_text(encoding="utf-8"))
 
 
+def asks_needs(schema: Iterable[Mapping[str, Any]], the_rules: Rules | None = None) -> bool:
+    """Whether a form version asks what the offer is built on: the question `needs` offering at least one of the
+    needs the rules know (the shipped instrument does). Only then does the end of an interview lead to an offer."""
+    known = (the_rules or rules()).needs
+    return any(
+        str(question.get("name", "")) == NEEDS_FIELD
+        and any(str(choice.get("name", "")) in known for choice in question.get("choices") or [])
+        for question in schema
+    )
+
+
 def _selected(value: Any) -> set[str]:
     """An answer as a set of choice names: select_multiple arrives as a space-separated string or a list."""
     if value is None:

@@ -1,10 +1,11 @@
 """Reads of survey data for analysis: aggregates only (DESIGN rule 1: analysts never see a submission).
 
-`characterisation_counts` reads every indicator of a form in ONE query: the submissions that count (the form's
-organisation, statistics consent given, decrypted, inside the filters) grouped by the five facet columns, with one
-conditional sum per (question, choice) pair or number band, over a subquery that reads each answer from the JSON
-(kept apart on SQLite, flattened into a parallel scan on PostgreSQL: see below). The same SQL runs on PostgreSQL
-and SQLite; only the JSON extraction, the substring test and the number test differ.
+`characterisation_counts` reads every indicator of a form in one scan: the form's submissions inside the filters,
+grouped by the five facet columns and their standing (counted, without statistics consent, still encrypted), with
+the (question, choice) pairs counted from each submission's analysis bits (codebook.py), and from the JSON answers
+for submissions stored before the codebook grew. The same SQL runs on PostgreSQL and SQLite; only the JSON
+extraction, the substring test and the number test of the JSON path differ. Its queries run on `analytics_db()`:
+the read replica when DATABASE_REPLICA_URL configures one (docs/architecture.md, "Scale").
 """
 
 from __future__ import annotations
@@ -15,9 +16,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import connections, transaction
 from django.db.models import Min
 
+from amparo.core.db_router import analytics_db
 from amparo.surveys import characterisation as ch
 from amparo.surveys import codebook
 from amparo.surveys.characterisation import CubeRow, Indicator
@@ -115,7 +117,10 @@ def _language_code(key: str) -> str:
 def characterisation_counts(form: Form, indicators: Sequence[Indicator], filters: Filters) -> Counts:
     """Every indicator's counts per group of respondents. Submissions whose analysis bits match the form's codebook
     are counted from the bits (codebook.py: three pairs a sum); the others (stored before a version grew the
-    codebook, until `refresh_analysis` reaches them), and pairs the codebook has no bit for, from the JSON answers."""
+    codebook, until `refresh_analysis` reaches them), and pairs the codebook has no bit for, from the JSON answers.
+    Read on `analytics_db()` (the replica, when there is one), in one transaction there."""
+    db = analytics_db()
+    connection = connections[db]
     vendor = connection.vendor
     where = ["s.form_id = %s"]
     params: list[Any] = [form.pk]
@@ -137,7 +142,9 @@ def characterisation_counts(form: Form, indicators: Sequence[Indicator], filters
     on_bits = [(entry, positions[entry]) for entry in entries if entry in positions]
     from_json = [entry for entry in entries if entry not in positions]
     tally = _Tally()
-    with transaction.atomic(), connection.cursor() as cursor:
+    # In one transaction (for SET LOCAL). savepoint=False: inside the caller's transaction on default
+    # (read_characterisation) this adds no query; on the replica it opens a read-only transaction there.
+    with transaction.atomic(using=db, savepoint=False), connection.cursor() as cursor:
         if vendor == "postgresql":
             # About 2,000 groups of a few hundred bytes: aggregated in memory (a hash) rather than sorted on disk,
             # which the default 4 MB leads the planner to (5 s of a 7 s query on 500,000 rows).
@@ -151,13 +158,13 @@ def characterisation_counts(form: Form, indicators: Sequence[Indicator], filters
         # Three counts share a sum while no count can reach 2**21. PostgreSQL adds integers into numerics and
         # cannot overflow: a group that large is seen afterwards and counted again pair by pair. SQLite's sums
         # would overflow: there the form's size decides beforehand.
-        shared = vendor == "postgresql" or Submission.objects.filter(form=form).count() < codebook.LANE_LIMIT
+        shared = vendor == "postgresql" or Submission.objects.using(db).filter(form=form).count() < codebook.LANE_LIMIT
         if not _count_into(tally, cursor, vendor, fresh, on_bits, from_json, shared=shared):
             tally = _Tally()
             _count_into(tally, cursor, vendor, fresh, on_bits, from_json, shared=False)
         # MIN over the index (form, analysis_size): one index entry. (An EXISTS with `< size` let PostgreSQL's
         # table-wide statistics pick a sequential scan: 1.4 s on 2 million rows of several forms.)
-        oldest = Submission.objects.filter(form=form).aggregate(oldest=Min("analysis_size"))["oldest"]
+        oldest = Submission.objects.using(db).filter(form=form).aggregate(oldest=Min("analysis_size"))["oldest"]
         if oldest is not None and oldest < size:
             stale = (f"{base_where} AND s.analysis_size < %s", [*base_params, size])
             _count_into(tally, cursor, vendor, stale, [], entries, shared=False)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from xml.etree.ElementTree import Element
 
@@ -391,11 +392,14 @@ def check_attachment_types(
 # --- Imports of ODK Central / KoboToolbox exports (imports.py) ---------------------------------------------------
 
 
-def receive_import_batch(*, version: FormVersion, documents: Sequence[tuple[str, bytes]], user: Any) -> tuple[int, int]:
+def receive_import_batch(
+    *, version: FormVersion, documents: Sequence[tuple[str, bytes, datetime | None]], user: Any
+) -> tuple[int, int]:
     """Store a batch of imported instances of one form version (`imports.py` builds them from the rows of an
     export): the checks of `receive_submission` (parsed with defusedxml, form id, version and instanceID read back
     from each document, open form, no ODK encryption expected), then one transaction for the batch with one audit
-    entry (ids and counts). Idempotent on the instance id: returns (created, already stored)."""
+    entry (ids and counts). Each document comes with the time the exporting tool received it, the submission's
+    `received_at` (None: now). Idempotent on the instance id: returns (created, already stored)."""
     form = version.form
     if not form.is_open:
         raise SubmissionError("closed_form", _("This form is closed and takes no more submissions."))
@@ -406,7 +410,7 @@ def receive_import_batch(*, version: FormVersion, documents: Sequence[tuple[str,
         )
     built: dict[str, Submission] = {}
     zones: dict[str, str] = {}
-    for expected_id, xml in documents:
+    for expected_id, xml, received_at in documents:
         try:
             root = parse_instance(xml)
         except InstanceError as exc:
@@ -427,6 +431,7 @@ def receive_import_batch(*, version: FormVersion, documents: Sequence[tuple[str,
             instance_id=instance_id,
             source=Submission.Source.IMPORT,
             raw_instance=xml.decode("utf-8", errors="replace"),
+            received_at=received_at or timezone.now(),
         )
         apply_extracted(submission, version, root, zones)
         built[instance_id] = submission

@@ -9,45 +9,29 @@ discards the interview, which lives only in the page until it is sent.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 from uuid import UUID
 
-from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from amparo.access import organizations_for_user, staff_view
-from amparo.accounts.roles import Role
+from amparo.access import (
+    SURVEY_ENTRY_ROLES,
+    get_survey_form_for_entry,
+    get_survey_submission_for_offer,
+    staff_view,
+    survey_forms_for_entry,
+)
 from amparo.core import once
 
+from . import referral_offer, webform
 from . import webentry_services as services
-from . import webform
 from .models import Form, FormVersion
-
-ENTRY_ROLES = frozenset({Role.ENUMERATOR, Role.COORDINATOR})
-
-
-def forms_for_entry(user: Any) -> QuerySet[Form]:
-    """The forms a user may fill on the web: those of the organisations she coordinates, and those she is assigned
-    to as an enumerator of their organisation."""
-    coordinated = organizations_for_user(user, {Role.COORDINATOR})
-    enumerated = organizations_for_user(user, {Role.ENUMERATOR})
-    return (
-        Form.objects.filter(Q(organization__in=coordinated) | Q(organization__in=enumerated, enumerators=user))
-        .distinct()
-        .order_by("title", "pk")
-    )
-
-
-def get_form_for_entry(user: Any, form_uuid: UUID | str) -> Form:
-    """One form she may fill; any other (another organisation's, or not assigned to her) is the same 404."""
-    found = forms_for_entry(user).filter(uuid=form_uuid).first()
-    if found is None:
-        raise Http404
-    return found
 
 
 def _language() -> str:
@@ -74,10 +58,10 @@ def _refused(request: HttpRequest, title: str, reasons: list[tuple[str, Any]], s
     )
 
 
-@staff_view(ENTRY_ROLES)
+@staff_view(SURVEY_ENTRY_ROLES)
 @require_GET
 def entry_list(request: HttpRequest) -> HttpResponse:
-    forms = [form for form in forms_for_entry(request.user) if form.is_open]
+    forms = [form for form in survey_forms_for_entry(request.user) if form.is_open]
     return render(request, "surveys/entry/list.html", {"forms": forms})
 
 
@@ -234,10 +218,10 @@ def _render_page(
     return render(request, "surveys/entry/page.html", context, status=status)
 
 
-@staff_view(ENTRY_ROLES)
+@staff_view(SURVEY_ENTRY_ROLES)
 @require_http_methods(["GET", "POST"])
 def entry(request: HttpRequest, form_uuid: UUID) -> HttpResponse:
-    form = get_form_for_entry(request.user, form_uuid)
+    form = get_survey_form_for_entry(request.user, form_uuid)
     now = timezone.localtime()
     if request.method == "GET":
         version = _latest_version(form)
@@ -365,14 +349,16 @@ def _submit(
         entry_state.page = services.first_page_with_problems(web_form, problems)
         return _render_page(request, form, web_form, entry_state, state, problems=problems, title=title)
     try:
-        services.web_entry_submit(
+        submission, _created = services.web_entry_submit(
             form=form, version=version, user=request.user, web_form=web_form, entry=entry_state, now=now
         )
-    except once.AlreadyDone:
-        pass  # sent already (a second click, or Back and send again): the same page as the first time
+        sent = str(submission.uuid)
+    except once.AlreadyDone as done:
+        sent = done.ref  # sent already (a second click, or Back and send again): the same page as the first time
     except services.SubmissionError as refused:
         return _refused(request, title, [("", refused.message)], status=400)
-    return redirect("surveys:entry_sent", form_uuid=form.uuid)
+    url = reverse("surveys:entry_sent", kwargs={"form_uuid": form.uuid})
+    return redirect(f"{url}?{urlencode({'interview': sent})}" if sent else url)
 
 
 def _with_rows(version: FormVersion, reasons: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
@@ -389,10 +375,30 @@ def _with_rows(version: FormVersion, reasons: list[tuple[str, Any]]) -> list[tup
     ]
 
 
-@staff_view(ENTRY_ROLES)
+@staff_view(SURVEY_ENTRY_ROLES)
 @require_GET
 def entry_sent(request: HttpRequest, form_uuid: UUID) -> HttpResponse:
-    form = get_form_for_entry(request.user, form_uuid)
+    """The interview was sent. When the form asks her needs, a link to the referral offer of that interview (the
+    nearest services for what she needs, and a referral with her consent): `?interview=` names it, and the link is
+    given only for an interview of this form whose offer she may see (anything else: the page without it)."""
+    form = get_survey_form_for_entry(request.user, form_uuid)
     version = _latest_version(form)
     title = (version.title if version is not None else "") or form.title
-    return render(request, "surveys/entry/sent.html", {"title": title, "form": form, "staff_menu": []})
+    offer_url = ""
+    interview = request.GET.get("interview", "")
+    if interview:
+        try:
+            submission = get_survey_submission_for_offer(request.user, interview)
+        except Http404:
+            submission = None
+        if (
+            submission is not None
+            and submission.form_id == form.pk
+            and referral_offer.asks_needs(submission.version.schema or [])
+        ):
+            offer_url = reverse("surveys:offer", kwargs={"submission_uuid": submission.uuid})
+    return render(
+        request,
+        "surveys/entry/sent.html",
+        {"title": title, "form": form, "staff_menu": [], "offer_url": offer_url},
+    )

@@ -22,7 +22,7 @@ PROD = {
 
 
 # What the tests set themselves: never inherited from the environment that runs them.
-CONFIGURED = {*PROD, "DEBUG"} - {"ALLOWED_HOSTS"}
+CONFIGURED = {*PROD, "DEBUG", "SURVEYS_PHONE_FAILURES"} - {"ALLOWED_HOSTS"}
 
 
 def run_manage(tmp_path: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
@@ -57,12 +57,19 @@ def test_check_deploy_is_clean_in_production(tmp_path: Path) -> None:
         ({"DATABASE_URL": "mysql://root@localhost/amparo"}, "SQLite or PostgreSQL"),
         ({"DATABASE_URL": "nonsense://"}, "DATABASE_URL"),
         ({"BASE_URL": "amparo.example.org"}, "BASE_URL must start with https://"),
+        ({"SURVEYS_PHONE_FAILURES": "0"}, "SURVEYS_PHONE_FAILURES must be between 1 and 1000"),
     ],
 )
 def test_bad_configuration_stops_start_up(tmp_path: Path, env: dict[str, str], message: str) -> None:
     result = run_manage(tmp_path, env, "check")
     assert result.returncode != 0
     assert message in result.stderr
+
+
+def test_the_phones_failure_limit_comes_from_the_environment(tmp_path: Path) -> None:
+    probe = ("shell", "--no-imports", "-c", "from django.conf import settings; print(settings.SURVEYS_PHONE_FAILURES)")
+    assert run_manage(tmp_path, {"SURVEYS_PHONE_FAILURES": "7"}, *probe).stdout.split() == ["7"]
+    assert run_manage(tmp_path, {}, *probe).stdout.split() == ["10"]
 
 
 def test_development_generates_a_secret_key_once(tmp_path: Path) -> None:

@@ -6,6 +6,7 @@ reading is audited, and analysts of another organisation get a 404."""
 from __future__ import annotations
 
 import csv
+import importlib
 import io
 from collections import Counter
 from collections.abc import Iterator
@@ -22,9 +23,10 @@ from amparo.accounts.roles import Role
 from amparo.audit.models import AuditEntry
 from amparo.surveys import characterisation as ch
 from amparo.surveys.analysis import read_characterisation
-from amparo.surveys.models import FormVersion, Submission
+from amparo.surveys.models import Form, FormVersion, Submission
 from amparo.surveys.selectors import Filters
-from amparo.surveys.tests.factories import make_form, make_submission
+from amparo.surveys.services import receive_submission
+from amparo.surveys.tests.factories import instance_xml, make_form, make_submission
 
 pytestmark = pytest.mark.django_db
 
@@ -178,3 +180,57 @@ def test_bad_filters_are_a_400_and_other_organisations_a_404(world: dict[str, ob
     caseworker = verified_client_for(world["users"][Role.CASEWORKER])  # type: ignore[index]
     assert caseworker.get(url).status_code == 404
     assert not AuditEntry.objects.filter(action="survey.characterisation.read").exists()
+
+
+NATIONALITY_ROW = [
+    "select_one nat",
+    "nat",
+    "Nacionalidad",
+    "Nationality",
+    "Nacionalidade",
+    "",
+    "",
+    "",
+    "",
+    "nationality",
+]
+NATIONALITIES = (
+    ["nat", "VE", "Venezolana", "Venezuelan", "Venezuelana"],
+    [
+        "nat",
+        "ZZ",
+        "Otra, o prefiero no responder",
+        "Another, or prefer not to answer",
+        "Outra, ou prefiro não responder",
+    ],
+)
+
+
+def test_nationality_zz_counts_as_not_recorded_like_an_empty_one(world: dict[str, object]) -> None:
+    """ZZ (ISO 3166's unknown country: "another, or prefer not to answer") is not a nationality of its own: stored
+    empty, counted with the interviews that did not answer."""
+    org: Organization = world["org"]  # type: ignore[assignment]
+    version = make_form(org, form_id="amparo_nat", extra_rows=(NATIONALITY_ROW,), extra_choices=NATIONALITIES)
+    made = []
+    for nationality in ("VE", "ZZ", "zz", ""):
+        xml = instance_xml(version).replace(b"<meta>", f"<nat>{nationality}</nat><meta>".encode())
+        made.append(receive_submission(xml=xml, source=Submission.Source.WEB, forms=Form.objects.all())[0])
+    assert [s.nationality for s in made] == ["VE", "", "", ""]
+    reading = read_characterisation(actor=None, form=version.form, filters=Filters(), language="en", threshold=1)
+    block = next(b for b in reading.page.blocks if b.dimension == "nationality")
+    assert {c.code: c.respondents for c in block.columns} == {"VE": 1, ch.NOT_RECORDED: 3}
+
+
+def test_the_migration_clears_nationality_zz_stored_before(world: dict[str, object]) -> None:
+    from types import SimpleNamespace
+
+    from django.apps import apps
+    from django.db import connection
+
+    migration = importlib.import_module("amparo.surveys.migrations.0004_nationality_zz_is_not_recorded")
+    version: FormVersion = world["version"]  # type: ignore[assignment]
+    Submission.objects.filter(form=version.form).update(nationality="ZZ")
+    kept = make_submission(version)
+    Submission.objects.filter(pk=kept.pk).update(nationality="VE")
+    migration.zz_is_not_recorded(apps, SimpleNamespace(connection=connection))  # it only reads the alias
+    assert set(Submission.objects.values_list("nationality", flat=True)) == {"", "VE"}

@@ -8,6 +8,7 @@ import io
 import uuid
 import zipfile
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import openpyxl
 import pytest
@@ -56,7 +57,7 @@ def uid() -> str:
     return f"uuid:{uuid.uuid4()}"
 
 
-def central_row(instance_id: str, **answers: str) -> str:
+def central_row(instance_id: str, *, submitted: str = "2026-11-21T10:00:00.000Z", **answers: str) -> str:
     values = {
         "consent": "yes", "stats": "yes", "municipality": "CO54001", "gender": "trans_woman", "age": "29",
         "violence": "clients police", "comment": "texto, con coma", "photo": "", "score": "2", "today": "2026-11-20",
@@ -64,7 +65,7 @@ def central_row(instance_id: str, **answers: str) -> str:
     } | answers  # fmt: skip
     comment = '"' + values["comment"].replace('"', '""') + '"'
     return (
-        f"2026-11-21T10:00:00.000Z,{values['consent']},{values['stats']},{values['municipality']},{values['gender']},"
+        f"{submitted},{values['consent']},{values['stats']},{values['municipality']},{values['gender']},"
         f"{values['age']},{values['violence']},{comment},{values['photo']},{values['score']},{values['today']},"
         f"{instance_id},{instance_id},5,Ana,0,0,,,,0,{values['version']}"
     )
@@ -99,6 +100,7 @@ def test_a_central_export_is_checked_then_imported_once(version: FormVersion, co
     assert stored.zone_type == "border"
     assert stored.statistics_consent is True
     assert str(stored.interview_date) == "2026-11-20"
+    assert stored.received_at == datetime(2026, 11, 21, 10, 0, tzinfo=UTC)  # Central's SubmissionDate
 
     again = run(version, data, "all", user=coordinator)
     assert (again.imported, again.already) == (0, 3)
@@ -131,6 +133,7 @@ def test_a_kobo_csv_with_labels_split_choices_and_semicolons(version: FormVersio
     one = Submission.objects.get(instance_id=f"uuid:{first}")
     assert one.answers["violence"] == ["clients", "armed_groups"]
     assert one.gender_identity == "trans_woman"
+    assert one.received_at == datetime(2026, 11, 20, 15, 21, tzinfo=UTC)  # Kobo's _submission_time, in UTC
     two = Submission.objects.get(instance_id=f"uuid:{second}")
     assert two.statistics_consent is False
     assert "violence" not in two.answers
@@ -151,6 +154,49 @@ def test_a_kobo_xlsx_with_xml_names(version: FormVersion) -> None:
     assert report.ok, report.problems
     assert report.imported == 2
     assert Submission.objects.get(instance_id=f"uuid:{ids[0]}").answers["age"] == 33
+
+
+def test_a_bad_or_missing_submission_time_keeps_the_time_of_the_import(version: FormVersion) -> None:
+    """A SubmissionDate that is not a time, one in the future, or none: the row is imported all the same, received
+    now; the report counts the bad ones (an empty cell is not bad: the tool had none)."""
+    ids = {"garbled": uid(), "future": uid(), "empty": uid(), "good": uid()}
+    data = central_csv(
+        central_row(ids["garbled"], submitted="ayer a las 3"),
+        central_row(ids["future"], submitted="2999-01-01T00:00:00.000Z"),
+        central_row(ids["empty"], submitted=""),
+        central_row(ids["good"], submitted="2025-03-02 08:30:00"),  # as a spreadsheet rewrites it: UTC
+    )
+    dry = run(version, data, "dry_run")
+    assert dry.ok and dry.bad_submission_times == 2
+    before = datetime.now(UTC)
+    report = run(version, data, "all")
+    after = datetime.now(UTC)
+    assert report.ok and report.imported == 4 and report.bad_submission_times == 2
+    for key in ("garbled", "future", "empty"):
+        assert before <= Submission.objects.get(instance_id=ids[key]).received_at <= after, key
+    assert Submission.objects.get(instance_id=ids["good"]).received_at == datetime(2025, 3, 2, 8, 30, tzinfo=UTC)
+
+
+def test_kobo_submission_times_in_a_workbook(version: FormVersion) -> None:
+    """Kobo's XLSX: `_submission_time` as a date cell (UTC) or as text; a number is not a time."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["consent", "about/stats", "about/municipality", "about/gender", "_uuid", "_submission_time"])
+    ids = [uuid.uuid4() for _ in range(3)]
+    naive = datetime(2024, 5, 6, 7, 8, 9)  # noqa: DTZ001  # a date cell has no zone: openpyxl reads it naive
+    sheet.append(["yes", "yes", "CO11001", "cis_woman", str(ids[0]), naive])
+    sheet.append(["yes", "yes", "CO11001", "cis_woman", str(ids[1]), "2024-05-06T07:08:09.123-05:00"])
+    sheet.append(["yes", "yes", "CO11001", "cis_woman", str(ids[2]), 45000])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    report = run(version, buffer.getvalue(), "all", filename="export.xlsx")
+    assert report.ok and report.imported == 3, report.problems
+    assert report.bad_submission_times == 1
+    received = {s.instance_id: s.received_at for s in Submission.objects.all()}
+    assert received[f"uuid:{ids[0]}"] == datetime(2024, 5, 6, 7, 8, 9, tzinfo=UTC)
+    assert received[f"uuid:{ids[1]}"] == datetime(2024, 5, 6, 12, 8, 9, 123000, tzinfo=UTC)
+    assert received[f"uuid:{ids[2]}"] > datetime(2026, 1, 1, tzinfo=UTC)  # the import's time
 
 
 def test_rows_with_problems_are_reported_and_nothing_is_imported(version: FormVersion) -> None:
@@ -233,6 +279,12 @@ def test_the_import_page(version: FormVersion, coordinator: User, verified_clien
         response = client.post(url, {"version": "1", "mode": "dry_run", "file": upload})
         assert response.status_code == 400
         assert "import_survey_export" in response.content.decode()
+    upload = io.BytesIO(central_csv(central_row(uid(), submitted="31/02/2026 25:00")))
+    upload.name = "export.csv"
+    with translation.override("en"):
+        response = client.post(url, {"version": "1", "mode": "all", "file": upload}, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200 and response.context["report"].imported == 1
+    assert "1 row has a submission time that is not a valid time" in response.content.decode()
     analyst = User.objects.create_user(username="a@import.example.org", email="a@import.example.org")
     Membership.objects.create(user=analyst, organization=version.form.organization, role=Role.ANALYST)
     assert verified_client_for(analyst).get(url).status_code == 404

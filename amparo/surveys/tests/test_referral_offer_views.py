@@ -115,6 +115,24 @@ def test_anyone_else_gets_a_404_and_nothing_is_read(
     assert not AuditEntry.objects.filter(action="survey.submission.read").exists()
 
 
+def test_the_web_entry_sent_page_leads_to_the_offer_of_that_interview(
+    world: dict[str, Any], verified_client_for: Callable[..., Client]
+) -> None:
+    """The instrument asks her needs: after sending, the enumerator is led to that interview's offer; a colleague
+    (also assigned to the form) who names it, or a page naming nothing valid, gets the page without the link."""
+    submission = world["submission"]
+    sent = reverse("surveys:entry_sent", args=[submission.form.uuid])
+    enumerator = verified_client_for(world["users"]["enumerator"])
+    page = enumerator.get(sent, {"interview": str(submission.uuid)})
+    assert page.status_code == 200 and f'href="{_offer(world)}"' in page.content.decode()
+    assert enumerator.get(_offer(world)).status_code == 200
+    colleague = verified_client_for(world["users"]["colleague"])
+    for interview in (str(submission.uuid), "not-a-uuid", "00000000-0000-0000-0000-000000000000"):
+        page = colleague.get(sent, {"interview": interview})
+        assert page.status_code == 200 and _offer(world) not in page.content.decode(), interview
+    assert _offer(world) not in enumerator.get(sent).content.decode()  # no interview named: no link
+
+
 def test_the_card_shows_services_not_what_she_said(
     world: dict[str, Any], verified_client_for: Callable[..., Client]
 ) -> None:

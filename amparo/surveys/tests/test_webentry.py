@@ -258,9 +258,14 @@ def test_an_interview_through_the_pages_arrives_as_the_schema_expects(
     # nothing of the interview is stored before it is sent
     assert not Submission.objects.exists()
     page = post(client, ew.form, state_of(html), action="submit")
-    assert page.status_code == 302 and page["Location"] == reverse("surveys:entry_sent", args=[ew.form.uuid])
-
     submission = Submission.objects.get()
+    sent = reverse("surveys:entry_sent", args=[ew.form.uuid])
+    assert page.status_code == 302 and page["Location"] == f"{sent}?interview={submission.uuid}"
+    # This form asks no needs: the page after sending offers no referral offer.
+    after = client.get(page["Location"])
+    assert after.status_code == 200
+    assert reverse("surveys:offer", args=[submission.uuid]) not in after.content.decode()
+
     assert submission.source == "web" and submission.enumerator == ew.enumerator
     assert submission.version == ew.version and submission.instance_id.startswith("uuid:")
     assert submission.answers == {
@@ -331,6 +336,7 @@ def test_sending_twice_makes_one_record(ew: EntryWorld, client_for: Callable[[Us
     first = post(client, ew.form, state_of(summary), action="submit")
     again = post(client, ew.form, state_of(summary), action="submit")
     assert first.status_code == again.status_code == 302
+    assert first["Location"] == again["Location"]  # the same page, naming the same interview
     assert Submission.objects.count() == 1
     assert FormToken.objects.filter(kind=webentry_services.ONCE_KIND).count() == 1
 

@@ -52,6 +52,8 @@ class Command(BaseCommand):
         out.write(f"tool: {report.tool or 'not recognised'}")
         out.write(f"rows: {report.rows}  without problems: {report.valid}  with problems: {report.rows_with_problems}")
         out.write(f"already stored: {report.already}  imported now: {report.imported if report.stored else 0}")
+        if report.bad_submission_times:
+            out.write(f"submission times that are not valid (the import's time kept): {report.bad_submission_times}")
         if report.unknown_columns:
             out.write("columns ignored (no such question): " + ", ".join(report.unknown_columns))
         if report.unanswered_questions:
