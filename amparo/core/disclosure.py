@@ -208,13 +208,15 @@ def _exposed(grid: _Grid, hidden: set[Position]) -> list[Position]:
             touched = True
         if touched:
             matrix.append(row)
-    pivots = _rref(matrix, len(unknowns))
-    free = set(range(len(unknowns))) - {column for _, column in pivots}
-    exposed = []
-    for row_index, column in pivots:
-        if all(matrix[row_index][f] == 0 for f in free):
-            exposed.append(unknowns[column])
-    return exposed
+    return [unknowns[column] for column in sorted(determined_unknowns(matrix, len(unknowns)))]
+
+
+def determined_unknowns(matrix: list[list[Fraction]], width: int) -> set[int]:
+    """The unknowns (columns) that every solution of the linear system `matrix` gives the same value: what an
+    attacker solves exactly from the sums. Reduces `matrix` in place (exact arithmetic with fractions)."""
+    pivots = _rref(matrix, width)
+    free = set(range(width)) - {column for _, column in pivots}
+    return {column for row, column in pivots if all(matrix[row][f] == 0 for f in free)}
 
 
 def _rref(matrix: list[list[Fraction]], width: int) -> list[tuple[int, int]]:

@@ -27,7 +27,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 
-from amparo.core.disclosure import ProtectedTable, protect_table
+from amparo.core.disclosure import ProtectedTable, determined_unknowns, protect_table
 
 Position = tuple[int, int]
 
@@ -205,26 +205,7 @@ def exposed_entries(entries: Sequence[Entry]) -> set[int]:
 
 def _determined(system: list[dict[int, Fraction]], width: int) -> set[int]:
     """Variables fixed by the homogeneous system's row space (exact arithmetic)."""
-    rows = [[row.get(v, Fraction(0)) for v in range(width)] for row in system]
-    pivots: list[tuple[int, int]] = []
-    r = 0
-    for column in range(width):
-        found = next((k for k in range(r, len(rows)) if rows[k][column] != 0), None)
-        if found is None:
-            continue
-        rows[r], rows[found] = rows[found], rows[r]
-        lead = rows[r][column]
-        rows[r] = [a / lead for a in rows[r]]
-        for k in range(len(rows)):
-            if k != r and rows[k][column] != 0:
-                factor = rows[k][column]
-                rows[k] = [a - factor * b for a, b in zip(rows[k], rows[r], strict=True)]
-        pivots.append((r, column))
-        r += 1
-        if r == len(rows):
-            break
-    free = set(range(width)) - {c for _, c in pivots}
-    return {c for k, c in pivots if all(rows[k][f] == 0 for f in free)}
+    return determined_unknowns([[row.get(v, Fraction(0)) for v in range(width)] for row in system], width)
 
 
 def _round(value: int | None, base: int) -> int | None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -142,9 +143,11 @@ def characterisation_counts(form: Form, indicators: Sequence[Indicator], filters
     on_bits = [(entry, positions[entry]) for entry in entries if entry in positions]
     from_json = [entry for entry in entries if entry not in positions]
     tally = _Tally()
-    # In one transaction (for SET LOCAL). savepoint=False: inside the caller's transaction on default
-    # (read_characterisation) this adds no query; on the replica it opens a read-only transaction there.
-    with transaction.atomic(using=db, savepoint=False), connection.cursor() as cursor:
+    # PostgreSQL: in one transaction, for SET LOCAL. savepoint=False: inside the caller's transaction on default
+    # (read_characterisation) this adds no query; on the replica it opens a read-only transaction there. (SQLite
+    # needs none, and a second connection's transaction on a test mirror would lock the shared in-memory tables.)
+    in_transaction = transaction.atomic(using=db, savepoint=False) if vendor == "postgresql" else nullcontext()
+    with in_transaction, connection.cursor() as cursor:
         if vendor == "postgresql":
             # About 2,000 groups of a few hundred bytes: aggregated in memory (a hash) rather than sorted on disk,
             # which the default 4 MB leads the planner to (5 s of a 7 s query on 500,000 rows).
