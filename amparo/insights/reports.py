@@ -20,6 +20,7 @@ from datetime import date, timedelta
 from typing import Any
 from uuid import UUID
 
+from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.html import escape
@@ -30,7 +31,6 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from amparo.accounts.models import Organization
 from amparo.core.countries import country_name
-from amparo.core.disclosure import ORGANISATION_THRESHOLD, PUBLIC_THRESHOLD
 from amparo.directory.models import Place
 
 from .models import ReportFailure, ReportScope, SituationReport
@@ -131,8 +131,16 @@ def check_country(code: str) -> str:
 
 
 def threshold_for(scope_kind: str) -> int:
-    """DESIGN.md rule 6: 5 inside one organisation, 11 for a country or the region (across organisations)."""
-    return ORGANISATION_THRESHOLD if scope_kind == ReportScope.ORGANISATION else PUBLIC_THRESHOLD
+    """DESIGN.md rule 6: 5 inside one organisation, 11 for a country or the region (across organisations); the
+    statistics layer's settings, so that a report asks what the tables are built with."""
+    if scope_kind == ReportScope.ORGANISATION:
+        return int(settings.INSIGHTS_ORGANISATION_THRESHOLD)
+    return int(settings.INSIGHTS_PUBLIC_THRESHOLD)
+
+
+# Tables that count places, not people (the coverage gaps: municipality x need cells), are built with threshold 1
+# by the statistics layer on purpose: no person is in them.
+UNITS_WITHOUT_PEOPLE = frozenset({"places"})
 
 
 # --- Tables ---------------------------------------------------------------------------------------------------------
@@ -155,7 +163,7 @@ def report_tables(report: SituationReport) -> list[StatTable]:
         tables = public_tables(
             scope=scope_of(report), start=report.period_start, end=report.period_end, language=report.language
         )
-    if any(table.threshold < report.threshold for table in tables):
+    if any(table.threshold < report.threshold and table.unit not in UNITS_WITHOUT_PEOPLE for table in tables):
         raise BuildRefused(ReportFailure.THRESHOLD)
     if all(_is_empty(table) for table in tables):
         raise BuildRefused(ReportFailure.NO_DATA)

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from amparo.accounts.models import Organization
 from amparo.core.registry import DemoRun, demo_loaders
+from amparo.directory.models import Place
 from amparo.insights.models import SituationReport
 from amparo.insights.report_demo import DEMO_ORGANIZATION, load_demo_report
 
@@ -26,6 +27,9 @@ def test_the_demo_builds_one_report_after_every_other_step() -> None:
     build_world()
     organization = Organization.objects.create(name=DEMO_ORGANIZATION)
     add_cases(organization, "CO54001", 7, timezone.localdate())
+    # Its area gives the dashboard a coverage-gap table, built at threshold 1 (it counts places, not people): the
+    # report must take it, not refuse the lower threshold (the demo's report failed so).
+    organization.areas.add(Place.objects.get(pcode="CO54001"))
     out = StringIO()
     run = DemoRun(reset=False, stdout=OutputWrapper(out))
     started = time.perf_counter()
@@ -33,6 +37,7 @@ def test_the_demo_builds_one_report_after_every_other_step() -> None:
     assert time.perf_counter() - started < 10
     report = SituationReport.objects.get()
     assert report.status == SituationReport.Status.BUILT and report.organization == organization
+    assert any(table["unit"] == "places" for table in report.tables)
     assert report.period_end >= timezone.localdate() and bytes(report.pdf or b"").startswith(b"%PDF-")
     assert "a situation report of Red Violeta (demo)" in out.getvalue()
     load_demo_report(run)  # a second load_demo keeps the one there
