@@ -50,11 +50,12 @@ def build(total: int) -> dict[str, Any]:
     from django.utils import timezone
 
     from amparo.accounts.models import Organization
-    from amparo.cases.models import Case, Consent
+    from amparo.cases.models import Case, Consent, Incident
     from amparo.directory.demo import places_load
     from amparo.directory.models import Place
+    from amparo.insights.models import DataSharingAgreement
 
-    marker = f"bench-insights-report-{total}"
+    marker = f"bench-insights-report-{total}-with-incidents"
     if Organization.objects.filter(name=marker).exists():
         return {"built": False}
     rng = random.Random(16)
@@ -62,6 +63,8 @@ def build(total: int) -> dict[str, Any]:
     municipalities = list(Place.objects.filter(level=Place.Level.ADMIN2))
     organisations = [Organization.objects.create(name=f"Bench report org {i}") for i in range(ORGANISATIONS)]
     genders = ["trans_woman", "cis_woman", "non_binary", "trans_man", "other", "not_said"]
+    gbv_types = ["rape", "sexual_assault", "physical_assault", "psychological_emotional_abuse"]
+    aggressors = ["client", "police", "organised_crime", "intimate_partner", "stranger"]
     first = date(2025, 1, 1)
     tz = timezone.get_current_timezone()
     made = 0
@@ -84,7 +87,23 @@ def build(total: int) -> dict[str, Any]:
             Consent.objects.bulk_create(
                 [Consent(case=c, kind="statistics", method="verbal") for c in cases if rng.random() < 0.9]
             )
+            # One incident each, where and when the case was opened (the statistics layer counts a person with her
+            # latest incident of the period).
+            Incident.objects.bulk_create(
+                [
+                    Incident(case=c, occurred_at=c.opened_at, first_reported_at=c.opened_at, place=c.place,
+                             gbv_type=rng.choice(gbv_types), elimination_answers={},
+                             perpetrator_types=[rng.choice(aggressors)])
+                    for c in cases
+                ]
+            )  # fmt: skip
         made += batch
+    # Every organisation agreed to be counted in national and regional figures.
+    for organization in organisations:
+        for scope, code in ((DataSharingAgreement.Scope.COUNTRY, "CO"), (DataSharingAgreement.Scope.REGION, "")):
+            DataSharingAgreement.objects.create(
+                organization=organization, scope=scope, country=code, since=first, document_reference="bench"
+            )
     Organization.objects.create(name=marker)
     return {"built": True}
 
