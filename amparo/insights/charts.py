@@ -19,6 +19,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
+from .display import TableView, hidden_text, table_view
 from .tables import StatTable
 
 WIDTH = 640
@@ -34,17 +35,9 @@ class Chart:
     table: StatTable
 
     @property
-    def rows(self) -> list[tuple[str, list[int | None], int | None]]:
-        """The table beside the chart: (row label, cells, row total)."""
-        p = self.table.protected
-        return [
-            (c.label, list(cells), total)
-            for c, cells, total in zip(self.table.row_categories, p.cells, p.row_totals, strict=True)
-        ]
-
-    @property
-    def has_row_totals(self) -> bool:
-        return len(self.table.column_categories) > 1
+    def view(self) -> TableView:
+        """The table beside the chart, hidden counts written as on every other page (display.py)."""
+        return table_view(self.table)
 
 
 def _hatch(uid: str) -> str:
@@ -83,10 +76,10 @@ def _uid(table: StatTable, kind: str) -> str:
 
 def _bar_rows(
     uid: str, labels: Sequence[str], values: Sequence[int | None], top: int, left: int, width: int, scale: int,
-    colour: str,
+    colour: str, hidden: str,
 ) -> list[str]:  # fmt: skip
     body = []
-    hidden_word = escape(_("hidden"))
+    hidden_word = escape(hidden)
     for k, (label, value) in enumerate(zip(labels, values, strict=True)):
         y = top + k * ROW
         body.append(
@@ -109,12 +102,11 @@ def _bar_rows(
 def bars(table: StatTable) -> Chart:
     """One horizontal bar per row category: its total over the columns."""
     uid = _uid(table, "bars")
-    p = table.protected
-    values = list(p.row_totals) if any(v is not None for v in p.row_totals) else [row[0] for row in p.cells]
+    values = list(table.shown_row_totals)
     labels = [c.label for c in table.row_categories]
     scale = max((v for v in values if v is not None), default=0)
     height = 10 + ROW * max(len(labels), 1)
-    body = _bar_rows(uid, labels, values, 5, LABEL, WIDTH - LABEL - 50, scale, PALETTE[0])
+    body = _bar_rows(uid, labels, values, 5, LABEL, WIDTH - LABEL - 50, scale, PALETTE[0], hidden_text(table))
     desc = _description(table, _("Bars: one per %(rows)s.") % {"rows": table.rows.label})
     return Chart("bars", _frame(uid, height, table.title, desc, body), table)
 
@@ -140,7 +132,10 @@ def small_multiples(table: StatTable) -> Chart:
             f'<text x="{left + 4}" y="16" font-size="12" font-weight="bold" fill="#222222">{escape(column[:18])}</text>'
         )
         values = [row[j] for row in p.cells]
-        rows = _bar_rows(uid, ["" for _ in labels], values, 30, left + 4, panel - 40, scale, PALETTE[j % len(PALETTE)])
+        rows = _bar_rows(
+            uid, ["" for _ in labels], values, 30, left + 4, panel - 40, scale, PALETTE[j % len(PALETTE)],
+            hidden_text(table),
+        )  # fmt: skip
         body.extend(part for part in rows if 'text-anchor="end"' not in part)
     desc = _description(
         table, _("One panel per %(columns)s, bars per %(rows)s.") % {"columns": table.columns.label,
@@ -157,7 +152,7 @@ def lines(table: StatTable) -> Chart:
     months = [c.label for c in table.row_categories]
     n = max(len(months), 1)
     left, top, plot_w, plot_h = 50, 10, WIDTH - 50 - 150, 180
-    series: list[tuple[str, list[int | None]]] = [(_("Total"), list(p.row_totals))]
+    series: list[tuple[str, list[int | None]]] = [(_("Total"), list(table.shown_row_totals))]
     series += [(c.label, [row[j] for row in p.cells]) for j, c in enumerate(table.column_categories)]
     scale = max((v for _label, values in series for v in values if v is not None), default=0) or 1
     step = plot_w / max(n - 1, 1)

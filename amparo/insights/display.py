@@ -64,15 +64,16 @@ class TableView:
     hidden_text: str
     hidden_note: str
     has_hidden: bool
+    has_row_totals: bool  # False for a one-column table: its row totals are its cells
 
 
 def table_view(table: StatTable) -> TableView:
     p = table.protected
     rows = tuple(
         Row(category.label, tuple(Cell(v) for v in values), Cell(total))
-        for category, values, total in zip(table.row_categories, p.cells, p.row_totals, strict=True)
+        for category, values, total in zip(table.row_categories, p.cells, table.shown_row_totals, strict=True)
     )
-    totals = Row(_("Total"), tuple(Cell(v) for v in p.column_totals), Cell(p.total))
+    totals = Row(_("Total"), tuple(Cell(v) for v in p.column_totals), Cell(table.grand_total))
     has_hidden = p.withheld or any(c.hidden for row in (*rows, totals) for c in (*row.cells, row.total))
     return TableView(
         table=table,
@@ -82,4 +83,5 @@ def table_view(table: StatTable) -> TableView:
         hidden_text=hidden_text(table),
         hidden_note=hidden_note(table),
         has_hidden=has_hidden,
+        has_row_totals=table.has_row_totals,
     )

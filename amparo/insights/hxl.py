@@ -194,10 +194,11 @@ def _rows(tables: list[StatTable], language: str) -> list[list[Value]]:
                     {r: (row_category.code, row_category.label), c: (column_category.code, column_category.label)},
                     [],
                 )
-            emit(p.row_totals[i], {r: (row_category.code, row_category.label)}, [c])
+            if table.has_row_totals:  # a one-column table's row total is its cell, already there
+                emit(p.row_totals[i], {r: (row_category.code, row_category.label)}, [c])
         for j, column_category in enumerate(table.column_categories):
             emit(p.column_totals[j], {c: (column_category.code, column_category.label)}, [r])
-        emit(p.total, {}, [r, c])
+        emit(table.grand_total, {}, [r, c])
     return out
 
 

@@ -8,7 +8,8 @@ Reads only: the writes (requesting, recording a build, downloading, purging) are
   `amparo.core.disclosure`: an organisation's report at the organisation threshold (5), a country's or the
   region's at the public threshold (11). A table that comes back with a lower threshold stops the build.
 - The HTML is a Django template (`insights/report/document.html`) with one server-drawn SVG chart per table
-  (`report_chart_svg`) and its data table; WeasyPrint turns it into a PDF with the fonts installed on the machine
+  (`charts.chart_for`, as on the dashboards) and its data table (`display.table_view`, as on the public page);
+  WeasyPrint turns it into a PDF with the fonts installed on the machine
   and a URL fetcher that refuses every address but `data:` URIs, so nothing is fetched while rendering.
 """
 
@@ -23,7 +24,6 @@ from uuid import UUID
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
-from django.utils.html import escape
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from weasyprint import HTML
@@ -33,6 +33,8 @@ from amparo.accounts.models import Organization
 from amparo.core.countries import country_name
 from amparo.directory.models import Place
 
+from .charts import Chart, chart_for
+from .display import TableView, table_view
 from .models import ReportFailure, ReportScope, SituationReport
 from .statistics import Scope, dashboard_tables, public_tables
 from .tables import StatTable
@@ -199,116 +201,23 @@ def scope_label(report: SituationReport) -> str:
     return _("The region (every country)")
 
 
-def fewer_than(threshold: int) -> str:
-    return _("fewer than %(n)s") % {"n": threshold}
-
-
-def hidden_words(table: StatTable) -> str:
-    """How a hidden count is written. When nothing was hidden to protect another cell, every hidden count is under
-    the threshold ("fewer than N"); otherwise some hidden counts may be large, and all are written "hidden"."""
-    if table.protected.complementary == 0 and not table.protected.withheld:
-        return fewer_than(table.threshold)
-    return _("hidden")
-
-
-def shown(value: int | None, table: StatTable) -> str:
-    return hidden_words(table) if value is None else str(value)
-
-
-# --- The chart ------------------------------------------------------------------------------------------------------
-
-WIDTH = 640
-LABEL_WIDTH = 200
-VALUE_WIDTH = 120
-ROW_HEIGHT = 22
-BAR_HEIGHT = 14
-
-
-def report_chart_svg(table: StatTable) -> str:
-    """A horizontal bar chart of the table's row totals, drawn on the server (SVG with a title and a description for
-    screen readers). A hidden total is never drawn as 0: under the threshold it is an outlined bar up to the
-    threshold marked "fewer than N"; hidden to protect another count, it is only written "hidden".
-    Hand-written (a few rectangles): no charting library draws to SVG without a browser or a heavy dependency."""
-    totals = list(table.protected.row_totals)
-    labels = [category.label for category in table.row_categories]
-    words = hidden_words(table)
-    bounded = words == fewer_than(table.threshold)
-    largest = max(
-        [v for v in totals if v is not None] + ([table.threshold] if bounded and None in totals else []) + [1]
-    )
-    span = WIDTH - LABEL_WIDTH - VALUE_WIDTH
-    height = ROW_HEIGHT * len(totals) + 8
-    ident = "chart-" + re.sub(r"[^a-z0-9]+", "-", table.key.lower()).strip("-")
-    described = "; ".join(f"{label}: {shown(value, table)}" for label, value in zip(labels, totals, strict=True))
-    title = _("%(title)s: total of each row") % {"title": table.title}
-    desc = _("Horizontal bars, one per row of the table: %(values)s.") % {"values": described}
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" width="{WIDTH}" height="{height}" '
-        f'viewBox="0 0 {WIDTH} {height}" aria-labelledby="{ident}-title {ident}-desc">',
-        f'<title id="{ident}-title">{escape(title)}</title>',
-        f'<desc id="{ident}-desc">{escape(desc)}</desc>',
-    ]
-    for index, (label, value) in enumerate(zip(labels, totals, strict=True)):
-        y = 4 + index * ROW_HEIGHT
-        middle = y + ROW_HEIGHT / 2 + 4
-        parts.append(
-            f'<text x="{LABEL_WIDTH - 8}" y="{middle:.0f}" text-anchor="end" font-size="11">{escape(label)}</text>'
-        )
-        if value is None:
-            if bounded:
-                width = span * table.threshold / largest
-                parts.append(
-                    f'<rect x="{LABEL_WIDTH}" y="{y + 4}" width="{width:.1f}" height="{BAR_HEIGHT}" fill="none" '
-                    'stroke="#555" stroke-dasharray="3 2"/>'
-                )
-                end = LABEL_WIDTH + width
-            else:
-                end = LABEL_WIDTH
-            parts.append(
-                f'<text x="{end + 6:.1f}" y="{middle:.0f}" font-size="11" font-style="italic">{escape(words)}</text>'
-            )
-            continue
-        width = span * value / largest
-        if value:
-            parts.append(
-                f'<rect x="{LABEL_WIDTH}" y="{y + 4}" width="{width:.1f}" height="{BAR_HEIGHT}" fill="#37474f"/>'
-            )
-        parts.append(f'<text x="{LABEL_WIDTH + width + 6:.1f}" y="{middle:.0f}" font-size="11">{value}</text>')
-    parts.append("</svg>")
-    return "".join(parts)
-
-
-# --- HTML and PDF ---------------------------------------------------------------------------------------------------
+# --- Tables and charts ---------------------------------------------------------------------------------------------
+# The same chart (charts.chart_for) and the same words for a hidden count (display.table_view) as the dashboards and
+# the public page: a figure reads the same in a report, on screen and in an export.
 
 
 @dataclass(frozen=True)
-class TableView:
-    """One table as the template shows it: chart, header, rows of shown counts, the note on hidden counts."""
+class ReportTable:
+    view: TableView
+    chart: Chart
 
-    table: StatTable
-    chart: str
-    columns: list[str]
-    rows: list[tuple[str, list[str], str]]  # label, shown cells, shown row total
-    totals: list[str]
-    total: str
-    hidden: str
+    @property
+    def table(self) -> StatTable:
+        return self.view.table
 
 
-def table_view(table: StatTable) -> TableView:
-    p = table.protected
-    rows = [
-        (category.label, [shown(v, table) for v in cells], shown(total, table))
-        for category, cells, total in zip(table.row_categories, p.cells, p.row_totals, strict=True)
-    ]
-    return TableView(
-        table=table,
-        chart=report_chart_svg(table),
-        columns=[c.label for c in table.column_categories],
-        rows=rows,
-        totals=[shown(v, table) for v in p.column_totals],
-        total=shown(p.total, table),
-        hidden=hidden_words(table),
-    )
+def report_table(table: StatTable) -> ReportTable:
+    return ReportTable(view=table_view(table), chart=chart_for(table))
 
 
 def report_context(report: SituationReport, tables: list[StatTable]) -> dict[str, Any]:
@@ -316,10 +225,9 @@ def report_context(report: SituationReport, tables: list[StatTable]) -> dict[str
     return {
         "report": report,
         "scope": scope_label(report),
-        "tables": [table_view(table) for table in tables],
+        "tables": [report_table(table) for table in tables],
         "sources": [source_words(code) for code in sources],
         "threshold": report.threshold,
-        "fewer": fewer_than(report.threshold),
         "built_at": timezone.localtime(report.built_at or timezone.now()),
         "hidden_count": sum(t.protected.hidden for t in tables),
         "tables_count": ngettext("%(n)s table", "%(n)s tables", len(tables)) % {"n": len(tables)},

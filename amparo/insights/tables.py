@@ -46,6 +46,30 @@ class StatTable:
     unit: str = "people"  # what a count counts: "people", "reports", "referrals", "submissions", "alerts"
     notes: tuple[str, ...] = field(default_factory=tuple)
 
+    # A one-column table (a ranking: municipalities, a survey indicator) has no column of row totals: each row's
+    # total IS its one cell, and the column's total is the grand total. The statistics layer protects such tables
+    # without row margins, so `protected.row_totals` and `protected.total` are None there, which means "not
+    # computed", not "hidden". Every reader (pages, charts, HXL, reports) asks these instead, so that a figure
+    # that is shown is never written "hidden".
+
+    @property
+    def has_row_totals(self) -> bool:
+        return len(self.column_categories) > 1
+
+    @property
+    def shown_row_totals(self) -> tuple[int | None, ...]:
+        p = self.protected
+        if self.has_row_totals:
+            return p.row_totals
+        return tuple(row[0] if row else None for row in p.cells)
+
+    @property
+    def grand_total(self) -> int | None:
+        p = self.protected
+        if self.has_row_totals or not p.column_totals:
+            return p.total
+        return p.column_totals[0]
+
     def to_json(self) -> dict[str, Any]:
         p = self.protected
         return {

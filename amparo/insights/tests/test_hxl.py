@@ -219,3 +219,46 @@ def test_the_data_dictionary_lists_every_column_with_its_tag_and_the_suppression
     with translation.override("en"):
         english = public_client.get("/en/figures/data-dictionary/").content.decode()
     assert "never 0" in english
+
+
+@pytest.mark.django_db(databases=[])
+def test_a_one_column_ranking_has_no_row_totals_and_its_shown_total_is_not_called_hidden() -> None:
+    """A ranking (municipalities) is protected without row margins: its row totals and grand total are None in
+    the protected table because they were never computed, not because they are hidden. Every reader must show the
+    cell as the row's figure and the column's total as the grand total."""
+    from amparo.insights.display import table_view
+
+    counts = [[40], [3], [4], [25]]  # two small counts: each hidden, neither can be worked out from the total
+    table = StatTable(
+        key="test.admin2_ranked",
+        title="By municipality",
+        description="People counted.",
+        rows=Dimension("admin2", "Municipality"),
+        columns=Dimension("unit", "Count"),
+        row_categories=(
+            Category("CO54001", "Cúcuta"),
+            Category("CO54874", "Villa del Rosario"),
+            Category("CO54405", "Los Patios"),
+            Category("CO44001", "Riohacha"),
+        ),
+        column_categories=(Category("people", "People"),),
+        protected=protect_table(counts, PUBLIC_THRESHOLD, row_totals=False),
+        threshold=PUBLIC_THRESHOLD,
+        period_start=date(2026, 1, 1),
+        period_end=date(2026, 1, 31),
+        sources=("cases",),
+    )
+    assert table.protected.total is None and table.protected.row_totals == (None, None, None, None)
+    assert table.shown_row_totals == (40, None, None, 25)
+    view = table_view(table)
+    assert not view.has_row_totals
+    assert [row.total.value for row in view.rows] == [40, None, None, 25]
+    total = table.protected.column_totals[0]
+    assert view.totals.total.value == total == table.grand_total
+    with translation.override("en"):
+        lines = exports.rows([table], "en")
+    assert lines[0][0] and lines[1][0].startswith("#")  # header and hashtag rows
+    data = lines[2:]
+    # four cells, one column total, one grand total: no "row total" lines repeating (or hiding) the cells
+    assert len(data) == 6
+    assert sum(1 for line in data if str(total) in [str(v) for v in line]) == 2
