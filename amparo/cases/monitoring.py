@@ -1,16 +1,17 @@
 """Ombudsman monitoring: the trafficking alerts of a monitor's areas and their trends (selectors, no writes but the
 audit of the read).
 
-Disclosure control of the trends (DESIGN.md rule 6). The alerts of an area come from every organisation working in
-it, so the trends are a regional output: SUPPRESS_UNDER = 11, and only alerts of survivors who consent to statistics
-count (`TraffickingAlert.statistics_consented`, kept in step with her consent by cases.services). The choice, cell
-by cell:
-- a count from 1 to 10 is shown as "<11"; 0 is shown as 0 (an empty cell says nothing about a person);
-- in the tables with a total (alerts by month, by municipality), when exactly one cell of the table is suppressed
-  the next smallest non-zero cell is suppressed too (complementary suppression), so the total minus the other cells
-  cannot reveal it; a total under 11 is itself shown as "<11";
+Disclosure control of the trends (DESIGN.md rule 6) is `core.disclosure`, the same module as every statistics page
+(insights): the alerts of an area come from every organisation working in it, so the trends are a regional output at
+`INSIGHTS_PUBLIC_THRESHOLD` (11), and only alerts of survivors who consent to statistics count
+(`TraffickingAlert.statistics_consented`, kept in step with her consent by cases.services).
+- alerts by month and by municipality are one-way tables with their total: `protect_counts` hides the counts from 1
+  to 10 and, where the total would give one away, the complements it needs (checked by solving the table); a zero
+  is shown (an empty cell names nobody);
 - the indicators-by-month table has no margins, and an alert can carry several indicators, so its cells add up to
   nothing shown: primary suppression alone cannot be undone by subtraction there;
+- a hidden count reads as everywhere else (`core.disclosure_words`): "fewer than 11" when only small counts are
+  hidden, "hidden" for all of them when complements were needed (a complement may be large);
 - geography is never finer than the municipality; alerts carry no age, no name, no case link.
 
 The alert list itself is the alert feed the Ombudsman receives (type, municipality, indicators, date; the case code
@@ -20,36 +21,24 @@ only when the survivor consented to it): each alert is a record without identity
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
 
 from amparo.audit.services import audit_record
+from amparo.core.disclosure import ProtectedTable, protect_counts, protect_table
+from amparo.core.disclosure_words import hidden_words, shown
 
 from .models import TraffickingAlert
 from .vocab import TraffickingIndicator
 
-SUPPRESS_UNDER = 11
-SUPPRESSED = f"<{SUPPRESS_UNDER}"
 
-
-def suppress_counts(counts: dict[Any, int], threshold: int = SUPPRESS_UNDER) -> tuple[dict[Any, str], str]:
-    """Cells and total of a one-way table as text, with primary and complementary suppression (see module doc)."""
-    hidden = {key for key, n in counts.items() if 0 < n < threshold}
-    if len(hidden) == 1:
-        others = sorted((n, str(key), key) for key, n in counts.items() if key not in hidden and n > 0)
-        if others:
-            hidden.add(others[0][2])
-    total = sum(counts.values())
-    cells = {key: SUPPRESSED if key in hidden else str(n) for key, n in counts.items()}
-    return cells, SUPPRESSED if 0 < total < threshold else str(total)
-
-
-def suppress_cell(n: int, threshold: int = SUPPRESS_UNDER) -> str:
-    return SUPPRESSED if 0 < n < threshold else str(n)
+def threshold() -> int:
+    return int(settings.INSIGHTS_PUBLIC_THRESHOLD)
 
 
 @dataclass
@@ -66,15 +55,20 @@ class Trends:
     by_place_total: str
     indicators: list[str]  # column labels of indicator_rows
     indicator_rows: list[Row]  # month, one cell per indicator
+    threshold: int
+    hidden: bool  # some count is hidden (the page explains how it is written)
 
 
-def _one_way(counter: Counter[str], label: Any, keys: Iterable[str]) -> tuple[list[Row], str]:
-    cells, total = suppress_counts(dict(counter))
-    return [Row(label(key), [cells[key]]) for key in keys], total
+def one_way(counts: Sequence[int], limit: int) -> tuple[list[str], str, ProtectedTable]:
+    """A one-way table's cells and total as text, protected by core.disclosure."""
+    table = protect_counts(list(counts), limit)
+    words = hidden_words(table, limit)
+    return [shown(v, words) for v in table.cells[0]], shown(table.row_totals[0], words), table
 
 
 def alert_trends(alerts: QuerySet[TraffickingAlert]) -> Trends:
     """Trends of the alerts whose survivors consent to statistics, with small cells suppressed."""
+    limit = threshold()
     rows = list(
         alerts.filter(statistics_consented=True).values_list(
             "raised_on", "place__name", "place__parent__name", "indicators"
@@ -90,14 +84,32 @@ def alert_trends(alerts: QuerySet[TraffickingAlert]) -> Trends:
         for code in set(indicators or []):
             by_month_indicator[(month, code)] += 1
     month_keys = sorted(months, reverse=True)
-    by_month, by_month_total = _one_way(months, str, month_keys)
-    by_place, by_place_total = _one_way(places, str, sorted(places, key=lambda k: (-places[k], k)))
+    place_keys = sorted(places, key=lambda k: (-places[k], k))
+    month_cells, month_total, month_table = one_way([months[k] for k in month_keys], limit)
+    place_cells, place_total, place_table = one_way([places[k] for k in place_keys], limit)
     codes = [c for c in TraffickingIndicator.values if any(code == c for _m, code in by_month_indicator)]
-    indicator_rows = [
-        Row(month, [suppress_cell(by_month_indicator[(month, code)]) for code in codes]) for month in month_keys
-    ]
+    grid = [[by_month_indicator[(month, code)] for code in codes] for month in month_keys]
+    protected: list[ProtectedTable] = [month_table, place_table]
+    indicator_rows: list[Row] = []
+    if codes and month_keys:
+        indicator_table = protect_table(grid, limit, row_totals=False, column_totals=False)
+        words = hidden_words(indicator_table, limit)
+        indicator_rows = [
+            Row(month, [shown(v, words) for v in cells])
+            for month, cells in zip(month_keys, indicator_table.cells, strict=True)
+        ]
+        protected.append(indicator_table)
     labels = [str(TraffickingIndicator(code).label) for code in codes]
-    return Trends(by_month, by_month_total, by_place, by_place_total, labels, indicator_rows)
+    return Trends(
+        by_month=[Row(k, [c]) for k, c in zip(month_keys, month_cells, strict=True)],
+        by_month_total=month_total,
+        by_place=[Row(k, [c]) for k, c in zip(place_keys, place_cells, strict=True)],
+        by_place_total=place_total,
+        indicators=labels,
+        indicator_rows=indicator_rows,
+        threshold=limit,
+        hidden=any(t.hidden for t in protected),
+    )
 
 
 @dataclass

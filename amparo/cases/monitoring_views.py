@@ -1,5 +1,6 @@
 """The Ombudsman monitors' page (/staff/monitoring/): trafficking alerts of their organisation's areas, without
-identity, and their trends with small-cell suppression (see cases.monitoring). Monitors never see cases."""
+identity, and their trends with small counts hidden by core.disclosure (see cases.monitoring). Monitors never see
+cases."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from django.views.decorators.http import require_GET
 from amparo.access import alerts_for_monitor, staff_view
 from amparo.accounts.roles import Role
 
-from .monitoring import SUPPRESS_UNDER, alert_rows, alert_trends, monitoring_read
+from .monitoring import alert_rows, alert_trends, monitoring_read
 
 MAX_LISTED = 200
 
@@ -28,6 +29,5 @@ def alerts(request: HttpRequest) -> HttpResponse:
             "alerts": alert_rows(listed),
             "more": queryset.count() > MAX_LISTED,
             "trends": alert_trends(queryset),
-            "threshold": SUPPRESS_UNDER,
         },
     )

@@ -13,16 +13,13 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
+from amparo.core.disclosure_words import hidden_words
+
 from .tables import StatTable
 
 
 def hidden_text(table: StatTable) -> str:
-    p = table.protected
-    if p.withheld:
-        return _("withheld")
-    if p.complementary == 0:
-        return _("fewer than %(n)s") % {"n": table.threshold}
-    return _("hidden")
+    return hidden_words(table.protected, table.threshold)
 
 
 def hidden_note(table: StatTable) -> str:

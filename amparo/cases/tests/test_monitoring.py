@@ -1,6 +1,6 @@
 """Ombudsman monitoring through real HTTP: a monitor sees the trafficking alerts of her organisation's areas only
 (areas may be a department: its municipalities count), never an identity, a case code only with consent, and
-trends with small cells suppressed."""
+trends with small counts hidden by core.disclosure."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from amparo.accounts.tests.http import Browser
 from amparo.audit.models import AuditEntry
 from amparo.cases import services
 from amparo.cases.models import TraffickingAlert
-from amparo.cases.monitoring import SUPPRESSED, suppress_counts
+from amparo.cases.monitoring import one_way, threshold
 from amparo.directory.models import Place
 from amparo.safechannel.tests.conftest import make_staff, place, staff_login
 
@@ -33,13 +33,19 @@ def alert(where: Place, *, on: date, indicators: list[str], code: str = "", stat
 
 
 def test_suppression_hides_small_cells_and_their_complement() -> None:
-    cells, total = suppress_counts({"a": 30, "b": 3, "c": 17, "d": 0})
-    assert cells == {"a": "30", "b": SUPPRESSED, "c": SUPPRESSED, "d": "0"} and total == "50"
-    cells, total = suppress_counts({"a": 2, "b": 1})
-    assert cells == {"a": SUPPRESSED, "b": SUPPRESSED} and total == SUPPRESSED
-    cells, total = suppress_counts({"a": 19, "b": 16})
-    assert cells == {"a": "19", "b": "16"} and total == "35"
-    assert SUPPRESSED == "<11"  # a regional output (DESIGN.md rule 6)
+    with translation.override("en"):
+        # The 3 is small; the total would give it away, so the smallest other count (17) is hidden with it: a
+        # complement may be large, so both read "hidden" (never "fewer than 11" for a 17).
+        cells, total, table = one_way([30, 3, 17, 0], 11)
+        assert cells == ["30", "hidden", "hidden", "0"] and total == "50" and table.complementary == 1
+        # Both small, and the total small too: only small counts hidden, so they read "fewer than 11".
+        cells, total, _t = one_way([2, 1], 11)
+        assert cells == ["fewer than 11", "fewer than 11"] and total == "fewer than 11"
+        cells, total, _t = one_way([19, 16], 11)
+        assert cells == ["19", "16"] and total == "35"
+        cells, total, _t = one_way([], 11)
+        assert cells == [] and total == "0"
+    assert threshold() == 11  # a regional output (DESIGN.md rule 6), the insights' public threshold
 
 
 def test_monitor_sees_alerts_of_her_area_only_and_no_identity(live_server: Any) -> None:
@@ -89,9 +95,12 @@ def test_monitor_sees_alerts_of_her_area_only_and_no_identity(live_server: Any) 
         debt_bondage = gettext("Debt bondage")
     assert debt_bondage in text and "Villa del Rosario" in text
     # Trends count only alerts with statistics consent (not the two real cases'): Cúcuta 12, Villa del Rosario 3
-    # (<11, and Cúcuta is hidden with it: the total would tell).
+    # (under 11, and Cúcuta is hidden with it: the total would tell; both then read "hidden", as a 12 is not
+    # "fewer than 11").
     by_place = text.split('id="by-place"')[1].split("</table>")[0]
-    assert "&lt;11" in by_place and "<td>12</td>" not in by_place and "<td>15</td>" in by_place
+    with translation.override("es"):
+        hidden = gettext("hidden")
+    assert by_place.count(f"<td>{hidden}</td>") == 2 and "<td>12</td>" not in by_place and "<td>15</td>" in by_place
     by_month = text.split('id="by-month"')[1].split("</table>")[0]
     assert this_month.strftime("%Y-%m") in by_month and "<td>15</td>" in by_month
     assert AuditEntry.objects.filter(action="monitoring.alerts.read", actor_id=monitor.pk).exists()
