@@ -456,3 +456,8 @@ SURVEYS_MAX_IMPORT_BYTES = env.int("SURVEYS_MAX_IMPORT_BYTES", default=20 * 1024
 INSIGHTS_REPORTS_RETENTION_DAYS = env.int("INSIGHTS_REPORTS_RETENTION_DAYS", default=730)
 if not 1 <= INSIGHTS_REPORTS_RETENTION_DAYS <= 36500:
     raise ImproperlyConfigured("INSIGHTS_REPORTS_RETENTION_DAYS must be between 1 and 36500")
+# A build still "being built" after this many minutes was cut short (a worker restarted or ran out of memory): the
+# pages say so at once, and `purge_situation_reports` records it as failed ("interrupted") so it can be asked again.
+INSIGHTS_REPORT_BUILD_TIMEOUT_MINUTES = env.int("INSIGHTS_REPORT_BUILD_TIMEOUT_MINUTES", default=30)
+if not 1 <= INSIGHTS_REPORT_BUILD_TIMEOUT_MINUTES <= 24 * 60:
+    raise ImproperlyConfigured("INSIGHTS_REPORT_BUILD_TIMEOUT_MINUTES must be between 1 and 1440")

@@ -14,7 +14,7 @@ is a new publication, and approving it supersedes the one it replaces. Every ste
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -203,6 +203,15 @@ class ReportFailure(models.TextChoices):
         "unexpected",
         _("The report could not be built. Request it again; if it fails again, tell the platform administrator."),
     )
+    INTERRUPTED = (
+        "interrupted",
+        _("The build stopped before it ended (the server restarted or ran out of memory). Request it again."),
+    )
+
+
+def stalled_before(now: datetime) -> datetime:
+    """A build that started before this and is still "being built" was cut short."""
+    return now - timedelta(minutes=int(settings.INSIGHTS_REPORT_BUILD_TIMEOUT_MINUTES))
 
 
 class SituationReport(models.Model):
@@ -253,8 +262,17 @@ class SituationReport(models.Model):
         return f"{self.scope_kind} {self.period_start:%Y-%m}..{self.period_end:%Y-%m}"
 
     @property
+    def stalled(self) -> bool:
+        """Still "being built" long after it started: the build was cut short (the worker stopped)."""
+        return (
+            self.status == ReportStatus.BUILDING
+            and self.started_at is not None
+            and self.started_at < stalled_before(timezone.now())
+        )
+
+    @property
     def pending(self) -> bool:
-        return self.status in {ReportStatus.QUEUED, ReportStatus.BUILDING}
+        return self.status in {ReportStatus.QUEUED, ReportStatus.BUILDING} and not self.stalled
 
     @property
     def failure_text(self) -> str:

@@ -6,6 +6,8 @@
   reason in our words (the traceback goes to the server's log, never to the person).
 - `report_pdf_read`: a download, audited.
 - `reports_purge`: reports older than INSIGHTS_REPORTS_RETENTION_DAYS hard-deleted, the deletion audited.
+- `reports_recover`: builds cut short (still "being built" after INSIGHTS_REPORT_BUILD_TIMEOUT_MINUTES, because the
+  worker restarted or ran out of memory) recorded as failed, "interrupted", so the person sees it and asks again.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from amparo.accounts.models import Organization
 from amparo.audit.services import audit_record
 from amparo.core import once
 
-from .models import ReportFailure, ReportScope, ReportStatus, SituationReport
+from .models import ReportFailure, ReportScope, ReportStatus, SituationReport, stalled_before
 from .reports import BuildRefused, render_pdf, render_report_html, report_tables, threshold_for
 
 logger = logging.getLogger(__name__)
@@ -198,3 +200,27 @@ def reports_purge(*, now: datetime | None = None, dry_run: bool = False) -> int:
                 detail={"deleted": count, "retention_days": settings.INSIGHTS_REPORTS_RETENTION_DAYS},
             )
     return int(deleted)
+
+
+def reports_recover(*, now: datetime | None = None) -> int:
+    """Record the builds cut short as failed ("interrupted"), each audited like any finished build. A build that is
+    still running holds its row only while it starts (report_build locks it to claim it, not while it renders), so
+    the time is what tells: a build running longer than the timeout is taken for dead. Returns how many."""
+    cutoff = stalled_before(now or timezone.now())
+    recovered = 0
+    with transaction.atomic():
+        stalled = SituationReport.objects.select_for_update(skip_locked=True).filter(
+            status=ReportStatus.BUILDING, started_at__lt=cutoff
+        )
+        for report in stalled:
+            report.status = ReportStatus.FAILED
+            report.failure = ReportFailure.INTERRUPTED
+            report.save(update_fields=["status", "failure"])
+            audit_record(
+                action="insights.report.build",
+                obj=report,
+                organization=report.organization,
+                detail={"status": report.status, "failure": report.failure, "tables": 0, "pdf_bytes": 0},
+            )
+            recovered += 1
+    return recovered

@@ -4,19 +4,19 @@ status, the download; bad input as form messages (400), other organisations and 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django_tasks_db.models import DBTaskResult
 
 from amparo.audit.models import AuditEntry
-from amparo.insights.models import ReportScope, ReportStatus, SituationReport
-from amparo.insights.report_services import ReportRequest, report_build, report_request
+from amparo.insights.models import ReportFailure, ReportScope, ReportStatus, SituationReport
+from amparo.insights.report_services import ReportRequest, report_build, report_request, reports_recover
 from amparo.insights.tasks import build_situation_report
 
 from .report_world import PERIOD, World, add_cases, build_world
@@ -179,3 +179,44 @@ def test_the_menu_leads_to_the_reports(world: World, verified_client_for: Callab
     assert reverse("insights_reports:list") in client.get(reverse("today:home")).content.decode()
     caseworker = verified_client_for(world.users["caseworker"], HTTP_ACCEPT_LANGUAGE="en")
     assert reverse("insights_reports:list") not in caseworker.get(reverse("today:home")).content.decode()
+
+
+def test_a_build_cut_short_is_said_at_once_and_recorded_as_interrupted(
+    world: World, verified_client_for: Callable[..., Client], settings: Any
+) -> None:
+    """A worker that dies mid-build leaves the report "being built" for ever: the page stops asking to look again
+    once the timeout has passed, and the daily command records it as failed so the person asks again."""
+    settings.INSIGHTS_REPORT_BUILD_TIMEOUT_MINUTES = 30
+    request = ReportRequest(
+        scope_kind=ReportScope.ORGANISATION, start=PERIOD[0], end=PERIOD[1], language="en", scope_organization=world.org
+    )
+    dead = report_request(actor=None, organization=world.org, request=request)
+    alive = report_request(actor=None, organization=world.org, request=request)
+    now = timezone.now()
+    SituationReport.objects.filter(pk=dead.pk).update(status=ReportStatus.BUILDING, started_at=now - timedelta(hours=2))
+    SituationReport.objects.filter(pk=alive.pk).update(
+        status=ReportStatus.BUILDING, started_at=now - timedelta(minutes=5)
+    )
+    client = verified_client_for(world.users["coordinator"], HTTP_ACCEPT_LANGUAGE="en")
+    with translation.override("en"):
+        page = client.get(reverse("insights_reports:detail", args=[dead.uuid])).content.decode()
+        assert "probably cut short" in page and "Look again" not in page
+        page = client.get(reverse("insights_reports:detail", args=[alive.uuid])).content.decode()
+        assert "Look again" in page and "cut short" not in page
+        assert "Cut short: ask again" in client.get(reverse("insights_reports:list")).content.decode()
+
+    call_command("purge_situation_reports")
+    dead.refresh_from_db()
+    alive.refresh_from_db()
+    assert (dead.status, dead.failure) == (ReportStatus.FAILED, ReportFailure.INTERRUPTED)
+    assert alive.status == ReportStatus.BUILDING and alive.failure == ""
+    entry = AuditEntry.objects.filter(action="insights.report.build").get()
+    assert entry.detail["failure"] == "interrupted" and entry.object_id == str(dead.uuid)
+    with translation.override("en"):
+        page = client.get(reverse("insights_reports:detail", args=[dead.uuid])).content.decode()
+    assert str(ReportFailure.INTERRUPTED.label) in page.replace("&#x27;", "'")
+    # A second run finds nothing more; a build that ends late (it was alive after all) still records its PDF.
+    assert reports_recover() == 0
+    built = report_build(alive.pk)
+    assert built is None  # not waiting: the worker that holds it finishes it, a second task does not start it again
+    call_command("audit_verify")
