@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET
 from amparo.core.responses import attachment
 
 from . import hxl, selectors
-from .display import table_view
+from .charts import chart_for
 from .models import Publication
 
 EXPORTS = {"csv": "text/csv; charset=utf-8", "json": "application/json; charset=utf-8"}
@@ -45,7 +45,7 @@ def publication(request: HttpRequest, publication_uuid: UUID) -> HttpResponse:
         shown = found.language_for(_language())
         tables = found.tables(shown)
         context |= {
-            "tables": [table_view(t) for t in tables],
+            "tables": [chart_for(t) for t in tables],  # each chart next to its table (display.table_view)
             "sources": selectors.source_labels(tables),
             "other_language": shown != _language(),
             "threshold": max((t.threshold for t in tables), default=11),

@@ -35,7 +35,7 @@ from amparo.core.once import AlreadyDone
 from amparo.core.responses import bad_request_page
 
 from . import services
-from .display import table_view
+from .charts import chart_for
 from .forms import PublicationForm, ReviewForm, WithdrawForm
 from .models import LANGUAGES, Publication
 from .selectors import scope_label, source_labels
@@ -130,7 +130,7 @@ def publication(request: HttpRequest, publication_uuid: UUID) -> HttpResponse:
         {
             "publication": found,
             "scope": scope_label(found),
-            "tables": [table_view(t) for t in tables],
+            "tables": [chart_for(t) for t in tables],  # each chart next to its table (display.table_view)
             "sources": source_labels(tables),
             "shown_language": shown,
             "may_review": pending and may_review_publication(user, found),

@@ -104,6 +104,11 @@ def test_the_published_page_keeps_every_public_promise_in_three_languages(
         assert sources in html and built in html
         assert f"{publication.built_at:%Y}" in html  # the build date, in words of the language
         assert "hxl.csv" in html and "hxl.json" in html
+        # The chart beside the table (bars of the row totals, which are shown here): an image with a title and a
+        # description that says how many counts are hidden; nothing drawn as 0.
+        svg = html.split("<svg", 1)[1].split("</svg>", 1)[0]
+        assert 'role="img"' in svg and "<title" in svg and f"{hidden} " in svg.split("<desc", 1)[1]
+        assert ">0</text>" not in svg
 
 
 def test_a_table_without_complements_says_fewer_than_11_and_a_real_zero_is_0(
