@@ -40,6 +40,12 @@ class Chart:
         return table_view(self.table)
 
 
+def _short(label: str, room: int) -> str:
+    """A label cut to the room left for it (about 7 px a character at 12 px), with an ellipsis when cut: the whole
+    label is in the table beside the chart."""
+    return label if len(label) <= room else label[: room - 1].rstrip() + "…"
+
+
 def _hatch(uid: str) -> str:
     return (
         f'<defs><pattern id="{uid}-hatch" width="6" height="6" patternUnits="userSpaceOnUse" '
@@ -84,7 +90,7 @@ def _bar_rows(
         y = top + k * ROW
         body.append(
             f'<text x="{left - 6}" y="{y + 15}" text-anchor="end" font-size="12" fill="#222222">'
-            f"{escape(label[:32])}</text>"
+            f"{escape(_short(label, 28))}</text>"
         )
         if value is None:
             body.append(
@@ -124,12 +130,13 @@ def small_multiples(table: StatTable) -> Chart:
     for k, label in enumerate(labels):
         body.append(
             f'<text x="{LABEL - 6}" y="{30 + k * ROW + 15}" text-anchor="end" font-size="12" fill="#222222">'
-            f"{escape(label[:32])}</text>"
+            f"{escape(_short(label, 28))}</text>"
         )
     for j, column in enumerate(columns):
         left = LABEL + j * panel
         body.append(
-            f'<text x="{left + 4}" y="16" font-size="12" font-weight="bold" fill="#222222">{escape(column[:18])}</text>'
+            f'<text x="{left + 4}" y="16" font-size="12" font-weight="bold" fill="#222222">'
+            f"{escape(_short(column, max(6, panel // 8)))}</text>"
         )
         values = [row[j] for row in p.cells]
         rows = _bar_rows(
@@ -195,7 +202,7 @@ def lines(table: StatTable) -> Chart:
         body.append(
             f'<line x1="{left + plot_w + 10}" y1="{y - 4}" x2="{left + plot_w + 30}" y2="{y - 4}" stroke="{colour}" '
             f'stroke-width="2"{dash}/><text x="{left + plot_w + 34}" y="{y}" font-size="11" fill="#222222">'
-            f"{escape(label[:18])}</text>"
+            f"{escape(_short(label, 18))}</text>"
         )
     desc = _description(table, _("Lines: one per %(columns)s and the total, by month.") % {
         "columns": table.columns.label})  # fmt: skip

@@ -70,3 +70,14 @@ def test_a_month_line_breaks_where_a_month_is_hidden() -> None:
     assert [len(points.split()) for points in total] == [3], "the total is shown every month: one whole line"
     border = re.findall(r'<polyline points="([^"]*)" fill="none" stroke="#6A1B9A"', chart.svg)
     assert all(len(points.split()) < 3 for points in border), "the border line breaks at February"
+
+
+def test_long_labels_are_cut_with_an_ellipsis_inside_the_drawing() -> None:
+    """A GBVIMS label such as "Denial of resources, opportunities or services" ran off the left edge of the chart
+    (text anchored at the end of a 200 px column); it is cut to the room there is, and the table beside has it all."""
+    long = "Negación de recursos, oportunidades o servicios"
+    t = table("gbv_type", [[20, 30], [20, 40]], [long, "Violación"])
+    texts = [e.text or "" for e in parse(small_multiples(t).svg).iter(f"{SVG}text")]
+    cut = [x for x in texts if x.startswith("Negación")]
+    assert cut and all(len(x) <= 28 and x.endswith("…") for x in cut)
+    assert "Violación" in texts and long not in texts
