@@ -1,5 +1,6 @@
-"""The demo's published figures (load_demo step 95): a publication of the demo NGO for the last six whole months,
-prepared by its coordinator and approved by its analyst (a second person), so the public page shows figures.
+"""The demo's published figures (load_demo step 95): two publications of the demo NGO for the last six whole months,
+the region's and Colombia's, prepared by its coordinator and approved by its analyst (a second person), so the
+public page shows figures.
 
 Three demo cases give no figure above the public threshold, so when the demo NGO has few cases that agreed to be
 counted, synthetic ones are added first: demographics, municipality, date and the consents only (no name, no
@@ -112,17 +113,24 @@ def load_demo_publication(run: DemoRun) -> None:
         return
     added = add_synthetic_cases(organization, preparer)
     start, end = _period()
-    publication = services.publication_prepare(
-        actor=preparer,
-        organization=organization,
-        scope=Publication.Scope.COUNTRY,
-        country="CO",
-        first_month=start.date(),
-        last_month=(end - timedelta(days=1)).date(),
-        languages=["es", "en", "pt"],
-    )
-    services.publication_review(actor=reviewer, publication=publication, approve=True)
+    published = []
+    # The region (every organisation with a regional agreement: Colombia and Ecuador in the demo), then Colombia.
+    for scope, country in ((Publication.Scope.REGION, ""), (Publication.Scope.COUNTRY, "CO")):
+        publication = services.publication_prepare(
+            actor=preparer,
+            organization=organization,
+            scope=scope,
+            country=country,
+            first_month=start.date(),
+            last_month=(end - timedelta(days=1)).date(),
+            languages=["es", "en", "pt"],
+        )
+        published.append(services.publication_review(actor=reviewer, publication=publication, approve=True))
     if added:
         run.say(f"Insights: {added} synthetic cases that agreed to be counted, for {ORGANIZATION}.")
-    run.say(f"Insights: published figures prepared by {PREPARER} and approved by {REVIEWER}.")
-    run.say_at_end(f"  Published figures: /es/figures/{publication.uuid}/ (list: /es/figures/)")
+    run.say(f"Insights: regional and national figures prepared by {PREPARER} and approved by {REVIEWER}.")
+    region, national = published
+    run.say_at_end(
+        f"  Published figures: the region /es/figures/{region.uuid}/, Colombia /es/figures/{national.uuid}/ "
+        "(list: /es/figures/)"
+    )
