@@ -112,6 +112,7 @@ INSTALLED_APPS = [
     "amparo.surveys",
     "amparo.networks",
     "amparo.insights",
+    "amparo.campaigns",
     "amparo.today",
     "django_tasks",
     "django_tasks_db",

@@ -27,6 +27,9 @@ urlpatterns = [
     path("staff/insights/", include("amparo.insights.urls_dashboards")),
     path("staff/insights/publications/", include("amparo.insights.staff_urls")),
     path("staff/insights/reports/", include("amparo.insights.urls_reports")),
+    path("staff/campaigns/", include("amparo.campaigns.staff_urls")),
+    path("staff/campaigns/feedback/", include("amparo.campaigns.urls_feedback")),
+    path("r/", include("amparo.campaigns.public_urls")),  # short links: no language prefix, no cookie, nothing kept
     path("openrosa/", include("amparo.surveys.urls_openrosa")),  # ODK Collect / KoboCollect (no session, no cookies)
     path("healthz", core_views.healthz, name="healthz"),
 ]
@@ -36,5 +39,6 @@ urlpatterns += i18n_patterns(
     path("", include("amparo.safechannel.urls")),
     path("", include("amparo.core.urls")),
     path("", include("amparo.insights.public_urls")),
+    path("", include("amparo.campaigns.feedback_public_urls")),
     prefix_default_language=True,
 )

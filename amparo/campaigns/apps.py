@@ -1,0 +1,19 @@
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.apps import AppConfig
+
+from amparo.core.registry import DemoLoader
+
+
+class CampaignsConfig(AppConfig):
+    """Campaigns, community-led monitoring of services, and support between organisations (issue 17;
+    docs/campaigns.md)."""
+
+    name = "amparo.campaigns"
+    label = "campaigns"
+    verbose_name = "Campaigns"
+
+    def demo_loaders(self) -> Iterable[DemoLoader]:
+        return ()

@@ -1,0 +1,1 @@
+"""Staff pages of the bulletin and the orientation library (issue 17, part 4)."""

@@ -1,0 +1,1 @@
+"""Staff pages of the community-led monitoring (issue 17, part 3)."""
