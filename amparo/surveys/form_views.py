@@ -26,11 +26,11 @@ from amparo.accounts.models import User
 from amparo.accounts.roles import Role
 from amparo.core.once import AlreadyDone
 from amparo.core.responses import bad_request_page
+from amparo.core.uploads import BoundedMemoryUploadHandler, declared_length
 
 from . import form_admin, phones
 from .forms import CredentialForm, EnumeratorsForm, MediaUploadForm, OpenForm, XLSFormUploadForm
 from .models import EnumeratorCredential, Form
-from .openrosa import BoundedMemoryUploadHandler, declared_length
 from .services import publish_xlsform
 from .xlsform import FormProblem, XLSFormError, max_xlsform_bytes
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.core.files.uploadhandler import MemoryFileUploadHandler, SkipFile
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
@@ -18,6 +17,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
 from amparo.access import get_survey_form_for_user, staff_view
 from amparo.accounts.roles import Role
+from amparo.core.uploads import BoundedMemoryUploadHandler
 
 from .imports import ImportReport, import_file, max_import_bytes
 from .models import Form as SurveyForm
@@ -28,25 +28,6 @@ MODES = [
     ("all", _("Import, if no row has a problem")),
     ("good_rows", _("Import the good rows, and list the others")),
 ]
-
-
-class BoundedMemoryUploadHandler(MemoryFileUploadHandler):
-    """The file in memory whatever its size, skipped past the limit (the page then says so)."""
-
-    def handle_raw_input(self, *args: Any, **kwargs: Any) -> None:
-        super().handle_raw_input(*args, **kwargs)
-        self.activated = True
-
-    def new_file(self, *args: Any, **kwargs: Any) -> None:
-        self.received = 0
-        super().new_file(*args, **kwargs)
-
-    def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes | None:
-        self.received += len(raw_data)
-        if self.received > max_import_bytes():
-            self.too_big = True
-            raise SkipFile
-        return super().receive_data_chunk(raw_data, start)
 
 
 class ImportForm(forms.Form):
@@ -66,7 +47,9 @@ class ImportForm(forms.Form):
 @csrf_exempt  # CSRF is checked below, after the upload handler is set (Django's documented pattern)
 def import_export(request: HttpRequest, form_uuid: str) -> HttpResponse:
     if request.method == "POST":
-        request.upload_handlers = [BoundedMemoryUploadHandler(request)]
+        request.upload_handlers = [
+            BoundedMemoryUploadHandler(request, max_file_bytes=max_import_bytes(), max_files=1, skip=True)
+        ]
     return _import_export(request, form_uuid)
 
 
@@ -77,7 +60,7 @@ def _import_export(request: HttpRequest, form_uuid: str) -> HttpResponse:
     status = 200
     if request.method == "POST":
         form = ImportForm(request.POST, request.FILES, survey=survey)
-        too_big = any(getattr(h, "too_big", False) for h in request.upload_handlers)
+        too_big = any(getattr(h, "too_large", False) for h in request.upload_handlers)
         if too_big:
             form.add_error(
                 "file",

@@ -18,11 +18,9 @@ import base64
 import binascii
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 from xml.etree.ElementTree import Element, SubElement, tostring
 
 from django.conf import settings
-from django.core.files.uploadhandler import MemoryFileUploadHandler, SkipFile, StopUpload
 from django.http import HttpResponse
 from django.utils.http import http_date
 
@@ -136,51 +134,3 @@ def basic_credentials(header: str) -> tuple[str, str] | None:
     if not sep or not username or not secret:
         return None
     return username, secret
-
-
-class BoundedMemoryUploadHandler(MemoryFileUploadHandler):
-    """Every file of a multipart body in memory (no temporary file holds an answer in clear), each bounded while it
-    arrives: past `max_file_bytes`, or past `max_files` files, `too_large` is set and the upload stops (phones: the
-    whole submission is refused) or, with `skip=True`, that file is skipped and the other fields still arrive (staff
-    forms: the page comes back with the reason)."""
-
-    def __init__(self, request: Any = None, *, max_file_bytes: int, max_files: int, skip: bool = False) -> None:
-        super().__init__(request)
-        self.max_file_bytes = max_file_bytes
-        self.max_files = max_files
-        self.skip = skip
-        self.files_seen = 0
-        self.received = 0
-        self.too_large = False
-
-    def handle_raw_input(self, *args: Any, **kwargs: Any) -> None:
-        super().handle_raw_input(*args, **kwargs)
-        self.activated = True  # memory for every size; the limits below bound it
-
-    def _refuse(self) -> None:
-        self.too_large = True
-        if self.skip:
-            raise SkipFile
-        raise StopUpload(connection_reset=False)
-
-    def new_file(self, field_name: str, file_name: str, *args: Any, **kwargs: Any) -> None:
-        self.received = 0
-        self.files_seen += 1
-        if self.files_seen > self.max_files:
-            self._refuse()
-        super().new_file(field_name, file_name, *args, **kwargs)  # raises StopFutureHandlers: must come last
-
-    def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes | None:
-        self.received += len(raw_data)
-        if self.received > self.max_file_bytes:
-            self._refuse()
-        return super().receive_data_chunk(raw_data, start)
-
-
-def declared_length(meta: dict[str, Any]) -> int | None:
-    """The request's Content-Length, or None when absent or not a number."""
-    try:
-        length = int(meta.get("CONTENT_LENGTH") or "")
-    except ValueError:
-        return None
-    return length if length >= 0 else None

@@ -26,10 +26,12 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
+from amparo.core.uploads import BoundedMemoryUploadHandler, declared_length
+
 from . import openrosa
 from .extract import max_instance_bytes
 from .models import EnumeratorCredential, Form, FormVersion, Submission
-from .openrosa import BoundedMemoryUploadHandler, ListedForm, ListedMedia, declared_length, message_response
+from .openrosa import ListedForm, ListedMedia, message_response
 from .phones import FAILURE_WINDOW, TooManyFailures, authenticate_phone, phone_forms
 from .services import IncomingFile, SubmissionError, max_attachment_bytes, max_attachments, receive_submission
 
