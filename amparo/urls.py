@@ -29,6 +29,7 @@ urlpatterns = [
     path("staff/insights/reports/", include("amparo.insights.urls_reports")),
     path("staff/campaigns/", include("amparo.campaigns.staff_urls")),
     path("staff/campaigns/feedback/", include("amparo.campaigns.urls_feedback")),
+    path("staff/campaigns/bulletin/", include("amparo.campaigns.urls_bulletin")),
     path("r/", include("amparo.campaigns.public_urls")),  # short links: no language prefix, no cookie, nothing kept
     path("openrosa/", include("amparo.surveys.urls_openrosa")),  # ODK Collect / KoboCollect (no session, no cookies)
     path("healthz", core_views.healthz, name="healthz"),

@@ -6,7 +6,9 @@ saving transaction, so the notification, its e-mail task and the change commit o
   the focal point(s) who receive it;
 - a new safe-channel report: the organisation's report recipients;
 - a case whose closure is requested: the coordinators of its organisation (again at each new request);
-- a new trafficking alert: the monitors whose areas hold its place.
+- a new trafficking alert: the monitors whose areas hold its place;
+- a new bulletin post: the staff of the organisations it is for, but its author (the notice and its e-mail say only
+  that there is a post: its text stays behind the sign-in).
 Legal deadlines are found by the daily `notify_due` command (a date becomes due by time, not by a save).
 """
 
@@ -18,6 +20,8 @@ from django.db.models.signals import post_save, pre_save
 from django.dispatch import receiver
 from django.urls import reverse
 
+from amparo.campaigns.bulletin_models import BulletinPost
+from amparo.campaigns.bulletin_selectors import readers as bulletin_readers
 from amparo.cases.models import Case, TraffickingAlert
 from amparo.referrals.models import Priority, Referral
 from amparo.safechannel.models import Report
@@ -81,4 +85,16 @@ def alert_saved(sender: Any, instance: TraffickingAlert, created: bool, raw: boo
         key=str(instance.uuid),
         path=reverse("monitoring:alerts"),
         recipients=selectors.alert_monitors(instance),
+    )
+
+
+@receiver(post_save, sender=BulletinPost, dispatch_uid="today.bulletin")
+def bulletin_post_saved(sender: Any, instance: BulletinPost, created: bool, raw: bool = False, **kwargs: Any) -> None:
+    if raw or not created:
+        return
+    services.notify(
+        kind=Kind.BULLETIN,
+        key=str(instance.uuid),
+        path=reverse("bulletin:list") + f"#post-{instance.uuid}",
+        recipients=[user for user in bulletin_readers(instance) if user.pk != instance.author_id],
     )

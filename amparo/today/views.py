@@ -194,6 +194,7 @@ MENU: list[tuple[Promise, str, frozenset[str]]] = [
         "insights_reports:list",
         frozenset({Role.COORDINATOR, Role.ANALYST, PLATFORM_ADMIN}),
     ),
+    (gettext_lazy("Bulletin"), "bulletin:list", frozenset({*Role.values, PLATFORM_ADMIN})),
     (gettext_lazy("Administration"), "admin:index", frozenset({Role.COORDINATOR, PLATFORM_ADMIN})),
 ]
 
