@@ -64,6 +64,7 @@ class TableView:
     hidden_text: str
     hidden_note: str
     has_hidden: bool
+    has_row_totals: bool  # a one-column table has no "Total" column (its rows may have none: never "hidden" then)
 
 
 def table_view(table: StatTable) -> TableView:
@@ -73,7 +74,12 @@ def table_view(table: StatTable) -> TableView:
         for category, values, total in zip(table.row_categories, p.cells, p.row_totals, strict=True)
     )
     totals = Row(_("Total"), tuple(Cell(v) for v in p.column_totals), Cell(p.total))
-    has_hidden = p.withheld or any(c.hidden for row in (*rows, totals) for c in (*row.cells, row.total))
+    # A one-column table's row total is its one cell, and a table built without row totals (the ranked
+    # municipalities) has None there: that is "not counted", not a hidden count, so it is not shown at all.
+    has_row_totals = len(table.column_categories) > 1
+    has_hidden = p.withheld or any(
+        c.hidden for row in (*rows, totals) for c in (*row.cells, *((row.total,) if has_row_totals else ()))
+    )
     return TableView(
         table=table,
         headers=tuple(c.label for c in table.column_categories),
@@ -82,4 +88,5 @@ def table_view(table: StatTable) -> TableView:
         hidden_text=hidden_text(table),
         hidden_note=hidden_note(table),
         has_hidden=has_hidden,
+        has_row_totals=has_row_totals,
     )
