@@ -16,4 +16,6 @@ class CampaignsConfig(AppConfig):
     verbose_name = "Campaigns"
 
     def demo_loaders(self) -> Iterable[DemoLoader]:
-        return ()
+        from .bulletin_demo import load_demo_bulletin
+
+        return (DemoLoader(110, "campaigns: the bulletin and the library", load_demo_bulletin),)

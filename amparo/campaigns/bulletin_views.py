@@ -181,8 +181,9 @@ def _document_new(request: HttpRequest, accepted: bool) -> HttpResponse:
     form = DocumentForm(request.POST or None, request.FILES or None, organizations=library_organizations(user))
     status = 200
     if request.method == "POST":
+        valid = form.is_valid()  # first: errors are added to a cleaned form
         clean = _file(request, form, accepted)
-        if form.is_valid() and clean is not None:
+        if valid and clean is not None:
             data = form.cleaned_data
             try:
                 document = services.document_add(
@@ -227,8 +228,9 @@ def _version_add(request: HttpRequest, document_uuid: str, accepted: bool) -> Ht
     user = _user(request)
     found = get_document_to_edit(user, document_uuid)
     form = VersionForm(request.POST, request.FILES)
+    valid = form.is_valid()  # first: errors are added to a cleaned form
     clean = _file(request, form, accepted)
-    if form.is_valid() and clean is not None:
+    if valid and clean is not None:
         services.version_add(actor=user, document=found, clean=clean, issued_on=form.cleaned_data["issued_on"])
         messages.success(request, _("New version added."))
         return redirect("bulletin:document", document_uuid=found.uuid)

@@ -248,3 +248,26 @@ def test_disguised_and_oversized_files_are_refused_with_the_text_kept(
         )
         assert huge.status_code == 400 and "Guía de derechos" in huge.content.decode()
     assert LibraryDocument.objects.count() == 0
+
+
+def test_the_demo_posts_three_news_and_shares_a_guide_in_two_versions(demo_directory: None) -> None:
+    import io
+
+    from django.core.management.base import OutputWrapper
+
+    from amparo.accounts.demo import load_demo_staff
+    from amparo.campaigns.bulletin_demo import load_demo_bulletin
+    from amparo.core.registry import DemoRun
+
+    load_demo_staff()
+    run = DemoRun(reset=False, stdout=OutputWrapper(io.StringIO()))
+    load_demo_bulletin(run)
+    load_demo_bulletin(run)  # idempotent
+    assert BulletinPost.objects.count() == 3
+    assert all(not survivor_data_found(f"{p.title} {p.body}") for p in BulletinPost.objects.all())
+    document = LibraryDocument.objects.get()
+    assert [v.number for v in document.versions.all()] == [2, 1]
+    assert all(bytes(v.data).startswith(b"%PDF") for v in document.versions.all())
+    monitor = User.objects.get(email="monitora@demo.example.org")  # the Defensoría works in Norte de Santander
+    assert posts_for(monitor).count() == 3
+    assert Notification.objects.filter(kind=Kind.BULLETIN, recipient=monitor).count() == 3
