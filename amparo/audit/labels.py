@@ -125,6 +125,11 @@ ACTION_LABELS: dict[str, Promise] = {
     "insights.report.request": _("Asked for a situation report"),
     "insights.report.build": _("Built a situation report"),
     "insights.report.download": _("Downloaded a situation report"),
+    "campaigns.bulletin.post": _("Posted to the bulletin"),
+    "campaigns.bulletin.withdraw": _("Withdrew a bulletin post"),
+    "campaigns.library.add": _("Shared a document in the library"),
+    "campaigns.library.version": _("Added a version of a library document"),
+    "campaigns.library.withdraw": _("Withdrew a library document"),
     "insights.report.purge": _("Deleted old situation reports"),
 }
 

@@ -112,7 +112,7 @@ def bulletin(request: HttpRequest) -> HttpResponse:
 def post_new(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     organizations = posting_organizations(user)
-    form = PostForm(request.POST or None, organizations=organizations)
+    form = PostForm(request.POST if request.method == "POST" else None, organizations=organizations)
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -178,7 +178,10 @@ def document_new(request: HttpRequest) -> HttpResponse:
 @csrf_protect
 def _document_new(request: HttpRequest, accepted: bool) -> HttpResponse:
     user = _user(request)
-    form = DocumentForm(request.POST or None, request.FILES or None, organizations=library_organizations(user))
+    bound = request.method == "POST"  # an empty POST is still a sent form: it comes back with what is missing
+    form = DocumentForm(
+        request.POST if bound else None, request.FILES if bound else None, organizations=library_organizations(user)
+    )
     status = 200
     if request.method == "POST":
         valid = form.is_valid()  # first: errors are added to a cleaned form
