@@ -52,7 +52,7 @@ def may_withdraw_post(user: Any, post: BulletinPost) -> bool:
 
 
 def get_document_for_user(user: Any, document_uuid: UUID | str) -> LibraryDocument:
-    found = documents_for(user).filter(uuid=_uuid_or_404(document_uuid)).first()
+    found = documents_for(user, withdrawn=True).filter(uuid=_uuid_or_404(document_uuid)).first()
     if found is None:
         raise Http404
     return found
@@ -64,7 +64,7 @@ def may_edit_document(user: Any, document: LibraryDocument) -> bool:
 
 def get_document_to_edit(user: Any, document_uuid: UUID | str) -> LibraryDocument:
     found = LibraryDocument.objects.filter(
-        uuid=_uuid_or_404(document_uuid), organization__in=library_organizations(user), withdrawn_at__isnull=True
+        uuid=_uuid_or_404(document_uuid), organization__in=library_organizations(user)
     ).first()
     if found is None:
         raise Http404

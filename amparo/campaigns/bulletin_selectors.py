@@ -91,11 +91,16 @@ def posts_for(user: User, *, today: date | None = None, kind: str = "") -> Query
     return found.select_related("organization", "place", "place__parent").order_by("-created_at", "-pk")
 
 
-def documents_for(user: User, *, language: str = "", kind: str = "") -> QuerySet[LibraryDocument]:
+def documents_for(
+    user: User, *, language: str = "", kind: str = "", withdrawn: bool = False
+) -> QuerySet[LibraryDocument]:
+    """The documents she may read; withdrawn ones only when asked (a link to one still opens it, saying so)."""
     organizations = reader_organizations(user)
     if not organizations:
         return LibraryDocument.objects.none()
-    found = LibraryDocument.objects.filter(_audience_q(organizations)).filter(withdrawn_at__isnull=True)
+    found = LibraryDocument.objects.filter(_audience_q(organizations))
+    if not withdrawn:
+        found = found.filter(withdrawn_at__isnull=True)
     if language:
         found = found.filter(language=language)
     if kind:

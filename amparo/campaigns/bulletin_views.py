@@ -233,7 +233,9 @@ def _version_add(request: HttpRequest, document_uuid: str, accepted: bool) -> Ht
     form = VersionForm(request.POST, request.FILES)
     valid = form.is_valid()  # first: errors are added to a cleaned form
     clean = _file(request, form, accepted)
-    if valid and clean is not None:
+    if found.withdrawn_at is not None:
+        form.add_error(None, _("This document was withdrawn from the library: share it again as a new document."))
+    elif valid and clean is not None:
         services.version_add(actor=user, document=found, clean=clean, issued_on=form.cleaned_data["issued_on"])
         messages.success(request, _("New version added."))
         return redirect("bulletin:document", document_uuid=found.uuid)

@@ -271,3 +271,24 @@ def test_the_demo_posts_three_news_and_shares_a_guide_in_two_versions(demo_direc
     monitor = User.objects.get(email="monitora@demo.example.org")  # the Defensoría works in Norte de Santander
     assert posts_for(monitor).count() == 3
     assert Notification.objects.filter(kind=Kind.BULLETIN, recipient=monitor).count() == 3
+
+
+def test_a_withdrawn_document_leaves_the_list_but_its_link_says_so(
+    world: World, verified_client_for: Callable[..., Client]
+) -> None:
+    document = _document(world)
+    client = verified_client_for(world.users["coordinator"], HTTP_ACCEPT_LANGUAGE="en")
+    assert client.post(reverse("bulletin:document_withdraw", args=[document.uuid])).status_code == 302
+    assert client.post(reverse("bulletin:document_withdraw", args=[document.uuid])).status_code == 302  # again: same
+    assert not documents_for(world.users["department"]).exists()
+    with translation.override("en"):
+        reader = verified_client_for(world.users["department"], HTTP_ACCEPT_LANGUAGE="en")
+        page = reader.get(reverse("bulletin:document", args=[document.uuid]))
+        assert page.status_code == 200 and "withdrawn" in page.content.decode()
+        upload = SimpleUploadedFile("v2.pdf", PDF, content_type="application/pdf")
+        refused = client.post(
+            reverse("bulletin:version_add", args=[document.uuid]),
+            {"issued_on": timezone.localdate().isoformat(), "file": upload},
+        )
+        assert refused.status_code == 400 and "was withdrawn" in refused.content.decode()
+    assert document.versions.count() == 1
