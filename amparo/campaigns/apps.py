@@ -16,4 +16,6 @@ class CampaignsConfig(AppConfig):
     verbose_name = "Campaigns"
 
     def demo_loaders(self) -> Iterable[DemoLoader]:
-        return ()
+        from .feedback_demo import load_feedback_demo
+
+        return (DemoLoader(105, "feedback on demo services (one flagged)", load_feedback_demo),)

@@ -6,7 +6,10 @@ saving transaction, so the notification, its e-mail task and the change commit o
   the focal point(s) who receive it;
 - a new safe-channel report: the organisation's report recipients;
 - a case whose closure is requested: the coordinators of its organisation (again at each new request);
-- a new trafficking alert: the monitors whose areas hold its place.
+- a new trafficking alert: the monitors whose areas hold its place;
+- a new alert of repeated discrimination reports about a service (campaigns' `feedback_alert_raised` signal): the
+  people the campaigns app chose (the service's focal points, the coordinators of its organisation and of the
+  organisations that refer there).
 Legal deadlines are found by the daily `notify_due` command (a date becomes due by time, not by a save).
 """
 
@@ -18,6 +21,8 @@ from django.db.models.signals import post_save, pre_save
 from django.dispatch import receiver
 from django.urls import reverse
 
+from amparo.campaigns.feedback_models import FeedbackAlert
+from amparo.campaigns.feedback_signals import feedback_alert_raised
 from amparo.cases.models import Case, TraffickingAlert
 from amparo.referrals.models import Priority, Referral
 from amparo.safechannel.models import Report
@@ -81,4 +86,14 @@ def alert_saved(sender: Any, instance: TraffickingAlert, created: bool, raw: boo
         key=str(instance.uuid),
         path=reverse("monitoring:alerts"),
         recipients=selectors.alert_monitors(instance),
+    )
+
+
+@receiver(feedback_alert_raised, sender=FeedbackAlert, dispatch_uid="today.feedback_alert")
+def feedback_alert(sender: Any, alert: FeedbackAlert, recipients: list[Any], **kwargs: Any) -> None:
+    services.notify(
+        kind=Kind.FEEDBACK_ALERT,
+        key=str(alert.uuid),
+        path=reverse("feedback:alert", args=[alert.uuid]),
+        recipients=recipients,
     )
