@@ -14,7 +14,7 @@ from django.http import Http404 as _Http404
 from django.http import HttpRequest as _HttpRequest
 from django.http import HttpResponse as _HttpResponse
 from django.shortcuts import render as _render
-from django.utils.translation import gettext as _gettext
+from django.utils.translation import gettext
 from django.views.decorators.csrf import csrf_exempt as _csrf_exempt
 from django.views.decorators.http import require_http_methods as _require_http_methods
 
@@ -66,10 +66,10 @@ def service_feedback(request: _HttpRequest, sal_uuid: _UUID) -> _HttpResponse:
         return _render(request, "campaigns/feedback/form.html", context)
     # Refused before the body is read: another site's form, an oversized body, a full budget.
     if not _same_origin(request):
-        return _feedback_refusal(request, sal, _gettext("This form was sent from another site and was refused."), 403)
+        return _feedback_refusal(request, sal, gettext("This form was sent from another site and was refused."), 403)
     if _body_too_big(request):
-        return _feedback_refusal(request, sal, _gettext("What was sent is too large for this form."), 400)
-    busy = _gettext("Many answers are arriving right now. Wait a while and send yours again: it matters.")
+        return _feedback_refusal(request, sal, gettext("What was sent is too large for this form."), 400)
+    busy = gettext("Many answers are arriving right now. Wait a while and send yours again: it matters.")
     if _feedback_ratelimit.full(request, sal.service_id):
         return _feedback_refusal(request, sal, busy, 429)
     form = _FeedbackForm(request.POST, sal_uuid=key)
