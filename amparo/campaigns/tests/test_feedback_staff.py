@@ -14,6 +14,7 @@ from django.utils import timezone
 from amparo.audit.models import AuditEntry
 from amparo.campaigns import feedback_selectors as selectors
 from amparo.campaigns.feedback_models import FeedbackAlert
+from amparo.today.models import Kind, Notification
 
 from .feedback_world import GOOD, TURNED_AWAY, World, answer, make_world
 
@@ -71,5 +72,8 @@ def test_the_alert_page_for_a_referring_coordinator_names_no_count(
     assert reverse("feedback:service", args=[world.sal.service.uuid]) not in html  # she may not read the answers
     assert verified_client_for(world.outsider).get(url).status_code == 404
     assert verified_client_for(world.focal).get(url).status_code == 200
-    # Her notice links here.
-    assert referring.get(reverse("today:notifications")).content.decode().count(url) == 1
+    # Her notice is on her notifications page (opening it marks it read and leads here).
+    notices = referring.get(reverse("today:notifications")).content.decode()
+    assert "reportaron discriminación una y otra vez" in notices
+    notice = Notification.objects.get(recipient=world.referring_coordinator, kind=Kind.FEEDBACK_ALERT)
+    assert referring.post(reverse("today:notifications_read"), {"notification": notice.pk})["Location"] == url
