@@ -484,6 +484,8 @@ FEEDBACK_ALERT_WINDOW_MONTHS = env.int("FEEDBACK_ALERT_WINDOW_MONTHS", default=3
 # Answers about visits older than this many months are hard-deleted by `manage.py purge_service_feedback` (rule 7).
 FEEDBACK_RETENTION_MONTHS = env.int("FEEDBACK_RETENTION_MONTHS", default=24)
 if not 1 <= FEEDBACK_WINDOW_MONTHS <= FEEDBACK_RETENTION_MONTHS <= 120:
-    raise ImproperlyConfigured("FEEDBACK_WINDOW_MONTHS must be at least 1 and at most FEEDBACK_RETENTION_MONTHS (<= 120)")
+    raise ImproperlyConfigured(
+        "FEEDBACK_WINDOW_MONTHS must be at least 1 and at most FEEDBACK_RETENTION_MONTHS (<= 120)"
+    )
 if not 1 <= FEEDBACK_ALERT_WINDOW_MONTHS <= FEEDBACK_WINDOW_MONTHS or FEEDBACK_ALERT_MIN_REPORTS < 1:
     raise ImproperlyConfigured("FEEDBACK_ALERT_WINDOW_MONTHS must be 1..FEEDBACK_WINDOW_MONTHS, the minimum at least 1")

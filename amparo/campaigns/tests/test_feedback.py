@@ -96,7 +96,7 @@ def test_the_public_signal_needs_11_answers_and_hides_small_counts(world: World)
     with translation.override("en"):
         signal = selectors.public_signal(service)
         assert signal is not None
-        lines = dict((said, count) for count, said in signal.lines)
+        lines = {said: count for count, said in signal.lines}
     assert lines["were asked for an ID document they did not have"] in {"fewer than 11", "hidden"}
     assert lines["were turned away or treated worse for being trans, a migrant or a sex worker"] == "0"
 
@@ -157,7 +157,9 @@ def test_the_signal_for_networks_and_insights(world: World) -> None:
     by_need = selectors.discrimination_by_municipality_need(first, last)
     codes = set(world.sal.service.types.values_list("code", flat=True))
     assert {need for (_pcode, need) in by_need} == codes
-    assert all(pcode == "CO54001" and count == selectors.DiscriminationCount(5, 3) for (pcode, _n), count in by_need.items())
+    assert all(
+        pcode == "CO54001" and count == selectors.DiscriminationCount(5, 3) for (pcode, _n), count in by_need.items()
+    )
     assert selectors.discrimination_by_municipality_need(first, last, scope=world.sal.admin1) == by_need
 
 

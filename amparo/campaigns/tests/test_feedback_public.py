@@ -120,7 +120,9 @@ def test_bad_input_is_a_clear_page_never_a_500(public_client: Client, world: Wor
     assert month.status_code == 400
     wrong = public_client.post(url, {**form_data(public_client, url, attended="maybe")})
     assert wrong.status_code == 400
-    other_site = public_client.post(url, form_data(public_client, url, attended="yes"), HTTP_SEC_FETCH_SITE="cross-site")
+    other_site = public_client.post(
+        url, form_data(public_client, url, attended="yes"), HTTP_SEC_FETCH_SITE="cross-site"
+    )
     assert other_site.status_code == 403
     big = public_client.post(url, {**form_data(public_client, url, attended="yes"), "pad": "x" * 10_000})
     assert big.status_code == 400 and "demasiado grande" in big.content.decode()
