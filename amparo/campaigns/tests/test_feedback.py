@@ -187,3 +187,33 @@ def test_the_purge_deletes_old_answers_and_alerts_and_is_audited(world: World) -
     call_command("purge_service_feedback", verbosity=0)  # nothing left to delete: no second entry
     assert AuditEntry.objects.filter(action="campaigns.feedback.purge").count() == 1
     call_command("audit_verify", verbosity=0)
+
+
+def test_the_demo_flags_one_service_and_is_idempotent(demo_directory: None) -> None:
+    import io
+
+    from django.core.management.base import OutputWrapper
+
+    from amparo.accounts.demo import load_demo_accounts
+    from amparo.campaigns.feedback_demo import load_feedback_demo
+    from amparo.core.registry import DemoRun
+    from amparo.directory.demo import load_demo_focal_point_links
+
+    run = DemoRun(reset=False, stdout=OutputWrapper(io.StringIO()))
+    load_demo_accounts(run)
+    load_demo_focal_point_links(run)
+    load_feedback_demo(run)
+    alert = FeedbackAlert.objects.select_related("service__organization").get()
+    assert alert.service.organization.name == "E.S.E. Hospital Cúcuta (demo)"
+    assert "punto.focal@demo.example.org" in set(alert.recipients.values_list("email", flat=True))
+    assert Notification.objects.filter(kind=Kind.FEEDBACK_ALERT).exists()
+    signals = {
+        sal.service.organization.name: selectors.public_signal(sal.service)
+        for sal in ServiceFeedback.objects.select_related("service__organization").distinct()
+        if sal.service
+    }
+    shown = {name for name, signal in signals.items() if signal is not None}
+    assert shown == {"E.S.E. Hospital Cúcuta (demo)", next(n for n in signals if "Colectiva" in n)}
+    count = ServiceFeedback.objects.count()
+    load_feedback_demo(run)
+    assert ServiceFeedback.objects.count() == count and FeedbackAlert.objects.count() == 1
