@@ -56,12 +56,9 @@ def service_feedback(request: _HttpRequest, sal_uuid: _UUID) -> _HttpResponse:
     if sal is None:
         raise _Http404
     key = str(sal.uuid)
-    context: dict[str, object] = {
-        "sal": sal,
-        "service": sal.service,
-        "complaints": _feedback_selectors.complaint_services(sal),
-    }
+    context: dict[str, object] = {"sal": sal, "service": sal.service}
     if request.method != "POST":
+        context["complaints"] = _feedback_selectors.complaint_services(sal)
         context["form"] = _FeedbackForm(sal_uuid=key)
         return _render(request, "campaigns/feedback/form.html", context)
     # Refused before the body is read: another site's form, an oversized body, a full budget.
@@ -73,7 +70,7 @@ def service_feedback(request: _HttpRequest, sal_uuid: _UUID) -> _HttpResponse:
     if _feedback_ratelimit.full(request, sal.service_id):
         return _feedback_refusal(request, sal, busy, 429)
     form = _FeedbackForm(request.POST, sal_uuid=key)
-    context["form"] = form
+    context.update(form=form, complaints=_feedback_selectors.complaint_services(sal))
     if not form.is_valid():
         form.refreshed()
         return _render(request, "campaigns/feedback/form.html", context, status=400)
