@@ -462,3 +462,30 @@ if not 1 <= INSIGHTS_REPORTS_RETENTION_DAYS <= 36500:
 INSIGHTS_REPORT_BUILD_TIMEOUT_MINUTES = env.int("INSIGHTS_REPORT_BUILD_TIMEOUT_MINUTES", default=30)
 if not 1 <= INSIGHTS_REPORT_BUILD_TIMEOUT_MINUTES <= 24 * 60:
     raise ImproperlyConfigured("INSIGHTS_REPORT_BUILD_TIMEOUT_MINUTES must be between 1 and 1440")
+
+# --- Campaigns: community-led monitoring of services (issue 17, part 3; docs/campaigns-feedback.md) ---------------
+# Anonymous answers about a service, limited like the safe channel's no-JavaScript lane (counters in the shared cache
+# for one window, then gone; the per-client bucket is a keyed hash of the address under a key that changes every
+# window, never stored): (limit, seconds). A third budget per service and day bounds how far one service's figures
+# and alerts can be pushed by a flood.
+FEEDBACK_RATE_LIMITS = {
+    "feedback_global": (env.int("FEEDBACK_PER_MINUTE", default=30), 60),
+    "feedback_client": (env.int("FEEDBACK_PER_CLIENT_PER_HOUR", default=6), 3600),
+    "feedback_service": (env.int("FEEDBACK_PER_SERVICE_PER_DAY", default=40), 86400),
+}
+if any(limit < 1 for limit, _period in FEEDBACK_RATE_LIMITS.values()):
+    raise ImproperlyConfigured("FEEDBACK_PER_* limits must be at least 1")
+# The aggregates and the public signal count the visits of the last FEEDBACK_WINDOW_MONTHS whole months.
+FEEDBACK_WINDOW_MONTHS = env.int("FEEDBACK_WINDOW_MONTHS", default=12)
+# "Repeated": at least FEEDBACK_ALERT_MIN_REPORTS answers reporting discrimination about one service, for visits in
+# the last FEEDBACK_ALERT_WINDOW_MONTHS months (this one included); one alert per service per window.
+FEEDBACK_ALERT_MIN_REPORTS = env.int("FEEDBACK_ALERT_MIN_REPORTS", default=3)
+FEEDBACK_ALERT_WINDOW_MONTHS = env.int("FEEDBACK_ALERT_WINDOW_MONTHS", default=3)
+# Answers about visits older than this many months are hard-deleted by `manage.py purge_service_feedback` (rule 7).
+FEEDBACK_RETENTION_MONTHS = env.int("FEEDBACK_RETENTION_MONTHS", default=24)
+if not 1 <= FEEDBACK_WINDOW_MONTHS <= FEEDBACK_RETENTION_MONTHS <= 120:
+    raise ImproperlyConfigured(
+        "FEEDBACK_WINDOW_MONTHS must be at least 1 and at most FEEDBACK_RETENTION_MONTHS (<= 120)"
+    )
+if not 1 <= FEEDBACK_ALERT_WINDOW_MONTHS <= FEEDBACK_WINDOW_MONTHS or FEEDBACK_ALERT_MIN_REPORTS < 1:
+    raise ImproperlyConfigured("FEEDBACK_ALERT_WINDOW_MONTHS must be 1..FEEDBACK_WINDOW_MONTHS, the minimum at least 1")

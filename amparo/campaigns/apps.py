@@ -17,5 +17,9 @@ class CampaignsConfig(AppConfig):
 
     def demo_loaders(self) -> Iterable[DemoLoader]:
         from .bulletin_demo import load_demo_bulletin
+        from .feedback_demo import load_feedback_demo
 
-        return (DemoLoader(110, "campaigns: the bulletin and the library", load_demo_bulletin),)
+        return (
+            DemoLoader(105, "feedback on demo services (one flagged)", load_feedback_demo),
+            DemoLoader(110, "campaigns: the bulletin and the library", load_demo_bulletin),
+        )

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from django.urls import URLPattern
+from django.urls import URLPattern, path
+
+from . import public_views
 
 app_name = "service_feedback"
-urlpatterns: list[URLPattern] = []
+urlpatterns: list[URLPattern] = [
+    path("services/<uuid:sal_uuid>/feedback/", public_views.service_feedback, name="form"),
+]

@@ -19,13 +19,20 @@ class Kind(models.TextChoices):
     CLOSURE_REQUEST = "closure_request", _("A case closure is waiting for your approval.")
     ALERT = "alert", _("A new trafficking alert was raised in your area.")
     LEGAL_DEADLINE = "legal_deadline", _("A legal deadline or hearing is coming up or overdue.")
+    FEEDBACK_ALERT = "feedback_alert", _("People reported discrimination again and again at a service you work with.")
     BULLETIN = "bulletin", _("A new post on the bulletin of your network.")
 
 
 # Most urgent first: the order of the notifications page, the e-mails and the digest.
 KIND_ORDER = [
-    Kind.EMERGENCY_REFERRAL, Kind.LEGAL_DEADLINE, Kind.CHANNEL_REPORT, Kind.CLOSURE_REQUEST, Kind.ALERT, Kind.BULLETIN
-]  # fmt: skip
+    Kind.EMERGENCY_REFERRAL,
+    Kind.LEGAL_DEADLINE,
+    Kind.CHANNEL_REPORT,
+    Kind.CLOSURE_REQUEST,
+    Kind.ALERT,
+    Kind.FEEDBACK_ALERT,
+    Kind.BULLETIN,
+]
 # Every kind is e-mailed (at once or in the daily digest, as she chose): this is the one way notices go out, legal
 # dates included (`notify_due`; `remind_legal_deadlines` is a thin wrapper of its legal part).
 EMAILED_KINDS = frozenset(Kind)

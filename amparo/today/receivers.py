@@ -8,7 +8,10 @@ saving transaction, so the notification, its e-mail task and the change commit o
 - a case whose closure is requested: the coordinators of its organisation (again at each new request);
 - a new trafficking alert: the monitors whose areas hold its place;
 - a new bulletin post: the staff of the organisations it is for, but its author (the notice and its e-mail say only
-  that there is a post: its text stays behind the sign-in).
+  that there is a post: its text stays behind the sign-in);
+- a new alert of repeated discrimination reports about a service (campaigns' `feedback_alert_raised` signal): the
+  people the campaigns app chose (the service's focal points, the coordinators of its organisation and of the
+  organisations that refer there).
 Legal deadlines are found by the daily `notify_due` command (a date becomes due by time, not by a save).
 """
 
@@ -22,6 +25,8 @@ from django.urls import reverse
 
 from amparo.campaigns.bulletin_models import BulletinPost
 from amparo.campaigns.bulletin_selectors import readers as bulletin_readers
+from amparo.campaigns.feedback_models import FeedbackAlert
+from amparo.campaigns.feedback_signals import feedback_alert_raised
 from amparo.cases.models import Case, TraffickingAlert
 from amparo.referrals.models import Priority, Referral
 from amparo.safechannel.models import Report
@@ -97,4 +102,14 @@ def bulletin_post_saved(sender: Any, instance: BulletinPost, created: bool, raw:
         key=str(instance.uuid),
         path=reverse("bulletin:list") + f"#post-{instance.uuid}",
         recipients=[user for user in bulletin_readers(instance) if user.pk != instance.author_id],
+    )
+
+
+@receiver(feedback_alert_raised, sender=FeedbackAlert, dispatch_uid="today.feedback_alert")
+def feedback_alert(sender: Any, alert: FeedbackAlert, recipients: list[Any], **kwargs: Any) -> None:
+    services.notify(
+        kind=Kind.FEEDBACK_ALERT,
+        key=str(alert.uuid),
+        path=reverse("feedback:alert", args=[alert.uuid]),
+        recipients=recipients,
     )
