@@ -130,6 +130,9 @@ ACTION_LABELS: dict[str, Promise] = {
     "campaigns.library.add": _("Shared a document in the library"),
     "campaigns.library.version": _("Added a version of a library document"),
     "campaigns.library.withdraw": _("Withdrew a library document"),
+    "campaigns.feedback.alert": _("Raised an alert of repeated discrimination at a service"),
+    "campaigns.feedback.purge": _("Deleted old answers about services"),
+    "campaigns.feedback.read": _("Read the answers about a service"),
     "insights.report.purge": _("Deleted old situation reports"),
 }
 
