@@ -144,8 +144,10 @@ def step_cases(total: int) -> dict[str, Any]:
         DataSharingAgreement.objects.create(organization=organisation, scope="region", country="", since=since,
                                             document_reference="bench", recorded_by=analyst)  # fmt: skip
         if index < NATIONAL:
-            DataSharingAgreement.objects.create(organization=organisation, scope="country", country="CO",
-                                                since=since, document_reference="bench", recorded_by=analyst)  # fmt: skip
+            DataSharingAgreement.objects.create(
+                organization=organisation, scope="country", country="CO", since=since, document_reference="bench",
+                recorded_by=analyst,
+            )  # fmt: skip
     provider = DirectoryOrganization.objects.create(name="Bench insights services")
     service = Service.objects.create(organization=provider, name="Bench insights service")
     genders = (("trans_woman", 45), ("cis_woman", 40), ("non_binary", 8), ("trans_man", 3), ("not_said", 4))
@@ -209,8 +211,10 @@ def step_cases(total: int) -> dict[str, Any]:
                     sent = case.opened_at + timedelta(hours=rng.randint(1, 72))
                     status = rng.choice(("attended", "attended", "attended", "accepted", "received", "declined",
                                          "sent", "closed"))  # fmt: skip
-                    referrals.append(Referral(case=case, service=service, service_type=rng.choice(types),
-                                              respond_by=sent + timedelta(days=3), sent_at=sent, status=status))  # fmt: skip
+                    referrals.append(
+                        Referral(case=case, service=service, service_type=rng.choice(types),
+                                 respond_by=sent + timedelta(days=3), sent_at=sent, status=status)
+                    )  # fmt: skip
             referrals = Referral.objects.bulk_create(referrals)
             events = []
             for referral in referrals:
@@ -234,7 +238,7 @@ def step_cases(total: int) -> dict[str, Any]:
             TraffickingAlert.objects.bulk_create(alerts)
             transfers = [
                 CaseTransfer(case=case, from_organization=case.organization,
-                             to_organization=organisations[(organisations.index(case.organization) + 1) % ORGANISATIONS],
+                             to_organization=organisations[(organisations.index(case.organization) + 1) % 10],
                              consent_method="verbal", status=CaseTransfer.Status.ACCEPTED, decided_at=now)
                 for case in cases
                 if rng.random() < 0.005
@@ -580,7 +584,10 @@ def run_worker(argv: list[str]) -> None:
 
 def worker(env: dict[str, str], step: str, *args: str) -> dict[str, Any]:
     done = subprocess.run(
-        [PYTHON, str(Path(__file__).resolve()), "--worker", step, *args], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+        [PYTHON, str(Path(__file__).resolve()), "--worker", step, *args],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
         text=True,
     )  # fmt: skip  (stderr passes through: progress)
     if done.returncode != 0:
@@ -649,9 +656,7 @@ def main() -> int:
     for name, r in results["reports"].items():
         checks.append((f"situation report PDF, {name}, 12 months", f"{r['max_s']:.1f} s max",
                        f"< {REPORT_BUDGET_S:.0f} s", r["max_s"] < REPORT_BUDGET_S, r["load"]))  # fmt: skip
-    results["checks"] = [
-        {"check": c, "figure": f, "budget": b, "pass": ok, "load": ld} for c, f, b, ok, ld in checks
-    ]
+    results["checks"] = [{"check": c, "figure": f, "budget": b, "pass": ok, "load": ld} for c, f, b, ok, ld in checks]
     results["finished_at"] = datetime.now(UTC).isoformat(timespec="seconds")
     (BENCH_VAR / "insights.json").write_text(json.dumps(results, indent=2, default=str))
     print(f"\nInsights on PostgreSQL: {CASES:,} cases, {REPORTS:,} safe-channel reports, {SUBMISSIONS:,} survey "
