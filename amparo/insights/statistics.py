@@ -317,7 +317,7 @@ def _period(field_name: str, start: date | None, end: date | None) -> Q:
 def _country_q(prefix: str, scope: Scope) -> Q:
     """Records whose place (a municipality) is in the scope's country. The municipalities are listed first: as a
     join through two parents inside the "latest incident" subquery, PostgreSQL scanned every incident of each place
-    once per case (90 s for a country report of 5,000 cases, bench/insights_report.py)."""
+    once per case (90 s for a country report of 5,000 cases; bench/insights.py times the reports now)."""
     if scope.kind != "country":
         return Q()
     municipalities = list(
