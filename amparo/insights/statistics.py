@@ -37,7 +37,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import Case as When_
-from django.db.models import CharField, Count, DateField, Exists, F, Min, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import CharField, Count, DateField, Exists, F, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import TruncMonth
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
@@ -635,20 +635,26 @@ def _referral_tables(b: _Builder) -> None:
     outcomes_labels = dict(Referral.Status.choices)
     outcomes = tuple(Category(s, str(outcomes_labels[s])) for s in REFERRAL_OUTCOMES)
     column = Dimension("service_type", _("Referral type"))
-    attended = ReferralEvent.objects.filter(referral=OuterRef("pk"), status=Referral.Status.ATTENDED)
-    timed = referrals.annotate(attended_at=Subquery(attended.order_by().values("referral").annotate(
-        first=Min("at")).values("first")[:1]))  # fmt: skip
+    # The delay band of each referral, decided inside ONE subquery on its first "attended" event: a band written
+    # over an annotated subquery would repeat the subquery in every WHEN (seconds at 50,000 referrals).
     band = When_(
-        When(attended_at__isnull=True, then=Value(None)),
-        *(When(attended_at__lte=F("sent_at") + timedelta(days=days), then=Value(code))
+        *(When(at__lte=OuterRef("sent_at") + timedelta(days=days), then=Value(code))
           for code, days in DELAY_BANDS if days is not None),
         default=Value(DELAY_BANDS[-1][0]),
         output_field=CharField(),
     )  # fmt: skip
+    attended = (
+        ReferralEvent.objects.filter(referral=OuterRef("pk"), status=Referral.Status.ATTENDED)
+        .order_by("at", "pk")
+        .annotate(band=band)
+        .values("band")[:1]
+    )
     groups = list(
-        timed.annotate(o=F("status"), t=F("service_type"), d=band).values("o", "t", "d").annotate(n=Count("pk"))
+        referrals.annotate(o=F("status"), t=F("service_type"), d=Subquery(attended, output_field=CharField()))
+        .values("o", "t", "d")
+        .annotate(n=Count("pk"))
         .order_by()
-    )  # fmt: skip
+    )
     b.add(
         _Spec(
             key="referrals.outcome_by_type",
