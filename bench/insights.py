@@ -496,7 +496,7 @@ def step_ratio(runs: int) -> dict[str, Any]:
         started = time.perf_counter()
         dashboard()
         whole["with"].append(time.perf_counter() - started)
-        page_module.Page.protect, page_module.Page.finish = unprotected, lambda self: None  # type: ignore[method-assign,assignment]
+        page_module.Page.protect, page_module.Page.finish = unprotected, lambda self: None  # type: ignore[method-assign]
         try:
             started = time.perf_counter()
             dashboard()

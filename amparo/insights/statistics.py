@@ -33,7 +33,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.db.models import Case as When_
@@ -399,13 +399,16 @@ def _case_tables(b: _Builder, language: str) -> None:
     for i, v in enumerate(gbv):
         for j, g in enumerate(gender):
             counters[f"x{i}_{j}"] = Count("pk", filter=Q(gbv_type=v.code, case__gender_identity=g.code))
-    groups = list(
-        incidents.values(
-            "place__pcode", "place__name", "place__zone", "place__parent__pcode", "place__parent__name",
-            "case__nationality",
+    groups: list[dict[str, Any]] = list(
+        cast(
+            Iterable[dict[str, Any]],
+            incidents.values(
+                "place__pcode", "place__name", "place__zone", "place__parent__pcode", "place__parent__name",
+                "case__nationality",
+            )
+            .annotate(**counters)
+            .order_by(),
         )
-        .annotate(**counters)
-        .order_by()
     )  # fmt: skip
     z_index = {c.code: j for j, c in enumerate(zones)}
     not_recorded_zone = z_index[NOT_RECORDED]
