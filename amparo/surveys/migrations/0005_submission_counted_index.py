@@ -15,6 +15,6 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddIndex(
             model_name='submission',
-            index=models.Index(condition=models.Q(('statistics_consent', True)), fields=['organization', 'interview_date', 'gender_identity', 'zone_type'], include=('encrypted', 'decrypted_at'), name='survey_sub_counted'),
+            index=models.Index(condition=models.Q(('statistics_consent', True)), fields=['organization', 'interview_date', 'gender_identity', 'zone_type'], include=('encrypted', 'decrypted_at', 'id'), name='survey_sub_counted'),
         ),
     ]
