@@ -54,6 +54,7 @@ bench: messages
 	$(BIN)/python bench/surveys.py
 	$(BIN)/python bench/network_gaps.py
 	$(BIN)/python bench/networks.py
+	$(BIN)/python bench/insights.py
 	$(BIN)/python bench/feedback.py
 
 makemessages: $(VENV)/.installed system-deps

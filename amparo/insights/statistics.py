@@ -32,12 +32,12 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
-from typing import Any
+from datetime import date, datetime, time, timedelta
+from typing import Any, cast
 
 from django.conf import settings
 from django.db.models import Case as When_
-from django.db.models import CharField, Count, DateField, Exists, F, Min, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import CharField, Count, DateField, Exists, F, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import TruncMonth
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
@@ -298,19 +298,26 @@ def _grouped(queryset: QuerySet[Any], row: Any, column: Any) -> list[dict[str, A
 # --- Cases -------------------------------------------------------------------------------------------------------
 
 
+def _midnight(d: date) -> datetime:
+    """The first instant of a day in the current time zone."""
+    return timezone.make_aware(datetime.combine(d, time.min))
+
+
 def _period(field_name: str, start: date | None, end: date | None) -> Q:
+    """Records whose date (in the current time zone) is in the period: a range of instants, not the date of each
+    row, so PostgreSQL can estimate (and index) it; the same records as `__date__gte`/`__date__lte`."""
     q = Q()
     if start is not None:
-        q &= Q(**{f"{field_name}__date__gte": start})
+        q &= Q(**{f"{field_name}__gte": _midnight(start)})
     if end is not None:
-        q &= Q(**{f"{field_name}__date__lte": end})
+        q &= Q(**{f"{field_name}__lt": _midnight(end + timedelta(days=1))})
     return q
 
 
 def _country_q(prefix: str, scope: Scope) -> Q:
     """Records whose place (a municipality) is in the scope's country. The municipalities are listed first: as a
     join through two parents inside the "latest incident" subquery, PostgreSQL scanned every incident of each place
-    once per case (90 s for a country report of 5,000 cases, bench/insights_report.py)."""
+    once per case (90 s for a country report of 5,000 cases; bench/insights.py times the reports now)."""
     if scope.kind != "country":
         return Q()
     municipalities = list(
@@ -322,26 +329,24 @@ def _country_q(prefix: str, scope: Scope) -> Q:
 
 
 def counted_incidents(scope: Scope, start: date | None, end: date | None) -> QuerySet[Incident]:
-    """One incident per counted person: her latest in the period (and, in a national view, in the country)."""
+    """One incident per counted person: her latest in the period (and, in a national view, in the country), the
+    one no other incident of hers in the period follows (by time, then by id). Written as "no later incident" rather
+    than "the first of her incidents ordered by time, per case": the database answers it in one pass over the
+    incidents with an index probe each, where the per-case subquery ran twice per case (bench/insights.py)."""
     organisations = organisations_in_scope(scope, start, end)
-    consented = Consent.objects.filter(case=OuterRef("pk"), kind=ConsentKind.STATISTICS, withdrawn_at__isnull=True)
-    handed_over = CaseTransfer.objects.filter(case=OuterRef("pk"), status=CaseTransfer.Status.ACCEPTED)
-    latest = (
-        Incident.objects.filter(case=OuterRef("pk"))
-        .filter(_period("occurred_at", start, end) & _country_q("place", scope))
-        .order_by("-occurred_at", "-pk")
-        .values("pk")[:1]
+    where = _period("occurred_at", start, end) & _country_q("place", scope)
+    consented = Consent.objects.filter(case=OuterRef("case_id"), kind=ConsentKind.STATISTICS, withdrawn_at__isnull=True)
+    handed_over = CaseTransfer.objects.filter(case=OuterRef("case_id"), status=CaseTransfer.Status.ACCEPTED)
+    later = Incident.objects.filter(where, case=OuterRef("case_id")).filter(
+        Q(occurred_at__gt=OuterRef("occurred_at")) | Q(occurred_at=OuterRef("occurred_at"), pk__gt=OuterRef("pk"))
     )
-    cases = (
-        Case.objects.filter(organization_id__in=organisations)
+    return (
+        Incident.objects.filter(where, case__organization_id__in=organisations)
+        .filter(~Q(case__closed_as=Case.ClosedAs.DUPLICATE))
         .filter(Exists(consented))
-        .exclude(closed_as=Case.ClosedAs.DUPLICATE)
         .exclude(Exists(handed_over))
-        .annotate(counted=Subquery(latest))
-        .filter(counted__isnull=False)
-        .values("counted")
+        .exclude(Exists(later))
     )
-    return Incident.objects.filter(pk__in=cases)
 
 
 def _perpetrator_expression() -> When_:
@@ -357,17 +362,70 @@ def _month_expression(field_name: str) -> TruncMonth:
 
 
 def _case_tables(b: _Builder, language: str) -> None:
+    """The case tables from two GROUP BYs of the counted people (each person once), not one per table: per
+    municipality and nationality, counts of every category of the other dimensions (conditional counts); per
+    aggressor (an expression over the list of aggressors) and zone type. Each table sums its cells from them."""
     incidents = counted_incidents(b.scope, b.start, b.end)
-    zone = F("place__zone")
     zones = _zone_categories()
     people = _("people")
     column = Dimension("zone_type", _("Zone type"))
     base = "cases"
     sources = ("cases",)
+    gender = _choices(GenderIdentity.choices)
+    gbv = _choices(GBVType.choices)
+    statuses = _choices(MigratoryStatus.choices)
+    ages = _choices(AgeBand.choices)
+    labels = dict(PerpetratorType.choices)
+    perpetrators = (*(Category(str(c), str(labels[c])) for c in PERPETRATOR_ORDER), Category(NOT_RECORDED,
+                    _("Not recorded")))  # fmt: skip
+    if b.start is not None and b.end is not None:
+        month_starts = months_between(b.start, b.end)
+    else:
+        found = incidents.annotate(m=_month_expression("occurred_at")).values_list("m", flat=True).order_by()
+        month_starts = sorted({_month_start(m if isinstance(m, date) else m.date()) for m in found.distinct() if m})
+    months = tuple(_month_category(m) for m in month_starts)
+    facets: list[tuple[str, str, tuple[Category, ...]]] = [  # counter prefix, field, categories
+        ("g", "case__gender_identity", gender),
+        ("v", "gbv_type", gbv),
+        ("s", "case__migratory_status", statuses),
+        ("a", "case__age_band", ages),
+    ]
+    counters: dict[str, Any] = {"n": Count("pk")}
+    for prefix, field_name, categories in facets:
+        for i, category in enumerate(categories):
+            counters[f"{prefix}{i}"] = Count("pk", filter=Q(**{field_name: category.code}))
+    for i, month in enumerate(month_starts):
+        counters[f"m{i}"] = Count("pk", filter=_period("occurred_at", month, _next_month(month) - timedelta(days=1)))
+    for i, v in enumerate(gbv):
+        for j, g in enumerate(gender):
+            counters[f"x{i}_{j}"] = Count("pk", filter=Q(gbv_type=v.code, case__gender_identity=g.code))
+    groups: list[dict[str, Any]] = list(
+        cast(
+            Iterable[dict[str, Any]],
+            incidents.values(
+                "place__pcode", "place__name", "place__zone", "place__parent__pcode", "place__parent__name",
+                "case__nationality",
+            )
+            .annotate(**counters)
+            .order_by(),
+        )
+    )  # fmt: skip
+    z_index = {c.code: j for j, c in enumerate(zones)}
+    not_recorded_zone = z_index[NOT_RECORDED]
 
-    def add(key: str, dimension: Dimension, categories: tuple[Category, ...], row: Any, title: str, desc: str,
-            notes: tuple[str, ...] = ()) -> None:  # fmt: skip
-        counts = _cross(_grouped(incidents, row, zone), categories, zones)
+    def zone_of(group: dict[str, Any]) -> int:
+        return z_index.get(_code(group["place__zone"]), not_recorded_zone)
+
+    def by_zone(prefix: str, categories: Sequence[Category]) -> list[list[int]]:
+        grid = [[0 for _ in zones] for _ in categories]
+        for group in groups:
+            j = zone_of(group)
+            for i in range(len(categories)):
+                grid[i][j] += int(group[f"{prefix}{i}"])
+        return grid
+
+    def add(key: str, dimension: Dimension, categories: tuple[Category, ...], counts: list[list[int]], title: str,
+            desc: str, notes: tuple[str, ...] = ()) -> None:  # fmt: skip
         b.add(
             _Spec(
                 key=f"cases.{key}_by_zone",
@@ -387,42 +445,38 @@ def _case_tables(b: _Builder, language: str) -> None:
             )
         )
 
-    gender = _choices(GenderIdentity.choices)
-    add("gender_identity", Dimension("gender_identity", _("Gender identity")), gender, F("case__gender_identity"),
+    add("gender_identity", Dimension("gender_identity", _("Gender identity")), gender, by_zone("g", gender),
         _("Survivors by gender identity and zone type"),
         _("People who consented to be counted, by gender identity and the zone type of the municipality where "
           "the incident happened."))  # fmt: skip
-    gbv = _choices(GBVType.choices)
-    add("gbv_type", Dimension("gbv_type", _("GBV type (GBVIMS)")), gbv, F("gbv_type"),
+    add("gbv_type", Dimension("gbv_type", _("GBV type (GBVIMS)")), gbv, by_zone("v", gbv),
         _("Survivors by type of violence and zone type"),
         _("People counted once, with the GBVIMS type of their latest incident of the period."))  # fmt: skip
-    labels = dict(PerpetratorType.choices)
-    perpetrators = (*(Category(str(c), str(labels[c])) for c in PERPETRATOR_ORDER), Category(NOT_RECORDED,
-                    _("Not recorded")))  # fmt: skip
-    add("perpetrator_type", Dimension("perpetrator_type", _("Aggressor")), perpetrators, _perpetrator_expression(),
+    add("perpetrator_type", Dimension("perpetrator_type", _("Aggressor")), perpetrators,
+        _cross(_grouped(incidents, _perpetrator_expression(), F("place__zone")), perpetrators, zones),
         _("Survivors by aggressor and zone type"),
         _("People counted once, under the first aggressor of their incident in this order: police, military, "
           "migration officials, other state agents, organised crime or armed groups, then the others."),
         (_("State agents and organised crime are rows of their own, never folded into another row."),))  # fmt: skip
     nationalities = sorted(
-        {str(n) for n in incidents.values_list("case__nationality", flat=True).distinct() if n},
+        {str(g["case__nationality"]) for g in groups if g["case__nationality"]},
         key=lambda code: country_name(code).casefold(),
     )
     nationality = (*(Category(code, country_name(code)) for code in nationalities), Category(NOT_RECORDED,
                    _("Not recorded")))  # fmt: skip
-    add("nationality", Dimension("nationality", _("Nationality")), nationality, F("case__nationality"),
+    add("nationality", Dimension("nationality", _("Nationality")), nationality,
+        _cross(({"r": g["case__nationality"], "c": g["place__zone"], "n": g["n"]} for g in groups), nationality,
+               zones),
         _("Survivors by nationality and zone type"), _("People counted, by nationality."))  # fmt: skip
-    add("migratory_status", Dimension("migratory_status", _("Migratory status")), _choices(MigratoryStatus.choices),
-        F("case__migratory_status"), _("Survivors by migratory status and zone type"),
-        _("People counted, by migratory status."))  # fmt: skip
-    add("age_band", Dimension("age_band", _("Age")), _choices(AgeBand.choices), F("case__age_band"),
+    add("migratory_status", Dimension("migratory_status", _("Migratory status")), statuses, by_zone("s", statuses),
+        _("Survivors by migratory status and zone type"), _("People counted, by migratory status."))  # fmt: skip
+    add("age_band", Dimension("age_band", _("Age")), ages, by_zone("a", ages),
         _("Survivors by age band and zone type"), _("People counted, by age band (never an exact age)."))  # fmt: skip
-    months = _months_of(b, incidents.annotate(m=_month_expression("occurred_at")).values_list("m", flat=True))
-    add("month", Dimension("month", _("Month")), months, _month_expression("occurred_at"),
+    add("month", Dimension("month", _("Month")), months, by_zone("m", months),
         _("Survivors by month of the incident and zone type"),
         _("People counted, by the month of their latest incident of the period (never a finer date)."))  # fmt: skip
     # GBV type by gender identity: trans women first. Its margins are the row totals of the two tables above.
-    counts = _cross(_grouped(incidents, F("gbv_type"), F("case__gender_identity")), gbv, gender)
+    crossed = [[sum(int(g[f"x{i}_{j}"]) for g in groups) for j in range(len(gender))] for i in range(len(gbv))]
     b.add(
         _Spec(
             key="cases.gbv_type_by_gender_identity",
@@ -432,7 +486,7 @@ def _case_tables(b: _Builder, language: str) -> None:
             columns=Dimension("gender_identity", _("Gender identity")),
             row_categories=gbv,
             column_categories=gender,
-            counts=counts,
+            counts=crossed,
             sources=sources,
             unit="people",
             row_margin=f"{base}:gbv_type",
@@ -441,7 +495,7 @@ def _case_tables(b: _Builder, language: str) -> None:
         )
     )
     if b.scope.kind != "organisation":
-        _geography_tables(b, incidents, people)
+        _geography_tables(b, groups, people)
 
 
 def _months_of(b: _Builder, found: Iterable[Any]) -> tuple[Category, ...]:
@@ -451,15 +505,13 @@ def _months_of(b: _Builder, found: Iterable[Any]) -> tuple[Category, ...]:
     return tuple(_month_category(m) for m in present)
 
 
-def _geography_tables(b: _Builder, incidents: QuerySet[Incident], people: str) -> None:
-    """Departments by zone type, and the ranked municipalities (no finer geography; no map: docs/insights.md)."""
+def _geography_tables(b: _Builder, groups: list[dict[str, Any]], people: str) -> None:
+    """Departments by zone type, and the ranked municipalities (no finer geography; no map: docs/insights.md), from
+    the counts per municipality of `_case_tables`."""
     one = (Category("people", people),)
-    departments = list(
-        incidents.values("place__parent__pcode", "place__parent__name").annotate(n=Count("pk")).order_by()
-    )
     categories = tuple(
         sorted(
-            {Category(str(d["place__parent__pcode"]), str(d["place__parent__name"])) for d in departments},
+            {Category(str(g["place__parent__pcode"]), str(g["place__parent__name"])) for g in groups},
             key=lambda c: (c.label.casefold(), c.code),
         )
     )
@@ -474,7 +526,11 @@ def _geography_tables(b: _Builder, incidents: QuerySet[Incident], people: str) -
                 columns=Dimension("zone_type", _("Zone type")),
                 row_categories=categories,
                 column_categories=zones,
-                counts=_cross(_grouped(incidents, F("place__parent__pcode"), F("place__zone")), categories, zones),
+                counts=_cross(
+                    ({"r": g["place__parent__pcode"], "c": g["place__zone"], "n": g["n"]} for g in groups),
+                    categories,
+                    zones,
+                ),
                 sources=("cases",),
                 unit="people",
                 row_margin="cases:admin1",
@@ -482,18 +538,17 @@ def _geography_tables(b: _Builder, incidents: QuerySet[Incident], people: str) -
                 total_key="cases",
             )
         )
-    municipalities = list(incidents.values("place__pcode", "place__name").annotate(n=Count("pk")).order_by())
     rows = tuple(
         sorted(
-            {Category(str(m["place__pcode"]), str(m["place__name"])) for m in municipalities},
+            {Category(str(g["place__pcode"]), str(g["place__name"])) for g in groups},
             key=lambda c: (c.label.casefold(), c.code),
         )
     )
     if rows:
         index = {c.code: i for i, c in enumerate(rows)}
         counts = [[0] for _ in rows]
-        for m in municipalities:
-            counts[index[str(m["place__pcode"])]][0] += int(m["n"])
+        for g in groups:
+            counts[index[str(g["place__pcode"])]][0] += int(g["n"])
         b.add(
             _Spec(
                 key="cases.admin2_ranked",
@@ -527,6 +582,13 @@ def _report_tables(b: _Builder) -> None:
     zones = _zone_categories()
     risks = _choices((str(v), label) for v, label in Report.Risk.choices)
     column = Dimension("zone_type", _("Zone type"))
+    # One GROUP BY for both tables (a few hundred groups at most), summed per table.
+    groups = list(
+        reports.annotate(r=F("risk"), m=_month_expression("created_at"), z=F("place__zone"))
+        .values("r", "m", "z")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
     b.add(
         _Spec(
             key="safechannel.risk_by_zone",
@@ -539,7 +601,7 @@ def _report_tables(b: _Builder) -> None:
             columns=column,
             row_categories=risks,
             column_categories=zones,
-            counts=_cross(_grouped(reports, F("risk"), F("place__zone")), risks, zones),
+            counts=_cross(({"r": g["r"], "c": g["z"], "n": g["n"]} for g in groups), risks, zones),
             sources=("safechannel",),
             unit="reports",
             row_margin="reports:risk_flag",
@@ -548,7 +610,7 @@ def _report_tables(b: _Builder) -> None:
             notes=(_("The type of violence a report describes is encrypted with the report's key: not counted."),),
         )
     )
-    months = _months_of(b, reports.annotate(m=_month_expression("created_at")).values_list("m", flat=True))
+    months = _months_of(b, (g["m"] for g in groups))
     b.add(
         _Spec(
             key="safechannel.month_by_zone",
@@ -558,7 +620,7 @@ def _report_tables(b: _Builder) -> None:
             columns=column,
             row_categories=months,
             column_categories=zones,
-            counts=_cross(_grouped(reports, _month_expression("created_at"), F("place__zone")), months, zones),
+            counts=_cross(({"r": g["m"], "c": g["z"], "n": g["n"]} for g in groups), months, zones),
             sources=("safechannel",),
             unit="reports",
             row_margin="reports:month",
@@ -569,12 +631,33 @@ def _report_tables(b: _Builder) -> None:
 
 
 def _referral_tables(b: _Builder) -> None:
+    """Both referral tables from one GROUP BY (outcome, type, delay band: a few hundred groups at most)."""
     people = counted_incidents(b.scope, b.start, b.end).values("case_id")
     referrals = Referral.objects.filter(case_id__in=people).filter(_period("sent_at", b.start, b.end))
     types = _choices(ServiceType.choices)
     outcomes_labels = dict(Referral.Status.choices)
     outcomes = tuple(Category(s, str(outcomes_labels[s])) for s in REFERRAL_OUTCOMES)
     column = Dimension("service_type", _("Referral type"))
+    # The delay band of each referral, decided inside ONE subquery on its first "attended" event: a band written
+    # over an annotated subquery would repeat the subquery in every WHEN (seconds at 50,000 referrals).
+    band = When_(
+        *(When(at__lte=OuterRef("sent_at") + timedelta(days=days), then=Value(code))
+          for code, days in DELAY_BANDS if days is not None),
+        default=Value(DELAY_BANDS[-1][0]),
+        output_field=CharField(),
+    )  # fmt: skip
+    attended = (
+        ReferralEvent.objects.filter(referral=OuterRef("pk"), status=Referral.Status.ATTENDED)
+        .order_by("at", "pk")
+        .annotate(band=band)
+        .values("band")[:1]
+    )
+    groups = list(
+        referrals.annotate(o=F("status"), t=F("service_type"), d=Subquery(attended, output_field=CharField()))
+        .values("o", "t", "d")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
     b.add(
         _Spec(
             key="referrals.outcome_by_type",
@@ -584,7 +667,7 @@ def _referral_tables(b: _Builder) -> None:
             columns=column,
             row_categories=outcomes,
             column_categories=types,
-            counts=_cross(_grouped(referrals, F("status"), F("service_type")), outcomes, types),
+            counts=_cross(({"r": g["o"], "c": g["t"], "n": g["n"]} for g in groups), outcomes, types),
             sources=("referrals", "cases"),
             unit="referrals",
             row_margin="referrals:outcome",
@@ -592,15 +675,6 @@ def _referral_tables(b: _Builder) -> None:
             total_key="referrals",
         )
     )
-    attended = ReferralEvent.objects.filter(referral=OuterRef("pk"), status=Referral.Status.ATTENDED)
-    with_time = referrals.annotate(attended_at=Subquery(attended.order_by().values("referral").annotate(
-        first=Min("at")).values("first")[:1])).filter(attended_at__isnull=False)  # fmt: skip
-    band = When_(
-        *(When(attended_at__lte=F("sent_at") + timedelta(days=days), then=Value(code))
-          for code, days in DELAY_BANDS if days is not None),
-        default=Value(DELAY_BANDS[-1][0]),
-        output_field=CharField(),
-    )  # fmt: skip
     bands = tuple(Category(code, _("%(band)s days") % {"band": code}) for code, _days in DELAY_BANDS)
     b.add(
         _Spec(
@@ -611,7 +685,9 @@ def _referral_tables(b: _Builder) -> None:
             columns=column,
             row_categories=bands,
             column_categories=types,
-            counts=_cross(_grouped(with_time, band, F("service_type")), bands, types),
+            counts=_cross(
+                ({"r": g["d"], "c": g["t"], "n": g["n"]} for g in groups if g["d"] is not None), bands, types
+            ),
             sources=("referrals", "cases"),
             unit="referrals",
             row_margin="referrals_attended:delay",
@@ -631,7 +707,13 @@ def _alert_tables(b: _Builder) -> None:
     alerts = alerts.filter(_country_q("place", b.scope))
     zones = _zone_categories()
     column = Dimension("zone_type", _("Zone type"))
-    months = _months_of(b, alerts.annotate(m=TruncMonth("raised_on")).values_list("m", flat=True))
+    groups = list(
+        alerts.annotate(m=TruncMonth("raised_on"), v=F("gbv_type"), z=F("place__zone"))
+        .values("m", "v", "z")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )  # one GROUP BY for both tables, summed per table
+    months = _months_of(b, (g["m"] for g in groups))
     b.add(
         _Spec(
             key="alerts.month_by_zone",
@@ -641,7 +723,7 @@ def _alert_tables(b: _Builder) -> None:
             columns=column,
             row_categories=months,
             column_categories=zones,
-            counts=_cross(_grouped(alerts, TruncMonth("raised_on"), F("place__zone")), months, zones),
+            counts=_cross(({"r": g["m"], "c": g["z"], "n": g["n"]} for g in groups), months, zones),
             sources=("cases",),
             unit="alerts",
             row_margin="alerts:month",
@@ -659,7 +741,7 @@ def _alert_tables(b: _Builder) -> None:
             columns=column,
             row_categories=gbv,
             column_categories=zones,
-            counts=_cross(_grouped(alerts, F("gbv_type"), F("place__zone")), gbv, zones),
+            counts=_cross(({"r": g["v"], "c": g["z"], "n": g["n"]} for g in groups), gbv, zones),
             sources=("cases",),
             unit="alerts",
             row_margin="alerts:gbv_type",
