@@ -190,3 +190,29 @@ def test_sql_counts_agree_with_python_over_the_demo_directory(demo_directory: No
     got = service_counts()
     assert expected, "the demo directory has services"
     assert {k: [c.services, c.verified, c.group["trans"]] for k, c in got.items()} == dict(expected)
+
+
+def test_survey_demand_counts_the_same_from_analysis_bits_and_from_stale_rows(places: None) -> None:
+    """The demand is counted from each submission's analysis bits where its form's codebook holds the pair, and from
+    the JSON answers for a row stored before (stale): both give the counts the answers say."""
+    from amparo.surveys.analysis_store import fill_analysis
+
+    version = make_form(MemberOrganization.objects.create(name="Encuestadora (bits)"))
+    form = version.form
+    form.codebook = [
+        ["needs", "select_multiple", "mental_health"], ["needs", "select_multiple", "shelter"],
+        ["barriers", "select_multiple", "transphobia"], ["barriers", "select_multiple", "no_id"],
+    ]  # fmt: skip
+    form.save(update_fields=["codebook"])
+    for _ in range(4):
+        _submission(version, "CO54001", ["mental_health", "shelter"], ["transphobia"])
+    _submission(version, "CO54001", "shelter mental_health_extra", ["no_id"])  # a space-separated answer
+    for submission in Submission.objects.filter(form=form):
+        fill_analysis(submission, form.codebook)
+        submission.save()
+    assert Submission.objects.filter(form=form, analysis_size=4).count() == 5
+    _submission(version, "CO54001", ["mental_health"], ["no_id"])  # stale: counted from its JSON answers
+    cucuta = survey_demand(["CO54001"])["CO54001"]
+    assert cucuta.respondents == 6
+    assert cucuta.needs["mental_health"] == 5 and cucuta.needs["shelter"] == 5
+    assert cucuta.barriers["transphobia"] == 4 and cucuta.barriers["no_id"] == 2
