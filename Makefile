@@ -54,6 +54,7 @@ bench: messages
 	$(BIN)/python bench/surveys.py
 	$(BIN)/python bench/network_gaps.py
 	$(BIN)/python bench/networks.py
+	$(BIN)/python bench/campaigns.py
 
 makemessages: $(VENV)/.installed system-deps
 	$(MANAGE) makemessages -l es -l en -l pt --ignore '.venv/*' --ignore 'var/*' --ignore 'bench/*' --no-obsolete

@@ -16,4 +16,6 @@ class CampaignsConfig(AppConfig):
     verbose_name = "Campaigns"
 
     def demo_loaders(self) -> Iterable[DemoLoader]:
-        return ()
+        from .demo import load_demo_campaigns
+
+        return (DemoLoader(100, "campaigns: materials and short links", load_demo_campaigns),)

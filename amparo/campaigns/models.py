@@ -33,7 +33,7 @@ class Channel(models.TextChoices):
 class Group(models.TextChoices):
     """Who a campaign speaks to (the recommendations' groups; several may apply)."""
 
-    SEX_WORKERS = "sex_workers", _("sex workers and women in prostitution")
+    SEX_WORKERS = "sex_workers", _("sex workers")
     TRANS_WOMEN = "trans_women", _("trans women")
     MIGRANTS = "migrants", _("migrant women, with or without papers")
     NO_ID = "no_id", _("people without ID documents")
