@@ -230,12 +230,9 @@ def report(results: list[dict[str, Any]]) -> str:
     for r in results:
         lines.append(f"  {DB_LABEL[r['vendor']]}")
         for name, s in r["pdf_seconds"].items():
-            lines.append(
-                f"    {name:<14} p50 {s['p50']:.3f} s  p95 {s['p95']:.3f} s  max {s['max']:.3f} s  ({s['bytes']:,} bytes)"
-            )
-        lines.append(
-            f"    /healthz       {r['healthz']['rps']:.0f} req/s ({r['healthz']['errors']} errors)"
-        )
+            times = f"p50 {s['p50']:.3f} s  p95 {s['p95']:.3f} s  max {s['max']:.3f} s"
+            lines.append(f"    {name:<14} {times}  ({s['bytes']:,} bytes)")
+        lines.append(f"    /healthz       {r['healthz']['rps']:.0f} req/s ({r['healthz']['errors']} errors)")
         lines.append(
             f"    /r/<code>      {r['short_links']['rps']:.0f} req/s ({r['short_links']['errors']} errors; "
             f"302 + one UPDATE of the day's counter)"

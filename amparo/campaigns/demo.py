@@ -21,7 +21,7 @@ from .services import CampaignInput, campaign_create
 DEMO_CAMPAIGN = "Noches seguras Cúcuta (demo)"
 DEMO_ORGANISATION = "Red Violeta (demo)"
 # Visits per day on average, by material: cards and the SMS reach more than posters.
-DEMO_DAILY = {
+DEMO_DAILY: dict[str, int] = {
     Material.CARD: 6,
     Material.CARD_DISCREET: 4,
     Material.POSTER: 2,
@@ -43,7 +43,9 @@ def load_demo_campaigns(run: DemoRun) -> None:
     )
     pathways = list(Pathway.objects.filter(slug__in=["sexual-violence-72h", "sti-hiv-covid"]))
     service = (
-        ServiceAtLocation.objects.filter(place__pcode="CO54001", service__status="active", service__sex_worker_friendly=True)
+        ServiceAtLocation.objects.filter(
+            place__pcode="CO54001", service__status="active", service__sex_worker_friendly=True
+        )
         .exclude(service__phone="")
         .order_by("pk")
         .first()
@@ -70,7 +72,7 @@ def load_demo_campaigns(run: DemoRun) -> None:
             sms_segments=2,
         ),
     )
-    rng = random.Random(17)
+    rng = random.Random(17)  # noqa: S311 - made-up demo counts, not a secret
     rows = []
     for link in ShortLink.objects.filter(campaign=campaign):
         mean = DEMO_DAILY.get(link.material, 1) * (1.0 if link.language == "es" else 0.3)
@@ -81,4 +83,3 @@ def load_demo_campaigns(run: DemoRun) -> None:
     LinkDay.objects.bulk_create(rows)
     total = sum(r.visits for r in rows)
     run.say(f"Campaign “{DEMO_CAMPAIGN}”: {campaign.links.count()} short links, {total} visits over 21 days.")
-

@@ -86,9 +86,7 @@ class CampaignForm(forms.Form):
             wanted.append(uuid.UUID(match.group(0)))
         if len(wanted) > MAX_SERVICES:
             raise forms.ValidationError(_("At most %(n)s services.") % {"n": MAX_SERVICES})
-        found = {
-            s.uuid: s for s in ServiceAtLocation.objects.filter(uuid__in=wanted, service__status="active")
-        }
+        found = {s.uuid: s for s in ServiceAtLocation.objects.filter(uuid__in=wanted, service__status="active")}
         missing = [str(u) for u in wanted if u not in found]
         if missing:
             raise forms.ValidationError(

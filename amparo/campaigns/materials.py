@@ -99,7 +99,10 @@ class Content:
 def _discreet_words() -> dict[str, dict[str, tuple[str, ...]]]:
     data = json.loads(WORDS_FILE.read_text(encoding="utf-8"))
     return {
-        lang: {"prefixes": tuple(_plain(w) for w in entry["prefixes"]), "words": tuple(_plain(w) for w in entry["words"])}
+        lang: {
+            "prefixes": tuple(_plain(w) for w in entry["prefixes"]),
+            "words": tuple(_plain(w) for w in entry["words"]),
+        }
         for lang, entry in data["languages"].items()
     }
 
@@ -194,7 +197,9 @@ def discreet(content: Content) -> Content:
         keep_limit = not names_violence(step.time_limit)
         dropped += (not keep_advice) + (not keep_limit)
         steps.append(Step(step.title, step.what_to_do if keep_advice else "", step.time_limit if keep_limit else ""))
-    lines = tuple(Line(number=line.number, name="", hours=line.hours, confirmed=line.confirmed) for line in content.lines)
+    lines = tuple(
+        Line(number=line.number, name="", hours=line.hours, confirmed=line.confirmed) for line in content.lines
+    )
     where = "" if names_violence(content.where) else content.where
     return replace(
         content,

@@ -185,5 +185,5 @@ class SendingHook(models.Model):
         return self.url
 
 
-from .bulletin_models import *  # noqa: F403 - registers the bulletin's and library's models with this app
-from .feedback_models import *  # noqa: F403 - registers the community-led monitoring's models with this app
+from .bulletin_models import *  # noqa: E402, F403 - registers the bulletin's and library's models with this app
+from .feedback_models import *  # noqa: E402, F403 - registers the community-led monitoring's models with this app

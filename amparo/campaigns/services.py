@@ -299,4 +299,3 @@ def text_send(*, actor: Any, campaign: Campaign, channel: str, language: str, te
     if problem:
         raise SendError(problem)
     return SendResult(status=status, host=host)
-

@@ -9,7 +9,9 @@ from . import staff_views
 app_name = "campaigns"
 
 # A material: /<campaign>/m/<pathway|service>/<slug or UUID>/<language>/
-MATERIAL = r"^(?P<campaign_uuid>[0-9a-f-]{36})/m/(?P<kind>pathway|service)/(?P<key>[-a-z0-9]{1,60})/(?P<language>es|en|pt)/"
+MATERIAL = (
+    r"^(?P<campaign_uuid>[0-9a-f-]{36})/m/(?P<kind>pathway|service)/(?P<key>[-a-z0-9]{1,60})/(?P<language>es|en|pt)/"
+)
 
 urlpatterns: list[URLPattern] = [
     path("", staff_views.campaign_list, name="list"),

@@ -348,7 +348,7 @@ def campaign_send(request: HttpRequest, campaign_uuid: UUID) -> HttpResponse:
         messages.error(request, str(error))
     else:
         messages.success(
-            request, _("The text was handed to %(host)s (answer %(status)s).") % {"host": result.host, "status": result.status}
+            request,
+            _("The text was handed to %(host)s (answer %(status)s).") % {"host": result.host, "status": result.status},
         )
     return redirect("campaigns:material", campaign.uuid, data["kind"], data["key"], data["language"])
-

@@ -129,9 +129,9 @@ def test_concurrent_first_visits_lose_no_count(demo_directory: None) -> None:
     if connection.vendor != "postgresql":
         pytest.skip("SQLite serialises writers; the race is a PostgreSQL test (run with DATABASE_URL)")
     from amparo.accounts.models import Organization, User
+    from amparo.campaigns.services import campaign_create
 
     from .conftest import campaign_input
-    from amparo.campaigns.services import campaign_create
 
     org = Organization.objects.create(name="Concurrencia")
     user = User.objects.create_user(username="c@example.org", email="c@example.org")
@@ -148,7 +148,7 @@ def test_concurrent_first_visits_lose_no_count(demo_directory: None) -> None:
             barrier.wait()
             for _ in range(per_thread):
                 link_visit(link.pk, date(2026, 5, 1))
-        except BaseException as exc:  # noqa: BLE001 - reported below
+        except BaseException as exc:
             errors.append(exc)
         finally:
             connections.close_all()

@@ -27,9 +27,8 @@ def _pages(html: str) -> list[tuple[float, float]]:
 def test_a_change_in_the_pathway_changes_the_materials(world: World) -> None:
     step = PathwayStep.objects.get(pathway__slug="sexual-violence-72h", position=1)
     before = materials.content_for(world.campaign, "pathway", "sexual-violence-72h", "es")
-    assert before.steps[0].title == step.title_es
-    step.title_es = "Ve hoy mismo al hospital más cercano"
-    step.save()
+    assert before.steps[0].title == step.t.title
+    PathwayStep.objects.filter(pk=step.pk).update(title_es="Ve hoy mismo al hospital más cercano")
     after = materials.content_for(world.campaign, "pathway", "sexual-violence-72h", "es")
     assert after.steps[0].title == "Ve hoy mismo al hospital más cercano"
     assert "Ve hoy mismo al hospital" in materials.card_html(world.campaign, after, URL)
@@ -93,7 +92,7 @@ def test_a_card_shows_the_first_steps_the_lines_and_the_qr_code(world: World) ->
 class _Counting(http.server.BaseHTTPRequestHandler):
     hits: list[str] = []
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         _Counting.hits.append(self.path)
         self.send_response(200)
         self.end_headers()
@@ -114,7 +113,10 @@ def http_server() -> Iterator[str]:
 def test_rendering_fetches_nothing(http_server: str) -> None:
     _Counting.hits = []
     fetcher = materials.LocalOnlyFetcher()
-    html = f'<html><head><link rel="stylesheet" href="{http_server}/x.css"></head><body><img src="{http_server}/a.png"></body></html>'
+    html = (
+        f'<html><head><link rel="stylesheet" href="{http_server}/x.css"></head>'
+        f'<body><img src="{http_server}/a.png"></body></html>'
+    )
     assert materials.render_pdf(html, fetcher).startswith(b"%PDF-")
     assert _Counting.hits == [] and len(fetcher.refused) == 2
 

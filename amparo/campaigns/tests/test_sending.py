@@ -29,7 +29,7 @@ class _Gateway(http.server.BaseHTTPRequestHandler):
     status = 200
     delay = 0.0
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length", 0))
         _Gateway.received.append(json.loads(self.rfile.read(length)))
         time.sleep(_Gateway.delay)

@@ -49,8 +49,18 @@ def test_letters_that_force_ucs2(ch: str) -> None:
         ("€" * 81, "GSM-7", 162, 2),
         ("a" * 152 + "[" + "a" * 152, "GSM-7", 306, 3),  # ... and is never cut in two: 306 septets, 3 segments
         ("a" * 151 + "[" + "a" * 153, "GSM-7", 306, 2),
-        ("¿Necesitas ayuda? Llama al 155, es gratis y confidencial, 24 horas. Más información en amparo.org/r/abc", "UCS-2", 103, 2),
-        ("¿Necesitas ayuda? Llama al 155, es gratis y confidencial, 24 horas. Mas informacion en amparo.org/r/abc", "GSM-7", 103, 1),
+        (
+            "¿Necesitas ayuda? Llama al 155, es gratis y confidencial, 24 horas. Más información en amparo.org/r/abc",
+            "UCS-2",
+            103,
+            2,
+        ),
+        (
+            "¿Necesitas ayuda? Llama al 155, es gratis y confidencial, 24 horas. Mas informacion en amparo.org/r/abc",
+            "GSM-7",
+            103,
+            1,
+        ),
         ("á" * 70, "UCS-2", 70, 1),
         ("á" * 71, "UCS-2", 71, 2),
         ("á" * 134, "UCS-2", 134, 2),

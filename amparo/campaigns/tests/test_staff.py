@@ -158,7 +158,13 @@ def test_another_organisations_campaign_is_a_404(world: World, verified_client_f
     Membership.objects.create(user=user, organization=other, role="coordinator")
     client = verified_client_for(user)
     base = f"/staff/campaigns/{world.campaign.uuid}/"
-    for path in ("", "edit/", "reach/", "m/pathway/sexual-violence-72h/es/", "m/pathway/sexual-violence-72h/es/card.pdf"):
+    for path in (
+        "",
+        "edit/",
+        "reach/",
+        "m/pathway/sexual-violence-72h/es/",
+        "m/pathway/sexual-violence-72h/es/card.pdf",
+    ):
         assert client.get(base + path).status_code == 404, path
     assert client.get(f"/staff/campaigns/sending/{world.org.uuid}/").status_code == 404
     assert world.campaign.name not in client.get("/staff/campaigns/").content.decode()
