@@ -120,7 +120,8 @@ def test_pdfs_and_texts_download(world: World, coordinator: Client) -> None:
         assert "attachment" in response["Content-Disposition"] and "no-store" in response["Cache-Control"]
     texts = coordinator.get(base + "texts.txt")
     body = texts.content.decode()
-    assert texts.status_code == 200 and "== WhatsApp" in body and body.count("==") >= 16 and "155" in body
+    # SMS, discreet SMS, WhatsApp, discreet WhatsApp, radio 30 s and 60 s
+    assert texts.status_code == 200 and body.count("\n== ") == 6 and "== WhatsApp" in body and "155" in body
     assert coordinator.get(base + "poster-a5.pdf").status_code == 400
     assert coordinator.get(f"/staff/campaigns/{world.campaign.uuid}/m/pathway/eviction/es/").status_code == 400
 
