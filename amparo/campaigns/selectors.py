@@ -11,8 +11,6 @@ from django.urls import reverse
 from django.utils import translation
 
 from amparo.accounts.models import Organization
-from amparo.directory.models import ServiceAtLocation
-from amparo.pathways.selectors import published_pathways
 
 from .models import LANGUAGE_CHOICES, Campaign, LinkDay, Material, ShortLink
 
@@ -81,19 +79,36 @@ def reach(campaign: Campaign, since: date | None = None, until: date | None = No
 
 
 def link_by_code(code: str) -> ShortLink | None:
-    return ShortLink.objects.filter(code=code).only("pk", "kind", "target_key", "language", "place_code").first()
+    """A short link with what its redirect needs to know of its target, in ONE query: the pathway's slug and whether
+    it is published, the service's status (the foreign keys are empty once the target is deleted)."""
+    return (
+        ShortLink.objects.filter(code=code)
+        .select_related("pathway", "service__service")
+        .only(
+            "pk",
+            "kind",
+            "target_key",
+            "language",
+            "place_code",
+            "pathway__slug",
+            "pathway__published",
+            "service__uuid",
+            "service__service__status",
+        )
+        .first()
+    )
 
 
 def target_path(link: ShortLink) -> str:
     """Where a short link lands, in its language: the pathway (resolved for the campaign's place) or the service's
     page while they are published; else the pathways list or the finder, never a 404: a card in a wallet outlives
-    the pathway or service it was printed for."""
+    the pathway or service it was printed for. Reads nothing more than `link_by_code` did."""
     query = f"?place={link.place_code}" if link.place_code else ""
     with translation.override(link.language):
         if link.kind == ShortLink.Kind.PATHWAY:
-            if published_pathways().filter(slug=link.target_key).exists():
-                return reverse("pathways:detail", args=[link.target_key]) + query
+            if link.pathway is not None and link.pathway.published:
+                return reverse("pathways:detail", args=[link.pathway.slug]) + query
             return reverse("pathways:home") + query
-        if ServiceAtLocation.objects.filter(uuid=link.target_key, service__status="active").exists():
-            return reverse("directory:service", args=[link.target_key])
+        if link.service is not None and link.service.service.status == "active":
+            return reverse("directory:service", args=[link.service.uuid])
         return reverse("directory:search") + query

@@ -186,16 +186,18 @@ def _link_create(**fields: Any) -> ShortLink:
 
 
 def link_visit(link_id: int, day: date | None = None) -> None:
-    """Count one visit of a short link today: one atomic UPDATE ... SET visits = visits + 1. On the day's first
-    visit the row does not exist yet: get_or_create makes it with 0 (a concurrent first visit that made it first
-    is found, not duplicated: the unique constraint and get_or_create's retry see to it), then the same UPDATE
-    adds the one. No value is read and written back, so no visit is lost to a race."""
+    """Count one visit of a short link today: one atomic UPDATE ... SET visits = visits + 1, a statement of its own
+    (autocommit: one round trip, no transaction around it). On the day's first visit the row does not exist yet
+    (the UPDATE touched nothing): get_or_create makes it with 0 (a concurrent first visit that made it first is
+    found, not duplicated: the unique constraint and get_or_create's retry see to it), then the same UPDATE adds the
+    one. No value is read and written back, so no visit is lost to a race."""
     day = day or timezone.localdate()
+    today = LinkDay.objects.filter(link_id=link_id, day=day)
+    if today.update(visits=F("visits") + 1):
+        return
     with transaction.atomic():
-        if LinkDay.objects.filter(link_id=link_id, day=day).update(visits=F("visits") + 1):
-            return
         LinkDay.objects.get_or_create(link_id=link_id, day=day, defaults={"visits": 0})
-        LinkDay.objects.filter(link_id=link_id, day=day).update(visits=F("visits") + 1)
+        today.update(visits=F("visits") + 1)
 
 
 # --- Sending ----------------------------------------------------------------------------------------------------------
