@@ -24,5 +24,5 @@ def short_link(request: HttpRequest, code: str) -> HttpResponse:
     if link is None:
         raise Http404
     if request.method == "GET":
-        link_visit(link.pk)
+        link_visit(link.id)
     return HttpResponseRedirect(target_path(link))

@@ -14,12 +14,13 @@ import json
 import secrets
 import urllib.error
 import urllib.request
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -186,15 +187,24 @@ def _link_create(**fields: Any) -> ShortLink:
 
 
 def link_visit(link_id: int, day: date | None = None) -> None:
-    """Count one visit of a short link today: one atomic UPDATE ... SET visits = visits + 1, a statement of its own
-    (autocommit: one round trip, no transaction around it). On the day's first visit the row does not exist yet
-    (the UPDATE touched nothing): get_or_create makes it with 0 (a concurrent first visit that made it first is
-    found, not duplicated: the unique constraint and get_or_create's retry see to it), then the same UPDATE adds the
-    one. No value is read and written back, so no visit is lost to a race."""
+    """Count one visit of a short link today: one atomic UPDATE ... SET visits = visits + 1. On the day's first visit
+    the row does not exist yet (the UPDATE touched nothing): get_or_create makes it with 0 (a concurrent first visit
+    that made it first is found, not duplicated: the unique constraint and get_or_create's retry see to it), then the
+    same UPDATE adds the one. No value is read and written back, so no visit is lost to a race.
+
+    On PostgreSQL the transaction commits without waiting for its WAL to reach the disk (`SET LOCAL
+    synchronous_commit TO OFF`, this transaction only): a crash of the database server may forget the last fraction
+    of a second of visits, never corrupt them, and a redirect does not wait for a disk flush (about 7 ms of the
+    benchmark machine's 8 ms per redirect). Every other write keeps the server's setting."""
     day = day or timezone.localdate()
     today = LinkDay.objects.filter(link_id=link_id, day=day)
-    if today.update(visits=F("visits") + 1):
-        return
+    relaxed = connection.vendor == "postgresql"
+    with transaction.atomic() if relaxed else nullcontext():  # elsewhere the UPDATE commits by itself
+        if relaxed:
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        if today.update(visits=F("visits") + 1):
+            return
     with transaction.atomic():
         LinkDay.objects.get_or_create(link_id=link_id, day=day, defaults={"visits": 0})
         today.update(visits=F("visits") + 1)
