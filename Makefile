@@ -56,6 +56,7 @@ bench: messages
 	$(BIN)/python bench/networks.py
 	$(BIN)/python bench/insights.py
 	$(BIN)/python bench/feedback.py
+	$(BIN)/python bench/campaigns.py
 
 makemessages: $(VENV)/.installed system-deps
 	$(MANAGE) makemessages -l es -l en -l pt --ignore '.venv/*' --ignore 'var/*' --ignore 'bench/*' --no-obsolete

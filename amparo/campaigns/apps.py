@@ -17,9 +17,11 @@ class CampaignsConfig(AppConfig):
 
     def demo_loaders(self) -> Iterable[DemoLoader]:
         from .bulletin_demo import load_demo_bulletin
+        from .demo import load_demo_campaigns
         from .feedback_demo import load_feedback_demo
 
         return (
+            DemoLoader(100, "campaigns: materials and short links", load_demo_campaigns),
             DemoLoader(105, "feedback on demo services (one flagged)", load_feedback_demo),
             DemoLoader(110, "campaigns: the bulletin and the library", load_demo_bulletin),
         )

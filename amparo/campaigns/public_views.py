@@ -1,15 +1,12 @@
 """Public pages of the campaigns: short links and the feedback form about a service (issue 17, parts 2 and 3)."""
 
-
-# --- Community-led monitoring: the public form about a service (issue 17, part 3; docs/campaigns-feedback.md) -----
-# No account, no cookie (no CSRF cookie on public pages: POSTs are checked with Fetch Metadata and a signed one-time
-# token, as the safe channel's forms), no address, no user agent; limited by `feedback_ratelimit` before the body
-# is read. What is stored: the service at its location, the month of the visit, the answers.
+from __future__ import annotations
 
 import hashlib as _hashlib
 from uuid import UUID as _UUID
 
 from django.core.cache import cache as _cache
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.http import Http404 as _Http404
 from django.http import HttpRequest as _HttpRequest
 from django.http import HttpResponse as _HttpResponse
@@ -17,12 +14,41 @@ from django.shortcuts import render as _render
 from django.utils.translation import gettext
 from django.views.decorators.csrf import csrf_exempt as _csrf_exempt
 from django.views.decorators.http import require_http_methods as _require_http_methods
+from django.views.decorators.http import require_safe
 
 from . import feedback_ratelimit as _feedback_ratelimit
 from . import feedback_selectors as _feedback_selectors
 from . import feedback_services as _feedback_services
 from .feedback_forms import TOKEN_MAX_AGE as _TOKEN_MAX_AGE
 from .feedback_forms import FeedbackForm as _FeedbackForm
+from .selectors import link_by_code, target_path
+from .services import link_visit
+
+# --- Short links (part 2): /r/<code> -------------------------------------------------------------------------------
+
+
+@require_safe
+def short_link(request: HttpRequest, code: str) -> HttpResponse:
+    """Count the visit (one counter per code per day) and send her on, in the link's language.
+
+    Nothing about who: no cookie (the public-page middleware drops any), no address, no browser, no referrer is
+    read or kept, and nothing is logged here. A HEAD (a link checker, some previews) is answered and not counted.
+    An unknown code is the ordinary 404 page; a link to a deleted pathway or service lands on the pathways list or
+    the finder (selectors.target_path). A 302, never a permanent redirect: browsers would keep it and skip the
+    count, and a link's target may change with its pathway."""
+    link = link_by_code(code.lower())
+    if link is None:
+        raise Http404
+    if request.method == "GET":
+        link_visit(link.id)
+    return HttpResponseRedirect(target_path(link))
+
+
+# --- Community-led monitoring: the public form about a service (issue 17, part 3; docs/campaigns-feedback.md) -----
+# No account, no cookie (no CSRF cookie on public pages: POSTs are checked with Fetch Metadata and a signed one-time
+# token, as the safe channel's forms), no address, no user agent; limited by `feedback_ratelimit` before the body
+# is read. What is stored: the service at its location, the month of the visit, the answers.
+
 
 FEEDBACK_MAX_BODY_BYTES = 4096  # the form's answers fit in a few hundred bytes
 

@@ -84,7 +84,9 @@ def test_the_installed_apps_contribute_their_demo_steps_in_order() -> None:
         "insights: statistics for the dashboards",
         "insights: published figures (four eyes)",
         "insights: a situation report",
+        "campaigns: materials and short links",
         "feedback on demo services (one flagged)",
+        "campaigns: the bulletin and the library",
     ]
     assert [store.name for store in registry.encrypted_file_stores()] == ["legal documents", "case files"]
 

@@ -1,0 +1,151 @@
+"""Reads of the campaigns: the materials a campaign offers, and its reach (visits of its short links by day and by
+material). Reach counts visits, not people: the same person scanning twice counts twice, and nothing says who."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from uuid import UUID
+
+from django.db import connection
+from django.db.models import QuerySet, Sum
+from django.urls import reverse
+from django.utils import translation
+
+from amparo.accounts.models import Organization
+from amparo.directory.models import Service, ServiceAtLocation
+from amparo.pathways.models import Pathway
+
+from .models import LANGUAGE_CHOICES, Campaign, LinkDay, Material, ShortLink
+
+
+def campaigns_of(organizations: QuerySet[Organization]) -> QuerySet[Campaign]:
+    return Campaign.objects.filter(organization__in=organizations).select_related("organization")
+
+
+@dataclass(frozen=True)
+class Target:
+    kind: str
+    key: str
+    label: str
+    exists: bool = True
+
+
+def targets(campaign: Campaign) -> list[Target]:
+    """What the campaign points to, pathways first, each with its materials (see materials.content_for)."""
+    found = [Target(ShortLink.Kind.PATHWAY, p.slug, str(p)) for p in campaign.pathways.order_by("position", "slug")]
+    found += [
+        Target(ShortLink.Kind.SERVICE, str(s.uuid), f"{s.service.name} ({s.place.name})")
+        for s in campaign.services.select_related("service", "place").order_by("service__name", "pk")
+    ]
+    return found
+
+
+def language_label(code: str) -> str:
+    return str(dict(LANGUAGE_CHOICES).get(code, code))
+
+
+@dataclass(frozen=True)
+class Reach:
+    total: int
+    by_day: list[tuple[date, int]]
+    by_material: list[tuple[str, int]]
+    by_link: list[tuple[ShortLink, int]]
+    first_day: date | None
+    last_day: date | None
+
+
+def reach(campaign: Campaign, since: date | None = None, until: date | None = None) -> Reach:
+    """Visits of the campaign's short links: per day (days without visits are left out), per material and per link,
+    counted by the database (three GROUP BYs over the day counters)."""
+    days = LinkDay.objects.filter(link__campaign=campaign)
+    if since:
+        days = days.filter(day__gte=since)
+    if until:
+        days = days.filter(day__lte=until)
+    by_day = [(row["day"], row["n"]) for row in days.values("day").annotate(n=Sum("visits")).order_by("day")]
+    labels = dict(Material.choices)
+    by_material = [
+        (str(labels.get(row["link__material"], row["link__material"])), row["n"])
+        for row in days.values("link__material").annotate(n=Sum("visits")).order_by("-n", "link__material")
+    ]
+    per_link = dict(days.values_list("link").annotate(n=Sum("visits")).values_list("link", "n"))
+    links = ShortLink.objects.filter(campaign=campaign).order_by("kind", "target_key", "language", "material")
+    by_link = [(link, per_link.get(link.pk, 0)) for link in links]
+    return Reach(
+        total=sum(n for _day, n in by_day),
+        by_day=by_day,
+        by_material=by_material,
+        by_link=by_link,
+        first_day=by_day[0][0] if by_day else None,
+        last_day=by_day[-1][0] if by_day else None,
+    )
+
+
+@dataclass(frozen=True)
+class LinkTarget:
+    """What the redirect of a short link needs: the link, and its target's state now (None once deleted)."""
+
+    id: int
+    kind: str
+    target_key: str
+    language: str
+    place_code: str
+    pathway_slug: str | None
+    pathway_published: bool | None
+    service_uuid: str | None
+    service_status: str | None
+
+
+def _link_sql() -> str:
+    """Table names from the models' _meta; the code is a parameter."""
+    tables = {
+        "link": ShortLink._meta.db_table,
+        "pathway": Pathway._meta.db_table,
+        "sal": ServiceAtLocation._meta.db_table,
+        "service": Service._meta.db_table,
+    }
+    sql = (
+        "SELECT l.id, l.kind, l.target_key, l.language, l.place_code, p.slug, p.published, s.uuid, v.status "
+        "FROM {link} l LEFT JOIN {pathway} p ON p.id = l.pathway_id "
+        "LEFT JOIN {sal} s ON s.id = l.service_id LEFT JOIN {service} v ON v.id = s.service_id "
+        "WHERE l.code = %s"
+    )
+    return sql.format(**tables)
+
+
+def link_by_code(code: str) -> LinkTarget | None:
+    """A short link and its target's state in ONE query, written in SQL: the redirect must cost about what a static
+    page does, and building this join through the ORM took longer than running it (bench/campaigns.py)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_link_sql(), [code])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    service_uuid = str(row[7]).replace("-", "") if row[7] is not None else None
+    return LinkTarget(
+        id=row[0],
+        kind=row[1],
+        target_key=row[2],
+        language=row[3],
+        place_code=row[4],
+        pathway_slug=row[5],
+        pathway_published=bool(row[6]) if row[6] is not None else None,
+        service_uuid=str(UUID(service_uuid)) if service_uuid else None,
+        service_status=row[8],
+    )
+
+
+def target_path(link: LinkTarget) -> str:
+    """Where a short link lands, in its language: the pathway (resolved for the campaign's place) or the service's
+    page while they are published; else the pathways list or the finder, never a 404: a card in a wallet outlives
+    the pathway or service it was printed for. Reads nothing more than `link_by_code` did."""
+    query = f"?place={link.place_code}" if link.place_code else ""
+    with translation.override(link.language):
+        if link.kind == ShortLink.Kind.PATHWAY:
+            if link.pathway_slug and link.pathway_published:
+                return reverse("pathways:detail", args=[link.pathway_slug]) + query
+            return reverse("pathways:home") + query
+        if link.service_uuid and link.service_status == Service.Status.ACTIVE:
+            return reverse("directory:service", args=[link.service_uuid])
+        return reverse("directory:search") + query
