@@ -7,9 +7,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.utils import timezone
-from weasyprint import HTML
 
 from amparo.accounts.models import Organization, User
+from amparo.core.pdf import render_pdf
 from amparo.core.registry import DemoRun
 from amparo.core.uploads import CleanFile
 from amparo.directory.models import Place
@@ -42,9 +42,7 @@ font-size:11pt}}h1{{font-size:16pt}}</style></head><body><h1>Guía de acogida (d
 
 
 def _pdf(version: int, extra: str = "") -> bytes:
-    data = HTML(string=GUIDE.format(version=version, extra=extra)).write_pdf()
-    assert data is not None
-    return data
+    return render_pdf(GUIDE.format(version=version, extra=extra))
 
 
 def load_demo_bulletin(run: DemoRun) -> None:

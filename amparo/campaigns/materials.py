@@ -27,10 +27,9 @@ from typing import Any
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
-from weasyprint import HTML
-from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from amparo.core.i18n import localized
+from amparo.core.pdf import render_pdf
 from amparo.core.qr import qr_svg
 from amparo.directory.models import Place, ServiceAtLocation
 from amparo.pathways.models import Helpline, Pathway
@@ -274,27 +273,6 @@ def links_by_material(campaign: Campaign, kind: str, key: str, language: str) ->
 
 
 # --- PDFs -------------------------------------------------------------------------------------------------------------
-
-
-class LocalOnlyFetcher(URLFetcher):
-    """WeasyPrint's fetcher refusing every URL but inline `data:` URIs: a material never reaches the network or the
-    disk while it renders (as insights' reports; campaigns sit below insights and may not import it)."""
-
-    def __init__(self) -> None:
-        super().__init__(allowed_protocols=("data",), allow_redirects=False, timeout=1)
-        self.refused: list[str] = []
-
-    def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
-        if not url.startswith("data:"):
-            self.refused.append(url)
-            raise ValueError("campaign materials fetch nothing")
-        return super().fetch(url, headers)
-
-
-def render_pdf(html: str, fetcher: LocalOnlyFetcher | None = None) -> bytes:
-    pdf = HTML(string=html, base_url=None, url_fetcher=fetcher or LocalOnlyFetcher()).write_pdf()
-    assert pdf is not None
-    return pdf
 
 
 def material_context(campaign: Campaign, content: Content, url: str) -> dict[str, Any]:

@@ -26,9 +26,10 @@ from django.utils import timezone
 from amparo.accounts.models import Organization
 from amparo.audit.services import audit_record
 from amparo.core import once
+from amparo.core.pdf import render_pdf
 
 from .models import ReportFailure, ReportScope, ReportStatus, SituationReport, stalled_before
-from .reports import BuildRefused, render_pdf, render_report_html, report_tables, threshold_for
+from .reports import BuildRefused, render_report_html, report_tables, threshold_for
 
 logger = logging.getLogger(__name__)
 

@@ -26,8 +26,6 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from weasyprint import HTML
-from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from amparo.accounts.models import Organization
 from amparo.core.countries import country_name
@@ -237,28 +235,6 @@ def report_context(report: SituationReport, tables: list[StatTable]) -> dict[str
 def render_report_html(report: SituationReport, tables: list[StatTable]) -> str:
     with translation.override(report.language):
         return render_to_string("insights/report/document.html", report_context(report, tables))
-
-
-class LocalOnlyFetcher(URLFetcher):
-    """WeasyPrint's fetcher, refusing every URL but inline `data:` URIs: a report never reaches the network or the
-    disk while it renders (a stray link to an image or a style sheet is left out, never fetched)."""
-
-    def __init__(self) -> None:
-        super().__init__(allowed_protocols=("data",), allow_redirects=False, timeout=1)
-        self.refused: list[str] = []
-
-    def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
-        if not url.startswith("data:"):
-            self.refused.append(url)
-            raise ValueError("situation reports fetch nothing")
-        return super().fetch(url, headers)
-
-
-def render_pdf(html: str, fetcher: LocalOnlyFetcher | None = None) -> bytes:
-    """The PDF of a report's HTML (A4), with the local fonts, fetching nothing."""
-    pdf = HTML(string=html, base_url=None, url_fetcher=fetcher or LocalOnlyFetcher()).write_pdf()
-    assert pdf is not None
-    return pdf
 
 
 def period_label(report: SituationReport) -> str:

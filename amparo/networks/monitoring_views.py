@@ -25,6 +25,7 @@ from amparo.access import (
     staff_view,
 )
 from amparo.audit.services import audit_record
+from amparo.core.pdf import render_pdf
 from amparo.core.responses import attachment, bad_request_page
 
 from .gap_selectors import GapQuery, gap_matrix
@@ -179,10 +180,8 @@ def plan_print(request: HttpRequest, plan_uuid: UUID) -> HttpResponse:
 @staff_view(NETWORK_READ_ROLES)
 @require_GET
 def plan_pdf(request: HttpRequest, plan_uuid: UUID) -> HttpResponse:
-    """The printable page as a PDF (WeasyPrint), A4."""
-    from weasyprint import HTML
-
+    """The printable page as a PDF (WeasyPrint), A4, fetching nothing (core.pdf)."""
     plan = get_monitoring_plan_for_user(request.user, plan_uuid)
     html = render_to_string("networks/monitoring/pdf.html", _plan_context(request, plan), request=request)
-    pdf = HTML(string=html).write_pdf()
+    pdf = render_pdf(html)
     return attachment(pdf, content_type="application/pdf", filename=f"monitoring-{plan.uuid.hex[:8]}.pdf")

@@ -194,6 +194,16 @@ MENU: list[tuple[Promise, str, frozenset[str]]] = [
         "insights_reports:list",
         frozenset({Role.COORDINATOR, Role.ANALYST, PLATFORM_ADMIN}),
     ),
+    (
+        gettext_lazy("Campaigns"),
+        "campaigns:list",
+        frozenset({Role.COORDINATOR, Role.CASEWORKER, Role.LEGAL_ADVISOR, Role.ENUMERATOR, Role.ANALYST, PLATFORM_ADMIN}),
+    ),
+    (
+        gettext_lazy("What people say of services"),
+        "feedback:services",
+        frozenset({Role.COORDINATOR, Role.ANALYST, Role.FOCAL_POINT, PLATFORM_ADMIN}),
+    ),
     (gettext_lazy("Bulletin"), "bulletin:list", frozenset({*Role.values, PLATFORM_ADMIN})),
     (gettext_lazy("Administration"), "admin:index", frozenset({Role.COORDINATOR, PLATFORM_ADMIN})),
 ]

@@ -12,6 +12,7 @@ from django.utils import translation
 from weasyprint import HTML
 
 from amparo.campaigns import materials
+from amparo.core.pdf import LocalOnlyFetcher
 from amparo.pathways.models import Pathway, PathwayStep
 
 from .conftest import World
@@ -20,7 +21,7 @@ URL = "https://amparo.example.org/r/k7m2x9p"
 
 
 def _pages(html: str) -> list[tuple[float, float]]:
-    document = HTML(string=html, url_fetcher=materials.LocalOnlyFetcher()).render()
+    document = HTML(string=html, url_fetcher=LocalOnlyFetcher()).render()
     return [(round(p.width * 25.4 / 96, 1), round(p.height * 25.4 / 96, 1)) for p in document.pages]
 
 
@@ -112,7 +113,7 @@ def http_server() -> Iterator[str]:
 
 def test_rendering_fetches_nothing(http_server: str) -> None:
     _Counting.hits = []
-    fetcher = materials.LocalOnlyFetcher()
+    fetcher = LocalOnlyFetcher()
     html = (
         f'<html><head><link rel="stylesheet" href="{http_server}/x.css"></head>'
         f'<body><img src="{http_server}/a.png"></body></html>'

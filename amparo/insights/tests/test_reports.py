@@ -16,14 +16,13 @@ from django.utils import timezone, translation
 from amparo.audit.models import AuditEntry
 from amparo.cases.models import Consent
 from amparo.core.disclosure import ORGANISATION_THRESHOLD, PUBLIC_THRESHOLD, protect_table
+from amparo.core.pdf import LocalOnlyFetcher, render_pdf
 from amparo.insights.models import ReportFailure, ReportScope, ReportStatus, SituationReport
 from amparo.insights.report_services import ReportRequest, report_build, report_request, reports_purge
 from amparo.insights.reports import (
-    LocalOnlyFetcher,
     ReportInputError,
     parse_period,
     parse_scope,
-    render_pdf,
     render_report_html,
     report_table,
 )
