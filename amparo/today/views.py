@@ -197,7 +197,9 @@ MENU: list[tuple[Promise, str, frozenset[str]]] = [
     (
         gettext_lazy("Campaigns"),
         "campaigns:list",
-        frozenset({Role.COORDINATOR, Role.CASEWORKER, Role.LEGAL_ADVISOR, Role.ENUMERATOR, Role.ANALYST, PLATFORM_ADMIN}),
+        frozenset(
+            {Role.COORDINATOR, Role.CASEWORKER, Role.LEGAL_ADVISOR, Role.ENUMERATOR, Role.ANALYST, PLATFORM_ADMIN}
+        ),
     ),
     (
         gettext_lazy("What people say of services"),
