@@ -36,6 +36,7 @@ SECTIONS = (
     ("referrals", gettext_lazy("Referrals")),
     ("alerts", gettext_lazy("Trafficking alerts")),
     ("surveys", gettext_lazy("Surveys")),
+    ("feedback", gettext_lazy("What people say of services")),
     ("networks", gettext_lazy("Coverage gaps")),
 )
 

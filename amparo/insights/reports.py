@@ -186,6 +186,7 @@ def source_words(code: str) -> str:
         "surveys": _("Surveys of the community"),
         "networks": _("The protection networks' coverage gaps"),
         "alerts": _("Trafficking alerts"),
+        "campaigns": _("Anonymous answers about services (community-led monitoring)"),
     }
     return words.get(code, code)
 

@@ -18,6 +18,8 @@ What is counted, and for whom:
   has them all);
 - **trafficking alerts** (monitors): alerts of survivors who consent to statistics, by month and municipality
   zone type, by GBV type;
+- **what people said of services** (campaigns' community-led monitoring): anonymous answers, each counted once, by
+  the zone type of the service's municipality and whether it reported discrimination; by the month of the visit;
 - **coverage gaps** (networks): municipality x need cells by level and zone type. They count places, not people,
   so no cell is hidden (threshold 1).
 
@@ -43,6 +45,8 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from amparo.accounts.models import Organization
+from amparo.campaigns.feedback_models import DISCRIMINATION as FEEDBACK_DISCRIMINATION
+from amparo.campaigns.feedback_models import ServiceFeedback
 from amparo.cases.models import Case, CaseTransfer, Consent, Incident, TraffickingAlert
 from amparo.cases.vocab import PerpetratorType
 from amparo.core.countries import country_name
@@ -903,6 +907,68 @@ def _gap_table(b: _Builder) -> StatTable | None:
     )
 
 
+def _feedback_tables(b: _Builder) -> None:
+    """What people said of services (campaigns' community-led monitoring): anonymous answers by the zone type of
+    the service's municipality, whether the answer reported discrimination (turned away for who she is, asked for
+    an ID she did not have, or charged for something free). Each answer counts once. An organisation's view counts
+    the services of its directory entry; a national view the services located in the country; the regional view
+    all. Answers are counted by the month of the visit they name (they keep no finer date)."""
+    answers = ServiceFeedback.objects.all()
+    if b.start is not None:
+        answers = answers.filter(visit_month__gte=_month_start(b.start))
+    if b.end is not None:
+        answers = answers.filter(visit_month__lte=b.end)
+    if b.scope.kind == "organisation":
+        entry = (
+            Organization.objects.filter(pk=int(b.scope.organization_id or 0))
+            .values_list("directory_organization_id", flat=True)
+            .first()
+        )
+        if entry is None:
+            return
+        answers = answers.filter(service__organization_id=entry)
+    elif b.scope.kind == "country":
+        answers = answers.filter(service_at_location__country__pcode=b.scope.country.upper())
+    zones = _zone_categories()
+    said = (
+        Category("discrimination", _("Reported discrimination")),
+        Category("none", _("Reported none")),
+    )
+    grouped = [
+        dict(row)
+        for row in answers.annotate(
+            c=F("service_at_location__place__zone"),
+            r=When_(When(FEEDBACK_DISCRIMINATION, then=Value("discrimination")), default=Value("none"),
+                    output_field=CharField()),
+        )
+        .values("r", "c")
+        .annotate(n=Count("pk"))
+        .order_by()
+    ]  # fmt: skip
+    if not grouped:
+        return
+    b.add(
+        _Spec(
+            key="feedback.discrimination_by_zone",
+            title=_("What people said of services, by zone type"),
+            description=_(
+                "Anonymous answers about a visit to a service, each counted once: whether it reported being turned "
+                "away for who she is, asked for an ID she did not have, or charged for something free."
+            ),
+            rows=Dimension("feedback", _("Answer")),
+            columns=Dimension("zone_type", _("Zone type")),
+            row_categories=said,
+            column_categories=zones,
+            counts=_cross(grouped, said, zones),
+            sources=("campaigns",),
+            unit="answers",
+            row_margin="feedback:said",
+            column_margin="feedback:zone_type",
+            total_key="feedback",
+        )
+    )
+
+
 def dashboard_tables(
     *, scope: Scope, start: date | None, end: date | None, language: str, include_alerts: bool = False
 ) -> list[StatTable]:
@@ -918,6 +984,7 @@ def dashboard_tables(
         _survey_tables(b, language)
         if include_alerts:
             _alert_tables(b)
+        _feedback_tables(b)
         _gap_tables(b)
         tables = b.tables()
         gap = _gap_table(b)
