@@ -33,7 +33,9 @@ from django.db.models import (
 )
 from django.utils import timezone
 
+from amparo.campaigns.feedback_selectors import discrimination_by_municipality_need, summary_months
 from amparo.core.db_router import analytics_db
+from amparo.core.disclosure import ORGANISATION_THRESHOLD
 from amparo.directory.models import FocalPoint, Place, Sensitisation, ServiceAtLocation
 from amparo.directory.taxonomy import INCLUSION_FACT_BIT, SERVICE_TYPE_BIT, SERVICE_TYPES, ServiceTypeInfo
 from amparo.surveys.codebook import CAPACITY, WORD_BITS
@@ -266,6 +268,8 @@ def gap_matrix(query: GapQuery, today: date | None = None) -> Matrix:
     places = [_municipality(p) for p in municipalities(query.scope, query.zone).using(db)]
     counts = service_counts(query.scope, query.zone, types=types, considered=considered, today=today, using=db)
     demand = survey_demand([p.pcode for p in places], today, using=db) if places else {}
+    first, last = summary_months(today)
+    reports = discrimination_by_municipality_need(first, last, query.scope)
     return build_matrix(
         places,
         counts,
@@ -274,4 +278,6 @@ def gap_matrix(query: GapQuery, today: date | None = None) -> Matrix:
         considered=considered,
         stale_days=settings.STALE_AFTER_DAYS,
         order=query.order,
+        discrimination={key: count.discrimination for key, count in reports.items()},
+        discrimination_threshold=ORGANISATION_THRESHOLD,
     )

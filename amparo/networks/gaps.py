@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import IntEnum
 from functools import cache
 from pathlib import Path
@@ -285,6 +285,19 @@ class Matrix:
         return totals
 
 
+def reported(cell: Cell, reports: int, threshold: int) -> Cell:
+    """A cell whose services people said turned them away, asked for an ID or charged them (the campaigns'
+    community-led monitoring), at least `threshold` times: at least WEAK, with that reason. The count itself is not
+    shown (an answer is anonymous; "at least N" says enough)."""
+    if cell.counts.services == 0 or reports < threshold:
+        return cell
+    reason = _(
+        "People said services here turned them away, asked for an ID they did not have or charged them (at least "
+        "%(n)s answers in the last months)."
+    ) % {"n": threshold}
+    return replace(cell, level=max(cell.level, Level.WEAK), reasons=(*cell.reasons, reason))
+
+
 def build_matrix(
     places: Iterable[Municipality],
     counts: Mapping[tuple[int, str], CellCounts],
@@ -294,8 +307,11 @@ def build_matrix(
     considered: Sequence[Group] | None = None,
     stale_days: int,
     order: str = "name",
+    discrimination: Mapping[tuple[str, str], int] | None = None,
+    discrimination_threshold: int = 5,
 ) -> Matrix:
-    """The matrix municipality x need. `order`: "name" (department, then name) or "priority" (weighted score)."""
+    """The matrix municipality x need. `order`: "name" (department, then name) or "priority" (weighted score).
+    `discrimination`: (municipality P-code, type code) -> answers that reported discrimination at its services."""
     w = weights()
     considered = tuple(considered if considered is not None else w.groups)
     empty = CellCounts()
@@ -303,7 +319,11 @@ def build_matrix(
     for place in places:
         survey = demand.get(place.pcode)
         cells = tuple(
-            weigh(assess(t.code, counts.get((place.id, t.code), empty), considered, stale_days), survey, w)
+            reported(
+                weigh(assess(t.code, counts.get((place.id, t.code), empty), considered, stale_days), survey, w),
+                (discrimination or {}).get((place.pcode, t.code), 0),
+                discrimination_threshold,
+            )
             for t in types
         )
         rows.append(Row(place, cells, survey))

@@ -216,3 +216,33 @@ def test_survey_demand_counts_the_same_from_analysis_bits_and_from_stale_rows(pl
     assert cucuta.respondents == 6
     assert cucuta.needs["mental_health"] == 5 and cucuta.needs["shelter"] == 5
     assert cucuta.barriers["transphobia"] == 4 and cucuta.barriers["no_id"] == 2
+
+
+def test_repeated_reports_of_discrimination_weaken_a_covered_cell_without_giving_the_count(places: None) -> None:
+    """The campaigns' community-led monitoring feeds the gaps: a need whose services here were reported at least 5
+    times (the organisation threshold) for turning people away, asking for an ID or charging, is at least weak,
+    with that reason; 4 reports change nothing."""
+    from amparo.campaigns.feedback_selectors import add_months, month_start
+    from amparo.campaigns.feedback_services import Answers, feedback_submit
+    from amparo.directory.models import ServiceAtLocation
+
+    hiv = make_service(
+        "CO54001",
+        ("hiv",),
+        facts=("no_id_required", "serves_irregular_migrants", "trans_affirming", "sex_worker_friendly"),
+    )
+    sensitise(hiv)
+    sal = ServiceAtLocation.objects.get(service=hiv)
+    cucuta = Place.objects.get(pcode="CO54001")
+    month = add_months(month_start(today()), -1)
+    for _ in range(4):
+        feedback_submit(service_at_location=sal, visit_month=month, answers=Answers(id_asked=True))
+    feedback_submit(service_at_location=sal, visit_month=month, answers=Answers(attended=True, respected=True))
+    with translation.override("en"):
+        assert {c.type_code: c for c in gap_matrix(GapQuery(scope=cucuta)).rows[0].cells}["hiv"].level == Level.COVERED
+        feedback_submit(service_at_location=sal, visit_month=month, answers=Answers(turned_away=True, for_trans=True))
+        cell = {c.type_code: c for c in gap_matrix(GapQuery(scope=cucuta)).rows[0].cells}["hiv"]
+    assert cell.level == Level.WEAK
+    assert any("at least 5 answers" in r for r in cell.reasons) and not any(
+        " 5 answers" in r.replace("at least 5", "") for r in cell.reasons
+    )
