@@ -319,12 +319,15 @@ def discrimination_by_service(first: date, last: date) -> dict[int, Discriminati
 
 
 def discrimination_by_municipality_need(
-    first: date, last: date, scope: Place | None = None
+    first: date, last: date, scope: Place | None = None, *, using: str | None = None
 ) -> dict[tuple[str, str], DiscriminationCount]:
     """Per (municipality P-code, directory service type code): answers and discrimination reports about the
     services of that type located there, for visits in [first, last] months. An answer about a service of two
-    types counts under both (as the gap matrix counts services per need)."""
-    answers = ServiceFeedback.objects.filter(visit_month__gte=month_start(first), visit_month__lte=month_start(last))
+    types counts under both (as the gap matrix counts services per need). Read on `using` (the networks' gaps pass
+    the analytics database)."""
+    answers = ServiceFeedback.objects.using(using or "default").filter(
+        visit_month__gte=month_start(first), visit_month__lte=month_start(last)
+    )
     if scope is not None:
         answers = answers.filter(
             Q(service_at_location__place=scope)

@@ -269,7 +269,7 @@ def gap_matrix(query: GapQuery, today: date | None = None) -> Matrix:
     counts = service_counts(query.scope, query.zone, types=types, considered=considered, today=today, using=db)
     demand = survey_demand([p.pcode for p in places], today, using=db) if places else {}
     first, last = summary_months(today)
-    reports = discrimination_by_municipality_need(first, last, query.scope)
+    reports = discrimination_by_municipality_need(first, last, query.scope, using=db)
     return build_matrix(
         places,
         counts,
