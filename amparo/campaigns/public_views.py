@@ -16,6 +16,8 @@ from django.views.decorators.csrf import csrf_exempt as _csrf_exempt
 from django.views.decorators.http import require_http_methods as _require_http_methods
 from django.views.decorators.http import require_safe
 
+from amparo.core.origin import same_origin
+
 from . import feedback_ratelimit as _feedback_ratelimit
 from . import feedback_selectors as _feedback_selectors
 from . import feedback_services as _feedback_services
@@ -53,19 +55,6 @@ def short_link(request: HttpRequest, code: str) -> HttpResponse:
 FEEDBACK_MAX_BODY_BYTES = 4096  # the form's answers fit in a few hundred bytes
 
 
-def _same_origin(request: _HttpRequest) -> bool:
-    """Cross-site POSTs are refused without a cookie (the safe channel's rule, `safechannel.views.same_origin`):
-    Fetch Metadata first; our pages send no referrer, so `Origin: null` is our own form."""
-    site = request.META.get("HTTP_SEC_FETCH_SITE")
-    if site is not None:
-        return site in {"same-origin", "none"}
-    origin = request.META.get("HTTP_ORIGIN")
-    if origin is None or origin == "null":
-        return True
-    host = request.get_host()
-    return origin in {f"http://{host}", f"https://{host}"}
-
-
 def _body_too_big(request: _HttpRequest) -> bool:
     length = request.META.get("CONTENT_LENGTH") or "0"
     return not length.isdigit() or int(length) > FEEDBACK_MAX_BODY_BYTES
@@ -88,7 +77,7 @@ def service_feedback(request: _HttpRequest, sal_uuid: _UUID) -> _HttpResponse:
         context["form"] = _FeedbackForm(sal_uuid=key)
         return _render(request, "campaigns/feedback/form.html", context)
     # Refused before the body is read: another site's form, an oversized body, a full budget.
-    if not _same_origin(request):
+    if not same_origin(request):
         return _feedback_refusal(request, sal, gettext("This form was sent from another site and was refused."), 403)
     if _body_too_big(request):
         return _feedback_refusal(request, sal, gettext("What was sent is too large for this form."), 400)

@@ -28,6 +28,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from amparo.core.middleware import CHANNEL_COOKIE
+from amparo.core.origin import same_origin
 from amparo.core.uploads import (
     AttachmentRejected,
     CleanFile,
@@ -42,20 +43,6 @@ from .forms import ReceiptForm, ReportForm, SharingForm, SurvivorMessageForm, fo
 from .models import Report
 
 CONFIRM_MAX_AGE = 15 * 60  # the sealed receipt in the confirmation form: single use, and only this long
-
-
-def same_origin(request: HttpRequest) -> bool:
-    """Cross-site POSTs are refused, without a cookie: browsers say where a request comes from in Sec-Fetch-Site
-    (Fetch Metadata). Our pages send no referrer, so browsers send `Origin: null` on our own forms and Origin
-    cannot tell. A browser too old for Fetch Metadata falls back to Origin when it names a site."""
-    site = request.META.get("HTTP_SEC_FETCH_SITE")
-    if site is not None:
-        return site in {"same-origin", "none"}
-    origin = request.META.get("HTTP_ORIGIN")
-    if origin is None or origin == "null":
-        return True
-    host = request.get_host()
-    return origin in {f"http://{host}", f"https://{host}"}
 
 
 def channel_post(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
