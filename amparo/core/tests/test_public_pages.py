@@ -320,8 +320,11 @@ def language_link_problems(page: PublicPage, structure: PageStructure) -> list[s
 # --- Every public page, one by one --------------------------------------------------------------------------------
 
 
-def test_public_page_keeps_its_promises(live_server: LiveServer, public_page: PublicPage) -> None:
-    url = live_server.url + public_page.path
+def page_problems(base_url: str, public_page: PublicPage) -> tuple[list[str], str, int]:
+    """Every promise of a public page, checked over real HTTP: what is wrong (empty: nothing), the page's text, and
+    what it weighs with everything it loads, as transferred (compressed). Other apps' public pages (the figures, the
+    feedback form) are checked with this too."""
+    url = base_url + public_page.path
     response = fetch(url)
     problems: list[str] = []
 
@@ -369,7 +372,11 @@ def test_public_page_keeps_its_promises(live_server: LiveServer, public_page: Pu
     WEIGHTS[public_page.key] = (transferred, len(response.raw), recompressed)
     if transferred > PAGE_BUDGET_BYTES:
         problems.append(f"{transferred} bytes transferred, over the {PAGE_BUDGET_BYTES}-byte budget")
+    return problems, response.text, transferred
 
+
+def test_public_page_keeps_its_promises(live_server: LiveServer, public_page: PublicPage) -> None:
+    problems, _text, _weight = page_problems(live_server.url, public_page)
     assert not problems, f"{public_page.path}:\n  " + "\n  ".join(problems)
 
 

@@ -6,7 +6,6 @@ build date in es/en/pt; withdrawn, replaced and unpublished publications."""
 from __future__ import annotations
 
 import re
-from urllib.parse import urljoin
 
 import pytest
 from django.test import Client
@@ -15,13 +14,9 @@ from pytest_django.live_server_helper import LiveServer
 from amparo.core.tests.conftest import PublicPage
 from amparo.core.tests.test_public_pages import (
     PAGE_BUDGET_BYTES,
-    csp_problems,
-    fetch,
-    is_same_origin_path,
-    language_link_problems,
-    parse,
-    structure_problems,
-    subresources,
+)
+from amparo.core.tests.test_public_pages import (
+    page_problems as core_page_problems,
 )
 from amparo.insights import services
 from amparo.insights.models import Publication
@@ -51,32 +46,7 @@ def published(world: World, counts: list[list[int]], languages: list[str] | None
 
 def page_problems(live_server: LiveServer, page: PublicPage) -> tuple[list[str], str, int]:
     """Every public-page promise of core's tests, and the page's text and weight as transferred."""
-    url = live_server.url + page.path
-    response = fetch(url)
-    problems: list[str] = []
-    if response.status != page.status:
-        problems.append(f"status {response.status}, expected {page.status}")
-    if response.headers.get_all("Set-Cookie"):
-        problems.append(f"Set-Cookie: {response.headers.get_all('Set-Cookie')}")
-    stale = fetch(url, Cookie="sessionid=stale; csrftoken=stale; django_language=en")
-    if stale.headers.get_all("Set-Cookie"):
-        problems.append("Set-Cookie when old cookies are sent")
-    if response.headers.get("Cache-Control") != "no-store":
-        problems.append(f"Cache-Control {response.headers.get('Cache-Control')!r}")
-    problems += csp_problems(response.headers.get("Content-Security-Policy"))
-    structure = parse(response.text)
-    problems += structure_problems(page, structure) + language_link_problems(page, structure)
-    transferred = len(response.raw)
-    for resource in sorted(set(subresources(structure))):
-        if resource == "data:," or not is_same_origin_path(resource):
-            continue
-        asset = fetch(urljoin(url, resource))
-        if asset.headers.get_all("Set-Cookie"):
-            problems.append(f"{resource} sets a cookie")
-        transferred += len(asset.raw)
-    if transferred > PAGE_BUDGET_BYTES:
-        problems.append(f"{transferred} bytes transferred, over {PAGE_BUDGET_BYTES}")
-    return problems, response.text, transferred
+    return core_page_problems(live_server.url, page)
 
 
 def cells(html: str) -> list[str]:
