@@ -422,6 +422,9 @@ if CASE_SEARCH_KEY in FIELD_ENCRYPTION_KEYS:
     raise ImproperlyConfigured("CASE_SEARCH_KEY must not be one of the FIELD_ENCRYPTION_KEYS: give it a key of its own")
 # Encrypted files of legal matters (back it up with the database; useless without FIELD_ENCRYPTION_KEYS).
 CASES_STORAGE_DIR = Path(env.str("CASES_STORAGE_DIR", default=str(VAR_DIR / "cases")))
+# Files whose row never committed (a process killed mid-write) are swept by the purge commands once they are older
+# than this: longer than any transaction, so a file about to be committed is never removed (docs/faults.md).
+STORAGE_ORPHAN_GRACE_SECONDS = env.int("STORAGE_ORPHAN_GRACE_SECONDS", default=60 * 60)
 # At most this many files on one case (each bounded by SAFECHANNEL_MAX_FILE_BYTES before it is read).
 CASE_MAX_FILES = env.int("CASE_MAX_FILES", default=50)
 

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from amparo.accounts.models import Organization, User
 from amparo.audit.services import audit_listing, audit_record
-from amparo.core import once
+from amparo.core import filestore, once
 from amparo.core.encryption import decrypt_bytes, encrypt_bytes
 from amparo.core.uploads import CleanFile
 
@@ -114,8 +114,7 @@ def case_file_add(*, actor: User, case: Case, clean: CleanFile, form_token: str 
                 case=case, name=clean.name, content_type=clean.content_type, size=len(clean.data), uploaded_by=actor
             )
             path = case_file_path(case_file)
-            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            path.write_bytes(encrypt_bytes(clean.data))
+            filestore.write_atomically(path, encrypt_bytes(clean.data))  # whole or nothing (core/filestore.py)
             _audit(actor, "case.file.add", case, file=str(case_file.uuid), content_type=clean.content_type)
             once.settle(claimed, case_file.uuid)
     except BaseException:

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from amparo.accounts.models import User
 from amparo.audit.services import audit_listing, audit_record
-from amparo.core import once
+from amparo.core import filestore, once
 from amparo.core.encryption import decrypt_bytes, encrypt_bytes
 from amparo.core.uploads import CleanFile
 from amparo.directory.models import Organization as DirectoryOrganization
@@ -455,8 +455,7 @@ def legal_document_add(
                 matter=matter, name=clean.name, content_type=clean.content_type, size=len(clean.data), uploaded_by=actor
             )
             path = document_path(document)
-            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            path.write_bytes(encrypt_bytes(clean.data))
+            filestore.write_atomically(path, encrypt_bytes(clean.data))  # whole or nothing (core/filestore.py)
             _audit(actor, "legal.document.add", matter, document=str(document.uuid), content_type=clean.content_type)
             once.settle(claimed, document.uuid)
     except BaseException:

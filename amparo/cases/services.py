@@ -643,7 +643,8 @@ def overdue_actions(cases: QuerySet[Case]) -> QuerySet[ActionItem]:
 
 def purge_closed_cases(now: datetime | None = None) -> int:
     """Hard-delete cases closed longer ago than CASES_RETENTION_DAYS, with everything attached (consents,
-    incidents, plans, children, legal matters, referrals), one audited transaction per case."""
+    incidents, plans, children, legal matters, referrals), one audited transaction per case; then sweep stored
+    files that no row names."""
 
     from django.conf import settings
 
@@ -651,7 +652,7 @@ def purge_closed_cases(now: datetime | None = None) -> int:
     purged = 0
     import shutil
 
-    from .storage import matter_folders
+    from .storage import matter_folders, sweep_orphan_files
 
     for case in Case.objects.filter(status=Case.Status.CLOSED, closed_at__lt=cutoff).select_related("organization"):
         folders = matter_folders(case)
@@ -669,4 +670,5 @@ def purge_closed_cases(now: datetime | None = None) -> int:
         for folder in folders:
             shutil.rmtree(folder, ignore_errors=True)
         purged += 1
+    sweep_orphan_files()  # files whose row never committed (a process killed mid-write; core/filestore.py)
     return purged

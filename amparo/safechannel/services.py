@@ -22,7 +22,7 @@ from django.utils import timezone
 from amparo.accounts.models import Organization, User
 from amparo.accounts.roles import REPORT_RECIPIENT_ROLES as RECIPIENT_ROLES
 from amparo.audit.services import audit_record
-from amparo.core import once
+from amparo.core import filestore, once
 from amparo.core.uploads import CleanFile
 from amparo.directory.models import Place
 from amparo.vocab import SEXUAL_VIOLENCE_TYPES, SHARING_KINDS
@@ -289,8 +289,9 @@ def _attachment_store(report: Report, key: bytes, clean: CleanFile) -> Any:
         report=report, meta=_seal_json(key, {"name": clean.name, "type": clean.content_type, "size": len(clean.data)})
     )
     path = _storage_path(report, attachment.uuid)
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    path.write_bytes(crypto.encrypt(key, clean.data))
+    # Whole or nothing under its name (filestore.StoreError when the disk is full); a file left by a process
+    # killed before the commit has no row and is swept by purge_expired (docs/faults.md).
+    filestore.write_atomically(path, crypto.encrypt(key, clean.data))
     return path
 
 
@@ -595,7 +596,8 @@ def inbox(organizations: QuerySet[Organization], *, closed: bool = False) -> Que
 
 
 def purge_expired(now: Any = None) -> int:
-    """Hard-delete reports past their retention (messages, grants, sessions, attachment files), audited."""
+    """Hard-delete reports past their retention (messages, grants, sessions, attachment files), audited; then
+    sweep attachment files that no row names (sweep_orphan_files)."""
     now = now or timezone.now()
     purged = 0
     for report in Report.objects.filter(expires_at__lt=now).select_related("organization"):
@@ -610,7 +612,15 @@ def purge_expired(now: Any = None) -> int:
         purged += 1
     ReceiptSession.objects.filter(expires_at__lt=now).delete()
     UsedFormToken.objects.filter(expires_at__lt=now).delete()
+    sweep_orphan_files()
     return purged
+
+
+def sweep_orphan_files() -> filestore.Sweep:
+    """Delete attachment files that no row names (a writer killed between the file and the commit, a purge
+    killed between the commit and the folder's removal), once past the grace period (core/filestore.py)."""
+    rows = Attachment.objects.values_list("uuid", "report__uuid")
+    return filestore.sweep_orphans(settings.SAFECHANNEL_STORAGE_DIR, (f"{report}/{uuid}.bin" for uuid, report in rows))
 
 
 def spend_form_token(nonce: str, expires_at: Any) -> bool:
