@@ -202,6 +202,11 @@ try:
     CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://amparo")}
 except Exception as exc:
     raise ImproperlyConfigured(f"CACHE_URL is not a valid cache URL: {exc}") from exc
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    # A Redis that is down or hangs must cost a request a fraction of a second, not hang it (docs/faults.md).
+    _redis_options = CACHES["default"].setdefault("OPTIONS", {})
+    _redis_options.setdefault("socket_connect_timeout", env.float("CACHE_CONNECT_TIMEOUT", default=0.5))
+    _redis_options.setdefault("socket_timeout", env.float("CACHE_TIMEOUT", default=1.0))
 
 # --- Staff accounts: e-mail sign-in, lockout per account, TOTP (DESIGN rule 9) ----------------------------
 AUTH_USER_MODEL = "accounts.User"

@@ -28,6 +28,7 @@ from amparo.access import (
 )
 from amparo.accounts.models import User
 from amparo.accounts.roles import CASE_ROLES, Role
+from amparo.core import filestore
 from amparo.core.once import AlreadyDone, new_token
 from amparo.core.responses import stored_file_download
 from amparo.core.uploads import AttachmentRejected, LimitedMemoryUploadHandler, clean_upload
@@ -142,6 +143,15 @@ def _file_upload(request: HttpRequest, case_uuid: str) -> HttpResponse:
         return redirect(target)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
+        return redirect(target)
+    except filestore.StoreError:  # the disk is full: nothing was stored (core/filestore.py)
+        messages.error(
+            request,
+            _(
+                "The file could not be stored: the server's storage is full or failing. Tell your coordinator; "
+                "try again later."
+            ),
+        )
         return redirect(target)
     messages.success(request, _("File stored, encrypted."))
     return redirect(target)

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from amparo.access import cases_for_user, get_case_for_user, get_legal_matter_for_user, staff_view
 from amparo.accounts.models import User
 from amparo.accounts.roles import CASE_ROLES
+from amparo.core import filestore
 from amparo.core.once import AlreadyDone, new_token
 from amparo.core.responses import stored_file_download
 from amparo.core.uploads import AttachmentRejected, LimitedMemoryUploadHandler, clean_upload
@@ -175,6 +176,11 @@ def _document_upload(request: HttpRequest, matter_uuid: str) -> HttpResponse:
             return redirect(f"{reverse('legal:matter', args=[matter.uuid])}#documents")
         except AttachmentRejected:
             error = _("Only photos (JPEG, PNG, WebP), PDFs and audio files whose contents match their name.")
+        except filestore.StoreError:  # the disk is full: nothing was stored (core/filestore.py)
+            error = _(
+                "The file could not be stored: the server's storage is full or failing. Tell your coordinator; "
+                "try again later."
+            )
     if error:
         messages.error(request, error)
         return redirect(f"{reverse('legal:matter', args=[matter.uuid])}#documents")

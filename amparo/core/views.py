@@ -1,8 +1,12 @@
 from __future__ import annotations
 
+import sys
+
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+
+from .unavailable import is_unavailable, unavailable_response
 
 
 def safety(request: HttpRequest) -> HttpResponse:
@@ -25,4 +29,8 @@ def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpR
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
+    # Django calls handler500 while it handles the exception: a database or shared cache that is down gets the 503
+    # page with Retry-After (core/unavailable.py), anything else this one.
+    if is_unavailable(sys.exc_info()[1]):
+        return unavailable_response(request)
     return render(request, "core/error.html", {"status": 500}, status=500)

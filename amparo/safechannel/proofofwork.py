@@ -21,7 +21,8 @@ from typing import Any
 
 from django.conf import settings
 from django.core import signing
-from django.core.cache import cache
+
+from amparo.core import counters
 
 SALT = "amparo.safechannel.pow"
 ACTIONS = {"report": "p", "receipt": "r"}
@@ -96,8 +97,9 @@ def verify(raw: tuple[str, str], action: str, now: float) -> Proof | None:
     return Proof(nonce=nonce, bits=bits, issued=issued)
 
 
-def spend(proof: Proof, now: float) -> bool:
-    """Mark the challenge used, in the cache every process shares; False if it was used before."""
+def spend(proof: Proof, now: float, *, local_if_down: bool = False) -> bool:
+    """Mark the challenge used, in the cache every process shares; False if it was used before. While that cache
+    is down, `local_if_down` marks it in this process only (core/counters.py), else the request fails closed."""
     remaining = max(1, int(proof.issued + settings.SAFECHANNEL_POW_SECONDS + 60 - now))
     key = "sc-pow:" + hashlib.sha256(proof.nonce.encode()).hexdigest()[:32]
-    return bool(cache.add(key, 1, timeout=remaining))
+    return counters.add_once(key, remaining, local_if_down=local_if_down)

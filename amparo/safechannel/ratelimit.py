@@ -13,7 +13,10 @@ Each action ("report", "receipt") has two lanes that never share a counter:
   or an onion service every visitor has the proxy's address, so the per-client budget acts as a second global
   one for this lane only: a flood without proofs can fill the no-JavaScript lane, never the proof lane.
 
-The counters live in the cache (CACHE_URL, shared by every process) for one fixed window and then vanish.
+The counters live in the cache (CACHE_URL, shared by every process) for one fixed window and then vanish. If that
+cache cannot be reached (Redis down; docs/faults.md), reports are counted in each process's memory instead, so a
+survivor's report still gets in and the limits still hold per process; receipt sign-in fails closed (the 503 page),
+so guessing receipts never becomes unlimited.
 Admission is decided from the query string and the address only, before the body of a request is read, so a
 refused upload is never read into memory or decoded (views.py swaps in `DiscardFilesUploadHandler`).
 """
@@ -64,13 +67,23 @@ def _who(request: HttpRequest, name: str, now: float) -> str:
     return "all"
 
 
+# Actions whose counters fall back to this process's memory while the shared cache is down (see above).
+LOCAL_IF_DOWN = frozenset({"report"})
+
+
+def _local_if_down(name: str) -> bool:
+    return name.split("_", 1)[0] in LOCAL_IF_DOWN
+
+
 def count(name: str, who: str = "all", now: float | None = None) -> int:
-    return counters.current(*_bucket(name, who), clock() if now is None else now)
+    moment = clock() if now is None else now
+    return counters.current(*_bucket(name, who), moment, local_if_down=_local_if_down(name))
 
 
 def _hit(name: str, who: str, now: float) -> bool:
     """Count one request; True while the bucket is within its limit."""
-    return counters.hit(*_bucket(name, who), now) <= settings.SAFECHANNEL_RATE_LIMITS[name][0]
+    hits = counters.hit(*_bucket(name, who), now, local_if_down=_local_if_down(name))
+    return hits <= settings.SAFECHANNEL_RATE_LIMITS[name][0]
 
 
 def _full(name: str, who: str, now: float) -> bool:
@@ -140,7 +153,7 @@ def admit(request: HttpRequest, admission: Admission, action: str, now: float | 
     moment = clock() if now is None else now
     if admission.lane == PROOF:
         assert admission.proof is not None
-        if not proofofwork.spend(admission.proof, moment):
+        if not proofofwork.spend(admission.proof, moment, local_if_down=action in LOCAL_IF_DOWN):
             return Admission(PROOF, "bad_proof", admission.proof)
         if not _hit(f"{action}_proof", "all", moment):
             return Admission(PROOF, "busy", admission.proof)

@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from amparo.core import filestore
 from amparo.core.middleware import CHANNEL_COOKIE
 from amparo.core.origin import same_origin
 from amparo.core.uploads import (
@@ -41,6 +42,14 @@ from amparo.directory.models import Place
 from . import crypto, ratelimit, services
 from .forms import ReceiptForm, ReportForm, SharingForm, SurvivorMessageForm, form_token_expiry
 from .models import Report
+
+
+def _files_not_stored() -> str:
+    return _(
+        "Your files could not be saved right now, so nothing was sent yet. Your text is kept: send it again "
+        "without the files, or try again later."
+    )
+
 
 CONFIRM_MAX_AGE = 15 * 60  # the sealed receipt in the confirmation form: single use, and only this long
 
@@ -237,6 +246,10 @@ def report(request: HttpRequest) -> HttpResponse:
     except services.ChannelError:
         form.add_error("organization", _("This organisation does not receive reports from your municipality."))
         return again(400)
+    except filestore.StoreError:
+        # The disk is full (or the storage cannot be written): nothing was stored, her text comes back.
+        form.add_error("attachments", _files_not_stored())
+        return again(503)
     return _receipt_page(request, new_report.pk, receipt)
 
 
@@ -359,10 +372,15 @@ def inbox(request: HttpRequest, report: Report, key: bytes) -> HttpResponse:
         files = _clean_files(request, form) if form.is_valid() else []
         if form.is_valid() and not form.cleaned_data["text"] and not files:
             form.add_error("text", _("Write something or choose a file."))
-        if form.is_valid():
-            services.survivor_message(report, key, text=form.cleaned_data["text"], files=files)
-            return redirect(f"{reverse('safechannel:inbox')}#messages")
         status = 400
+        if form.is_valid():
+            try:
+                services.survivor_message(report, key, text=form.cleaned_data["text"], files=files)
+            except filestore.StoreError:  # the disk is full: nothing stored, her text comes back
+                form.add_error("attachments", _files_not_stored())
+                status = 503
+            else:
+                return redirect(f"{reverse('safechannel:inbox')}#messages")
     return render(
         request,
         "safechannel/inbox.html",
