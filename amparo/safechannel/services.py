@@ -6,6 +6,7 @@ key they can open only with their own private key, unlocked at sign-in (see keyr
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import secrets
@@ -271,6 +272,8 @@ def report_create(*, organization: Organization | None, data: NewReport) -> tupl
     except BaseException:
         for path in written:
             path.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # its folder, if nothing else is in it
+            _storage_path(report).rmdir()
         raise
     return report, receipt
 
