@@ -21,6 +21,8 @@ the disk fills. Each part prints what it did and what it found; the summary goes
 from __future__ import annotations
 
 import argparse
+import contextlib
+import http.client
 import json
 import os
 import random
@@ -134,6 +136,142 @@ def part_kill(args: argparse.Namespace) -> dict[str, Any]:
     return results
 
 
+PG_BIN = Path("/usr/lib/postgresql/15/bin")
+PRIVATE_PG_PORT = 5544
+
+
+def _as_postgres(*command: str) -> None:
+    """Run a PostgreSQL tool as the postgres user when this is root (initdb and the server refuse root)."""
+    if os.geteuid() == 0:
+        subprocess.run(["su", "postgres", "-c", " ".join(command)], check=True, capture_output=True)
+    else:
+        subprocess.run(list(command), check=True, capture_output=True)
+
+
+class PrivateCluster:
+    """A PostgreSQL cluster of this script's own in a temp folder, on PRIVATE_PG_PORT (never the machine's)."""
+
+    def __init__(self) -> None:
+        self.folder = Path(tempfile.mkdtemp(prefix="amparo-faults-pg-"))
+        self.data = self.folder / "data"
+        if os.geteuid() == 0:
+            shutil.chown(self.folder, "postgres", "postgres")
+        _as_postgres(str(PG_BIN / "initdb"), "-D", str(self.data), "-A", "trust", "-U", "postgres", "-E", "UTF8")
+
+    def start(self) -> None:
+        options = f"'-p {PRIVATE_PG_PORT} -k /tmp -c listen_addresses=127.0.0.1'"
+        _as_postgres(str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-o", options, "-w", "-l",
+                     str(self.folder / "server.log"), "start")  # fmt: skip
+
+    def stop(self) -> None:
+        _as_postgres(str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop")
+
+    def remove(self) -> None:
+        with contextlib.suppress(subprocess.CalledProcessError):
+            self.stop()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+PAGES = ["/es/channel/report/", "/es/services/?q=abrigo", "/pt/channel/report/?place=CO54001", "/healthz"]
+
+
+def _client(port: int, stop: threading.Event, started: float, out: list[dict[str, Any]]) -> None:
+    i = 0
+    while not stop.is_set():
+        path = PAGES[i % len(PAGES)]
+        i += 1
+        sent = time.monotonic()
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            connection.request("GET", path, headers={"Host": "localhost"})
+            response = connection.getresponse()
+            body = response.read().decode(errors="replace")
+            status, retry = response.status, response.getheader("Retry-After")
+            connection.close()
+        except OSError as exc:
+            status, retry, body = 0, None, type(exc).__name__
+        out.append({
+            "t": round(sent - started, 2), "path": path, "status": status, "retry_after": retry,
+            "ms": round((time.monotonic() - sent) * 1000, 1), "trace": "Traceback" in body,
+            "page": "no puede responder" in body or "não pode responder" in body,
+        })  # fmt: skip
+        time.sleep(0.05)
+
+
+def part_postgres(args: argparse.Namespace) -> dict[str, Any]:
+    """Stop and start a private PostgreSQL under gunicorn and clients; count what the clients got."""
+    from run import http_server
+
+    cluster = PrivateCluster()
+    try:
+        cluster.start()
+        subprocess.run(
+            ["psql", "-h", "127.0.0.1", "-p", str(PRIVATE_PG_PORT), "-U", "postgres", "-c",
+             "CREATE DATABASE amparo_faults_pg"], check=True, capture_output=True,
+        )  # fmt: skip
+        folder = cluster.folder / "app"
+        env = worker_env(f"postgres://postgres@127.0.0.1:{PRIVATE_PG_PORT}/amparo_faults_pg", folder)
+        env["DB_CONN_MAX_AGE"] = "60"
+        started = time.monotonic()
+        subprocess.run([PYTHON, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
+        log(f"postgres: private cluster on port {PRIVATE_PG_PORT}, migrated in {time.monotonic() - started:.0f} s")
+        run_worker(env, "setup")
+        results: list[dict[str, Any]] = []
+        with http_server(env, "faults-postgres", ("--workers=2", "--worker-class=sync")) as port:
+            stop = threading.Event()
+            started = time.monotonic()
+            clients = [threading.Thread(target=_client, args=(port, stop, started, results)) for _ in range(4)]
+            for client in clients:
+                client.start()
+            time.sleep(args.before)
+            down_at = time.monotonic() - started
+            cluster.stop()
+            log(f"  stopped PostgreSQL at t={down_at:.1f} s")
+            time.sleep(args.down)
+            cluster.start()
+            up_at = time.monotonic() - started
+            log(f"  started PostgreSQL again at t={up_at:.1f} s (gunicorn not restarted)")
+            time.sleep(args.after)
+            stop.set()
+            for client in clients:
+                client.join()
+    finally:
+        cluster.remove()
+    return _phases(results, down_at, up_at)
+
+
+def _phases(results: list[dict[str, Any]], down_at: float, up_at: float) -> dict[str, Any]:
+    def tally(rows: list[dict[str, Any]]) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for row in rows:
+            counts[str(row["status"])] = counts.get(str(row["status"]), 0) + 1
+        return counts
+
+    before = [r for r in results if r["t"] < down_at]
+    down = [r for r in results if down_at <= r["t"] < up_at]
+    after = [r for r in results if r["t"] >= up_at]
+    first_ok = min((r["t"] for r in after if r["status"] == 200), default=None)
+    last_bad = max((r["t"] for r in after if r["status"] != 200), default=None)
+    db_pages = [r for r in down if r["path"] != "/healthz"]
+    summary = {
+        "requests": len(results),
+        "before": tally(before),
+        "while_down": tally(down),
+        "after": tally(after),
+        "while_down_503_with_retry_after_and_page": sum(
+            1 for r in db_pages if r["status"] == 503 and r["retry_after"] == "30" and r["page"]
+        ),
+        "while_down_database_pages": len(db_pages),
+        "while_down_p95_ms": sorted(r["ms"] for r in down)[int(0.95 * (len(down) - 1))] if down else None,
+        "stack_traces_shown": sum(1 for r in results if r["trace"]),
+        "seconds_from_restart_to_first_200": round(first_ok - up_at, 2) if first_ok is not None else None,
+        "last_non_200_after_restart_at_seconds": round(last_bad - up_at, 2) if last_bad is not None else None,
+    }
+    for key, value in summary.items():
+        log(f"  {key}: {value}")
+    return summary
+
+
 def debug() -> None:
     """Run the writer for a few seconds on SQLite and print what it wrote (for working on this script)."""
     folder = Path(tempfile.mkdtemp(prefix="amparo-faults-debug-"))
@@ -153,14 +291,24 @@ def main() -> None:
     kill.add_argument("--kills", type=int, default=int(os.environ.get("BENCH_FAULT_KILLS", "20")))
     kill.add_argument("--databases", default=os.environ.get("BENCH_DATABASES", "sqlite,postgresql"))
     kill.add_argument("--seed", type=int, default=None)
+    postgres = sub.add_parser("postgres")
+    postgres.add_argument("--before", type=float, default=8.0, help="seconds of load before the stop")
+    postgres.add_argument("--down", type=float, default=10.0, help="seconds PostgreSQL stays down")
+    postgres.add_argument("--after", type=float, default=10.0, help="seconds of load after the start")
     args = parser.parse_args()
     BENCH_VAR.mkdir(parents=True, exist_ok=True)
-    results = {"kill": part_kill}[args.part](args)
+    results = {"kill": part_kill, "postgres": part_postgres}[args.part](args)
     out = BENCH_VAR / "faults.json"
     previous = json.loads(out.read_text()) if out.exists() else {}
     previous[args.part] = results
     out.write_text(json.dumps(previous, indent=2))
     failed = any(r.get("problems") for r in results.values() if isinstance(r, dict))
+    if args.part == "postgres":
+        failed = (
+            results["stack_traces_shown"] > 0
+            or results["while_down_503_with_retry_after_and_page"] == 0
+            or results["seconds_from_restart_to_first_200"] is None
+        )
     raise SystemExit(1 if failed else 0)
 
 
