@@ -223,11 +223,12 @@ def part_postgres(args: argparse.Namespace) -> dict[str, Any]:
             time.sleep(args.before)
             down_at = time.monotonic() - started
             cluster.stop()
-            log(f"  stopped PostgreSQL at t={down_at:.1f} s")
+            log(f"  stopping PostgreSQL at t={down_at:.1f} s, stopped at t={time.monotonic() - started:.1f} s")
             time.sleep(args.down)
+            restart_at = time.monotonic() - started
             cluster.start()
             up_at = time.monotonic() - started
-            log(f"  started PostgreSQL again at t={up_at:.1f} s (gunicorn not restarted)")
+            log(f"  starting PostgreSQL at t={restart_at:.1f} s, up at t={up_at:.1f} s (gunicorn not restarted)")
             time.sleep(args.after)
             stop.set()
             for client in clients:
@@ -260,6 +261,8 @@ def _phases(results: list[dict[str, Any]], down_at: float, up_at: float) -> dict
         ),
         "while_down_database_pages": len(db_pages),
         "while_down_p95_ms": sorted(r["ms"] for r in down)[int(0.95 * (len(down) - 1))] if down else None,
+        "while_down_not_503": [(r["t"], r["path"], r["status"]) for r in down if r["status"] != 503],
+        "before_not_200": [(r["t"], r["path"], r["status"]) for r in before if r["status"] != 200],
         "stack_traces_shown": sum(1 for r in results if r["trace"]),
         "seconds_from_restart_to_first_200": round(first_ok - up_at, 2) if first_ok is not None else None,
         "last_non_200_after_restart_at_seconds": round(last_bad - up_at, 2) if last_bad is not None else None,
