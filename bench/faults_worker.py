@@ -170,10 +170,11 @@ def check(world: dict[str, Any], committed_file: Path) -> None:
     for record in committed:
         kind = record["kind"]
         if kind == "report":
-            report = Report.objects.filter(pk=record["id"]).first()
-            if report is None:
+            found = Report.objects.filter(pk=record["id"]).first()
+            if found is None:
                 problems.append(f"committed report {record['id']} lost")
                 continue
+            report = found
             derived = crypto.receipt_secrets(record["receipt"])
             if derived.lookup != report.receipt_lookup:
                 problems.append(f"committed report {record['id']}: its receipt does not open it")
@@ -196,15 +197,17 @@ def check(world: dict[str, Any], committed_file: Path) -> None:
             if record["text"] not in bodies:
                 problems.append(f"committed message of report {record['report']} lost")
         elif kind == "case_file":
-            row = CaseFile.objects.filter(uuid=record["uuid"]).select_related("case").first()
-            if row is None or _sha(decrypt_bytes(casework_services.case_file_path(row).read_bytes())) != record["sha"]:
+            stored = CaseFile.objects.filter(uuid=record["uuid"]).select_related("case").first()
+            file_path = casework_services.case_file_path(stored) if stored is not None else None
+            if file_path is None or _sha(decrypt_bytes(file_path.read_bytes())) != record["sha"]:
                 problems.append(f"committed case file {record['uuid']} lost or different")
         elif kind == "case_note":
             if not CaseNote.objects.filter(uuid=record["uuid"]).exists():
                 problems.append(f"committed case note {record['uuid']} lost")
         elif kind == "document":
-            doc = LegalDocument.objects.filter(uuid=record["uuid"]).select_related("matter").first()
-            if doc is None or _sha(decrypt_bytes(legal_services.document_path(doc).read_bytes())) != record["sha"]:
+            document = LegalDocument.objects.filter(uuid=record["uuid"]).select_related("matter").first()
+            document_path = legal_services.document_path(document) if document is not None else None
+            if document_path is None or _sha(decrypt_bytes(document_path.read_bytes())) != record["sha"]:
                 problems.append(f"committed document {record['uuid']} lost or different")
     # 3. Files without a row, before and after the purges' sweep (grace 0: nothing is writing now).
     channel_root, cases_root = settings.SAFECHANNEL_STORAGE_DIR, settings.CASES_STORAGE_DIR
