@@ -83,6 +83,8 @@ def sweep_orphans(root: Path, known: Iterable[str], *, grace_seconds: int | None
     cutoff = time.time() - grace
     keep = set(known)
     files = folders = 0
+    # Folders' ages before this sweep deletes anything in them (deleting changes a folder's mtime).
+    folder_mtimes = {folder: os.lstat(folder).st_mtime for folder, _subfolders, _names in os.walk(root)}
     for folder, _subfolders, names in os.walk(root, topdown=False):
         base = Path(folder)
         for name in names:
@@ -97,7 +99,7 @@ def sweep_orphans(root: Path, known: Iterable[str], *, grace_seconds: int | None
                 continue
         if base != root:
             try:
-                if not any(base.iterdir()) and base.lstat().st_mtime <= cutoff:
+                if not any(base.iterdir()) and folder_mtimes.get(folder, time.time()) <= cutoff:
                     base.rmdir()
                     folders += 1
             except OSError:  # not empty any more, or gone
