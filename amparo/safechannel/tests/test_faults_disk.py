@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from amparo.safechannel.models import Attachment, Report
+from amparo.safechannel.models import Attachment, Message, Report
 
 from .conftest import CUCUTA, World
 from .test_availability import challenge_of, fields, receipt_in, with_proof
@@ -63,3 +63,19 @@ def test_a_full_disk_gives_a_clear_message_keeps_her_text_and_stores_nothing(wor
     assert sent.status_code == 200, sent.content.decode()[:2000]
     assert receipt_in(sent)
     assert Report.objects.count() == 1
+
+
+def test_a_full_disk_when_she_adds_a_file_to_her_report_keeps_her_message(world: World, small_disk: Path) -> None:
+    survivor = visitor("198.51.100.51")
+    page = survivor.get(f"/es/channel/report/?place={CUCUTA}")
+    receipt = receipt_in(survivor.post(with_proof("/es/channel/report/", challenge_of(page)), fields(page)))
+    login = survivor.get("/es/channel/login/")
+    assert survivor.post(with_proof("/es/channel/login/", challenge_of(login)), {"receipt": receipt}).status_code == 302
+    upload = SimpleUploadedFile("foto.pdf", big_pdf(), content_type="application/pdf")
+    sent = survivor.post("/es/channel/inbox/", {"text": "Mensaje-Ámbar-5521: ya tengo la copia", "attachments": upload})
+    text = sent.content.decode()
+    assert sent.status_code == 503, text[:2000]
+    assert "Tus archivos no se pudieron guardar" in text and "Mensaje-Ámbar-5521" in text
+    assert Message.objects.count() == 0 and Attachment.objects.count() == 0
+    left = [os.path.join(folder, name) for folder, _dirs, names in os.walk(small_disk) for name in names]
+    assert left == []
