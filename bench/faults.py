@@ -272,18 +272,6 @@ def _phases(results: list[dict[str, Any]], down_at: float, up_at: float) -> dict
     return summary
 
 
-def debug() -> None:
-    """Run the writer for a few seconds on SQLite and print what it wrote (for working on this script)."""
-    folder = Path(tempfile.mkdtemp(prefix="amparo-faults-debug-"))
-    env = worker_env(fresh_database("sqlite", folder, ""), folder)
-    subprocess.run([PYTHON, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
-    world = run_worker(env, "setup")
-    child = subprocess.Popen([PYTHON, str(WORKER), "loop", json.dumps(world)], cwd=ROOT, env=env)
-    time.sleep(8)
-    child.kill()
-    print(folder)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="part", required=True)
