@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 import secrets
 import urllib.error
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
@@ -258,6 +260,56 @@ def sending_hook_set(*, actor: Any, organization: Organization, url: str, active
     return hook
 
 
+class InternalAddressError(OSError):
+    """The webhook's address turned out to be inside the server's own network (loopback, private, link-local...)."""
+
+
+def _refuse_internal(host: str, peer: str) -> None:
+    """A coordinator chooses the webhook's address and the server fetches it: without this check she could make the
+    server POST to its own network (a database's HTTP port, a cloud's metadata address). The address checked is the
+    one the socket actually connected to, after DNS, so a name that resolves differently later (DNS rebinding) or a
+    redirect to an internal address is refused as well. Hosts named in CAMPAIGNS_WEBHOOK_INTERNAL_HOSTS (a gateway in
+    the organisation's own network) are let through."""
+    import ipaddress
+
+    address = ipaddress.ip_address(peer.split("%", 1)[0])
+    mapped = getattr(address, "ipv4_mapped", None)
+    address = mapped or address
+    if address.is_global and not address.is_multicast:
+        return
+    if host.lower() in {h.lower() for h in settings.CAMPAIGNS_WEBHOOK_INTERNAL_HOSTS}:
+        return
+    raise InternalAddressError(host)
+
+
+class _CheckedHTTPConnection(http.client.HTTPConnection):
+    def connect(self) -> None:
+        super().connect()
+        _refuse_internal(self.host, self.sock.getpeername()[0])
+
+
+class _CheckedHTTPSConnection(http.client.HTTPSConnection):
+    def connect(self) -> None:
+        super().connect()
+        _refuse_internal(self.host, self.sock.getpeername()[0])
+
+
+class _CheckedHTTPHandler(urllib.request.HTTPHandler):
+    def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        return self.do_open(_CheckedHTTPConnection, req)
+
+
+class _CheckedHTTPSHandler(urllib.request.HTTPSHandler):
+    def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        return self.do_open(_CheckedHTTPSConnection, req)
+
+
+def _webhook_opener() -> urllib.request.OpenerDirector:
+    """urllib's opener with every connection (redirects included) checked by `_refuse_internal`, and no proxy from the
+    environment (the check must see the real peer)."""
+    return urllib.request.build_opener(urllib.request.ProxyHandler({}), _CheckedHTTPHandler(), _CheckedHTTPSHandler())
+
+
 class SendError(Exception):
     """The webhook did not take the text; the message says why, for the staff (translated)."""
 
@@ -298,7 +350,7 @@ def text_send(*, actor: Any, campaign: Campaign, channel: str, language: str, te
     )
     status, problem = 0, ""
     try:
-        with urllib.request.urlopen(request, timeout=SEND_TIMEOUT_SECONDS) as response:  # noqa: S310
+        with _webhook_opener().open(request, timeout=SEND_TIMEOUT_SECONDS) as response:
             status = response.status
     except urllib.error.HTTPError as error:
         status = error.code
@@ -311,7 +363,12 @@ def text_send(*, actor: Any, campaign: Campaign, channel: str, language: str, te
         }  # fmt: skip
     except (urllib.error.URLError, OSError) as error:
         reason = getattr(error, "reason", error)
-        if isinstance(reason, TimeoutError):
+        if isinstance(reason, InternalAddressError):  # urllib wraps what a connection raises in a URLError
+            problem = _(
+                "The webhook at %(host)s is inside the server's own network: it was not called. An administrator "
+                "can allow that host (CAMPAIGNS_WEBHOOK_INTERNAL_HOSTS)."
+            ) % {"host": host}
+        elif isinstance(reason, TimeoutError):
             problem = _("The webhook at %(host)s did not answer within %(seconds)s seconds.") % {
                 "host": host, "seconds": SEND_TIMEOUT_SECONDS,
             }  # fmt: skip
