@@ -217,16 +217,7 @@ def link_visit_in_database(link_id: int, day: date) -> None:
                 cursor.execute("SET LOCAL synchronous_commit TO OFF")
         if today.update(visits=F("visits") + 1):
             return
-    link_visits_add(link_id, day, 1)
-
-
-def link_visits_add(link_id: int, day: date, count: int) -> None:
-    """Add `count` visits to a link's day counter (the flush of the cache's counts, and a day's first visit)."""
-    today = LinkDay.objects.filter(link_id=link_id, day=day)
-    with transaction.atomic():
-        if not today.update(visits=F("visits") + count):
-            LinkDay.objects.get_or_create(link_id=link_id, day=day, defaults={"visits": 0})
-            today.update(visits=F("visits") + count)
+    visits.link_visits_add(link_id, day, 1)
 
 
 # --- Sending ----------------------------------------------------------------------------------------------------------

@@ -26,9 +26,10 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
-from .models import ShortLink
+from .models import LinkDay, ShortLink
 
 logger = logging.getLogger(__name__)
 
@@ -102,14 +103,22 @@ def pending(link_ids: Iterable[int], today: date | None = None) -> dict[tuple[in
     return found
 
 
+def link_visits_add(link_id: int, day: date, count: int) -> None:
+    """Add `count` visits to a link's day counter (a flush of the cache's counts, and a day's first visit counted in
+    the database): an atomic UPDATE, the row made by get_or_create when the day has none yet."""
+    today = LinkDay.objects.filter(link_id=link_id, day=day)
+    with transaction.atomic():
+        if not today.update(visits=F("visits") + count):
+            LinkDay.objects.get_or_create(link_id=link_id, day=day, defaults={"visits": 0})
+            today.update(visits=F("visits") + count)
+
+
 def flush_visits(today: date | None = None) -> int:
     """Move the counts waiting in the cache into the days' `LinkDay` rows; returns how many visits were moved.
 
     Each count is added to its row in a transaction, and only after the commit taken off the cache's counter with
     DECR (never deleted): visits arriving meanwhile stay in the cache for the next flush. Running two flushes at once
     could add a count twice, so the scheduler runs one at a time (a slot runs once)."""
-    from .services import link_visits_add
-
     moved = 0
     for (link_id, day), count in pending(ShortLink.objects.values_list("id", flat=True), today).items():
         try:
