@@ -1,0 +1,176 @@
+"""The scheduler (amparo/operations): one run per (job, slot) whoever enqueues it, the real worker running it, a
+failure recorded as failed (its class only) and tried again at the next slot. On SQLite and on PostgreSQL (the suite
+runs on both; the concurrent schedulers need PostgreSQL's row locking)."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.core.management import call_command
+from django.db import connection, connections, transaction
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
+
+from amparo.accounts.models import Organization, User
+from amparo.audit.services import audit_record
+from amparo.core.models import FormToken
+from amparo.operations.models import JobRun, RunStatus
+from amparo.operations.schedule import JOBS, JOBS_BY_NAME, Daily, EveryMinutes, Hourly, Job, Monthly
+from amparo.operations.scheduler import due_runs_enqueue
+from amparo.operations.services import scheduled_run
+
+pytestmark = pytest.mark.django_db
+
+# 20:00 UTC is 15:00 in Bogotá (settings.TIME_ZONE, UTC-5 all year): every daily job's slot of the day has passed.
+NOW = datetime(2026, 12, 4, 20, 0, tzinfo=UTC)
+
+
+def _worker() -> None:
+    """The real worker of django-tasks-db, as `manage.py db_worker` runs on the server, until the queue is empty."""
+    call_command("db_worker", batch=True, interval=0, no_startup_delay=True, worker_id="operations-test")
+
+
+def test_the_schedule_lists_every_periodic_command_by_its_real_name() -> None:
+    from django.core.management import get_commands
+
+    commands = get_commands()
+    assert {job.command for job in JOBS} <= set(commands)
+    assert len(JOBS_BY_NAME) == len(JOBS)
+    expected = {
+        "purge_safechannel", "purge_cases", "purge_surveys", "purge_service_feedback", "purge_situation_reports",
+        "purge_signin_logs", "purge_form_tokens", "notify_stale_services", "notify_due", "take_network_snapshots",
+    }  # fmt: skip
+    assert expected <= set(JOBS_BY_NAME)
+
+
+def test_slots_in_local_time() -> None:
+    daily = Job("d", "purge_cases", Daily(2, 10), "")
+    assert daily.latest_slot(NOW) == datetime(2026, 12, 4, 7, 10, tzinfo=UTC)  # 02:10 in Bogotá
+    assert daily.next_slot(NOW) == datetime(2026, 12, 5, 7, 10, tzinfo=UTC)
+    early = datetime(2026, 12, 4, 6, 0, tzinfo=UTC)  # 01:00 in Bogotá: today's 02:10 is still to come
+    assert daily.latest_slot(early) == datetime(2026, 12, 3, 7, 10, tzinfo=UTC)
+    assert daily.latest_slot(daily.next_slot(NOW)) == daily.next_slot(NOW)  # a slot is due at its own time
+    hourly = Job("h", "purge_cases", Hourly(5), "")
+    assert hourly.latest_slot(NOW) == datetime(2026, 12, 4, 19, 5, tzinfo=UTC)
+    assert hourly.next_slot(NOW) == datetime(2026, 12, 4, 20, 5, tzinfo=UTC)
+    every = Job("e", "purge_cases", EveryMinutes(15), "")
+    assert every.latest_slot(NOW + timedelta(minutes=7)) == NOW and every.next_slot(NOW) == NOW + timedelta(minutes=15)
+    monthly = Job("m", "purge_cases", Monthly(1, 4, 0), "")
+    assert monthly.latest_slot(NOW) == datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    assert monthly.next_slot(NOW) == datetime(2027, 1, 1, 9, 0, tzinfo=UTC)
+
+
+def test_a_slot_is_enqueued_once_even_if_the_scheduler_is_called_twice() -> None:
+    first = due_runs_enqueue(NOW)
+    assert all(e.created for e in first) and len(first) == len(JOBS)
+    second = due_runs_enqueue(NOW + timedelta(seconds=30))  # the next look, or a second scheduler
+    assert not any(e.created for e in second)
+    assert JobRun.objects.count() == len(JOBS) == DBTaskResult.objects.count()
+    # The next hour: only the hourly job has a new slot.
+    third = due_runs_enqueue(NOW + timedelta(hours=1))
+    assert [e.job for e in third if e.created] == ["purge_situation_reports"]
+
+
+def test_run_scheduler_once_twice_enqueues_each_due_slot_once() -> None:
+    call_command("run_scheduler", once=True)
+    call_command("run_scheduler", once=True)
+    assert JobRun.objects.count() == len(JOBS) == DBTaskResult.objects.count()
+    assert JobRun.objects.filter(status=RunStatus.QUEUED).count() == len(JOBS)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_schedulers_at_the_same_time_enqueue_each_slot_once() -> None:
+    """Two scheduler processes (two connections) racing on the same slots: the unique (job, slot) lets one in."""
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrent writers need PostgreSQL (SQLite serialises the whole file)")
+    barrier = threading.Barrier(4)
+    errors: list[BaseException] = []
+
+    def scheduler() -> None:
+        try:
+            barrier.wait()
+            due_runs_enqueue(NOW)
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=scheduler) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    assert JobRun.objects.count() == len(JOBS) == DBTaskResult.objects.count()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_once_then_the_real_worker_runs_every_job_and_records_it() -> None:
+    user = User.objects.create_user(username="ana@example.org", email="ana@example.org", password="x" * 20)
+    FormToken.objects.create(
+        user=user, kind="case", token="t" * 20, fingerprint="f" * 64, created_at=timezone.now() - timedelta(days=2)
+    )
+    call_command("run_scheduler", once=True)
+    _worker()
+    assert not FormToken.objects.exists()  # the purge really ran, in the worker
+    assert set(DBTaskResult.objects.values_list("status", flat=True)) == {"SUCCESSFUL"}
+    runs = {run.job: run for run in JobRun.objects.all()}
+    assert set(runs) == set(JOBS_BY_NAME)
+    assert {run.status for run in runs.values()} == {RunStatus.OK}, {r.job: r.error_class for r in runs.values()}
+    tokens = runs["purge_form_tokens"]
+    assert tokens.summary == "Purged 1 one-time form token(s) older than 24 hours."
+    assert tokens.started_at and tokens.finished_at and tokens.slot <= tokens.started_at <= tokens.finished_at
+    assert all("@" not in run.summary for run in runs.values())  # counts, never an address
+    # The worker again, and the scheduler again: nothing more runs for these slots.
+    call_command("run_scheduler", once=True)
+    _worker()
+    assert JobRun.objects.count() == len(JOBS)
+
+
+def _tamper_audit_chain() -> None:
+    org = Organization.objects.create(name="Red Violeta (demo)")
+    for i in range(3):
+        with transaction.atomic():
+            audit_record(action="test.write", organization=org, object_id=str(i))
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("ALTER TABLE audit_auditentry DISABLE TRIGGER audit_append_only")
+        cursor.execute("UPDATE audit_auditentry SET actor_label = 'Ana Pérez ana@example.org' WHERE seq = 2")
+        if connection.vendor == "postgresql":
+            cursor.execute("ALTER TABLE audit_auditentry ENABLE TRIGGER audit_append_only")
+
+
+def test_a_failing_job_is_recorded_as_failed_with_its_class_only_and_runs_again_at_the_next_slot() -> None:
+    _tamper_audit_chain()
+    audit = (JOBS_BY_NAME["audit_verify"],)
+    (first,) = due_runs_enqueue(NOW, audit)
+    run = JobRun.objects.get(job="audit_verify")
+    done = scheduled_run(run.pk)
+    assert done is not None and done.status == RunStatus.FAILED
+    assert done.error_class == "CommandError" and done.summary == ""  # not the message, not the problems it names
+    assert done.finished_at is not None
+    assert scheduled_run(run.pk) is None  # a second delivery of the same task runs nothing
+    # Tomorrow's slot is a new run: the failed job is tried again.
+    (nxt,) = due_runs_enqueue(NOW + timedelta(days=1), audit)
+    assert nxt.created and nxt.slot == first.slot + timedelta(days=1)
+    assert JobRun.objects.filter(job="audit_verify", status=RunStatus.QUEUED).count() == 1
+
+
+def test_a_run_left_behind_by_a_later_one_is_skipped() -> None:
+    """The worker was down two days: yesterday's queued run does not repeat what today's does (twice the digests)."""
+    notify = (JOBS_BY_NAME["notify_due"],)
+    due_runs_enqueue(NOW, notify)
+    due_runs_enqueue(NOW + timedelta(days=1), notify)
+    older, newer = JobRun.objects.filter(job="notify_due").order_by("slot")
+    assert scheduled_run(older.pk).status == RunStatus.SKIPPED  # type: ignore[union-attr]
+    assert scheduled_run(newer.pk).status == RunStatus.OK  # type: ignore[union-attr]
+
+
+def test_purge_job_runs_deletes_records_older_than_90_days() -> None:
+    now = timezone.now()
+    due_runs_enqueue(now - timedelta(days=91), (JOBS_BY_NAME["purge_cases"],))
+    due_runs_enqueue(now, (JOBS_BY_NAME["purge_cases"],))
+    call_command("purge_job_runs")
+    assert JobRun.objects.count() == 1
