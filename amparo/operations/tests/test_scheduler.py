@@ -5,12 +5,15 @@ runs on both; the concurrent schedulers need PostgreSQL's row locking)."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core.management import call_command
 from django.db import connection, connections, transaction
-from django.utils import timezone
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone, translation
 from django_tasks_db.models import DBTaskResult
 
 from amparo.accounts.models import Organization, User
@@ -107,7 +110,7 @@ def test_two_schedulers_at_the_same_time_enqueue_each_slot_once() -> None:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_once_then_the_real_worker_runs_every_job_and_records_it() -> None:
+def test_once_then_the_real_worker_runs_every_job_and_records_it(verified_client_for: Callable[..., Client]) -> None:
     user = User.objects.create_user(username="ana@example.org", email="ana@example.org", password="x" * 20)
     FormToken.objects.create(
         user=user, kind="case", token="t" * 20, fingerprint="f" * 64, created_at=timezone.now() - timedelta(days=2)
@@ -123,6 +126,13 @@ def test_once_then_the_real_worker_runs_every_job_and_records_it() -> None:
     assert tokens.summary == "Purged 1 one-time form token(s) older than 24 hours."
     assert tokens.started_at and tokens.finished_at and tokens.slot <= tokens.started_at <= tokens.finished_at
     assert all("@" not in run.summary for run in runs.values())  # counts, never an address
+    # The record on the runs page, with its count for a platform administrator.
+    admin = User.objects.create_user(username="ops@example.org", email="ops@example.org", password="x" * 20)
+    admin.is_superuser = True
+    admin.save(update_fields=["is_superuser"])
+    with translation.override("en"):
+        page = verified_client_for(admin).get(reverse("operations:runs"), HTTP_ACCEPT_LANGUAGE="en")
+    assert page.status_code == 200 and "Purged 1 one-time form token(s) older than 24 hours." in page.content.decode()
     # The worker again, and the scheduler again: nothing more runs for these slots.
     call_command("run_scheduler", once=True)
     _worker()
