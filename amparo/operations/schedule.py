@@ -90,7 +90,7 @@ class Job:
     name: str  # the key of its runs; the command's name
     command: str
     cadence: Cadence
-    what: Promise  # one line for the runs page
+    what: Promise | str  # one line for the runs page
     args: tuple[str, ...] = ()
 
     def _slots(self, start: date, step: int, zone: ZoneInfo) -> Iterator[datetime]:
