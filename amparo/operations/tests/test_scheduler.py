@@ -185,3 +185,54 @@ def test_purge_job_runs_deletes_records_older_than_90_days() -> None:
     due_runs_enqueue(now, (JOBS_BY_NAME["purge_cases"],))
     call_command("purge_job_runs")
     assert JobRun.objects.count() == 1
+
+
+def test_a_run_that_lost_its_worker_is_recorded_as_interrupted() -> None:
+    """The worker was killed in the middle of a run: the scheduler's next look after six hours records it as failed."""
+    (job,) = due_runs_enqueue(NOW, (JOBS_BY_NAME["purge_cases"],))
+    JobRun.objects.filter(job="purge_cases").update(status=RunStatus.RUNNING, started_at=NOW)
+    due_runs_enqueue(NOW + timedelta(hours=5), (JOBS_BY_NAME["purge_cases"],))
+    assert JobRun.objects.get(slot=job.slot).status == RunStatus.RUNNING  # perhaps still working
+    due_runs_enqueue(NOW + timedelta(hours=7), (JOBS_BY_NAME["purge_cases"],))
+    run = JobRun.objects.get(slot=job.slot)
+    assert run.status == RunStatus.FAILED and run.error_class == "Interrupted"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_long_running_scheduler_enqueues_and_stops_on_sigterm() -> None:
+    """`manage.py run_scheduler` as a service runs it: a real process on the test database, stopped by SIGTERM (what
+    systemd and container runtimes send) between two looks."""
+    if connection.vendor != "postgresql":
+        pytest.skip("a second process needs a database it can open (SQLite's test database is in memory)")
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from django.conf import settings
+
+    db = connection.settings_dict
+    url = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    env = {**os.environ, "DATABASE_URL": url}
+    if db.get("PASSWORD"):
+        env["PGPASSWORD"] = db["PASSWORD"]
+    process = subprocess.Popen(
+        [sys.executable, str(settings.BASE_DIR / "manage.py"), "run_scheduler", "--interval", "1"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while JobRun.objects.count() < len(JOBS) and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert JobRun.objects.count() == len(JOBS) == DBTaskResult.objects.count()
+        time.sleep(2)  # a few more looks: nothing more is due
+        assert JobRun.objects.count() == len(JOBS)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        out, err = process.communicate(timeout=30)
+    assert process.returncode == 0, err
+    assert "Scheduler started" in out and "Scheduler stopped." in out
