@@ -61,7 +61,7 @@ def test_a_coordinator_sees_the_runs_and_the_next_ones_but_not_the_counts(
     assert "Failed" in page and "CommandError" in page and "Done" in page
     assert "daily at 02:10" in page and "Next run" in page  # the schedule, with each job's next time
     assert "Purged 12 closed case(s)." not in page
-    assert 'href="/staff/operations/"' in page  # in the staff menu
+    assert '<a href="/staff/operations/" aria-current="page">' in page  # in the staff menu, marked current
 
 
 def test_a_platform_administrator_sees_the_counts(
