@@ -476,6 +476,9 @@ FEEDBACK_RATE_LIMITS = {
 }
 if any(limit < 1 for limit, _period in FEEDBACK_RATE_LIMITS.values()):
     raise ImproperlyConfigured("FEEDBACK_PER_* limits must be at least 1")
+# The sending webhook (issue 17, part 5) is never called at an address inside the server's own network (loopback,
+# private, link-local), unless its host is named here: a gateway in the organisation's own network.
+CAMPAIGNS_WEBHOOK_INTERNAL_HOSTS = env.list("CAMPAIGNS_WEBHOOK_INTERNAL_HOSTS", default=[])
 # The aggregates and the public signal count the visits of the last FEEDBACK_WINDOW_MONTHS whole months.
 FEEDBACK_WINDOW_MONTHS = env.int("FEEDBACK_WINDOW_MONTHS", default=12)
 # "Repeated": at least FEEDBACK_ALERT_MIN_REPORTS answers reporting discrimination about one service, for visits in

@@ -2,10 +2,11 @@
 # Installs the Debian packages Amparo needs that pip cannot provide, when they are missing.
 #   gettext   - compilemessages/makemessages (translations)
 #   pango, fonts - WeasyPrint's PDF reports (networks' monitoring plans): text layout and a font with accents
+#   redis-server - the shared cache of production, started privately by the tests that use it
 #   chromium  - only with --browser: the real browser for the browser tests (driven by Playwright)
 #   postgresql - only with --postgres: the second database the test suite runs on
 set -euo pipefail
-want=(gettext:msgfmt libpango-1.0-0: libpangoft2-1.0-0: fonts-dejavu-core:)
+want=(gettext:msgfmt redis-server:redis-server libpango-1.0-0: libpangoft2-1.0-0: fonts-dejavu-core:)
 for arg in "$@"; do
   case "$arg" in
     --browser) want+=(chromium:chromium fonts-dejavu-core:) ;;

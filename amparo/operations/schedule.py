@@ -92,6 +92,12 @@ class Job:
     cadence: Cadence
     what: Promise | str  # one line for the runs page
     args: tuple[str, ...] = ()
+    keep_days: int = 90  # how long its run records are kept (purge_job_runs); a day for the every-minute ones
+
+    @property
+    def frequent(self) -> bool:
+        """Runs more often than hourly: the runs page lists only its failures (its last run is in the schedule)."""
+        return isinstance(self.cadence, EveryMinutes) and self.cadence.minutes < 60
 
     def _slots(self, start: date, step: int, zone: ZoneInfo) -> Iterator[datetime]:
         for offset in range(LOOK_BACK_DAYS + 1):
@@ -113,6 +119,13 @@ class Job:
 
 # The periodic commands (README, "Commands"). Purges at night, before the legal-date notices of the morning.
 JOBS: tuple[Job, ...] = (
+    Job(
+        "flush_link_visits",
+        "flush_link_visits",
+        EveryMinutes(1),
+        _("Move the short links' visit counts from the shared cache to the database"),
+        keep_days=1,
+    ),
     Job("purge_safechannel", "purge_safechannel", Daily(2, 0), _("Delete safe-channel reports past their retention")),
     Job("purge_cases", "purge_cases", Daily(2, 10), _("Delete cases closed longer ago than their retention")),
     Job("purge_surveys", "purge_surveys", Daily(2, 20), _("Delete survey submissions past their form's retention")),
@@ -136,7 +149,12 @@ JOBS: tuple[Job, ...] = (
         Daily(3, 0),
         _("Delete the background tasks' results older than 14 days"),
     ),
-    Job("purge_job_runs", "purge_job_runs", Daily(3, 5), _("Delete the records of scheduled runs older than 90 days")),
+    Job(
+        "purge_job_runs",
+        "purge_job_runs",
+        Daily(3, 5),
+        _("Delete the records of scheduled runs older than 90 days (a day for the every-minute ones)"),
+    ),
     Job("audit_verify", "audit_verify", Daily(3, 30), _("Check the audit log's hash chain")),
     Job(
         "refresh_survey_analysis",

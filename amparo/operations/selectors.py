@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from .models import JobRun
+from .models import JobRun, RunStatus
 from .schedule import JOBS, Job
 
 
@@ -31,4 +31,6 @@ def schedule_overview(now: datetime | None = None) -> list[JobLine]:
 
 
 def recent_runs(limit: int = 100) -> QuerySet[JobRun]:
-    return JobRun.objects.order_by("-slot", "job")[:limit]
+    """The latest runs, newest first; of the every-minute jobs only the failures (else they would be all there is)."""
+    frequent = [job.name for job in JOBS if job.frequent]
+    return JobRun.objects.exclude(Q(job__in=frequent) & ~Q(status=RunStatus.FAILED)).order_by("-slot", "job")[:limit]

@@ -14,7 +14,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from .models import JobRun, RunStatus
-from .schedule import JOBS_BY_NAME
+from .schedule import JOBS, JOBS_BY_NAME
 
 logger = logging.getLogger(__name__)
 
@@ -60,7 +60,11 @@ def scheduled_run(run_id: int) -> JobRun | None:
 
 
 def job_runs_purge(now: datetime | None = None) -> int:
-    """Delete the records of runs whose slot is older than RUNS_RETENTION_DAYS; returns how many."""
-    cutoff = (now or timezone.now()) - timedelta(days=RUNS_RETENTION_DAYS)
-    deleted, _ = JobRun.objects.filter(slot__lt=cutoff).delete()
-    return deleted
+    """Delete the records of runs older than their job's `keep_days` (RUNS_RETENTION_DAYS for a job no longer in the
+    schedule); returns how many."""
+    now = now or timezone.now()
+    deleted = 0
+    for job in JOBS:
+        deleted += JobRun.objects.filter(job=job.name, slot__lt=now - timedelta(days=job.keep_days)).delete()[0]
+    stale = JobRun.objects.exclude(job__in=JOBS_BY_NAME).filter(slot__lt=now - timedelta(days=RUNS_RETENTION_DAYS))
+    return deleted + stale.delete()[0]

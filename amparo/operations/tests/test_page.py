@@ -41,6 +41,14 @@ def runs() -> list[JobRun]:
         JobRun.objects.create(
             job="audit_verify", slot=slot, status=RunStatus.FAILED, finished_at=slot, error_class="CommandError"
         ),
+        # Every minute: its runs that went well would fill the list, so only its failures are listed.
+        JobRun.objects.create(job="flush_link_visits", slot=slot, status=RunStatus.OK, summary="Moved 7 visit(s)"),
+        JobRun.objects.create(
+            job="flush_link_visits",
+            slot=slot - timedelta(minutes=1),
+            status=RunStatus.FAILED,
+            error_class="ConnectionError",
+        ),
     ]
 
 
@@ -70,6 +78,8 @@ def test_a_platform_administrator_sees_the_counts(
     org = Organization.objects.create(name="Red Violeta (demo)")
     page = _page(verified_client_for(_user("admin@example.org", None, org, superuser=True)))
     assert "Purged 12 closed case(s)." in page and "CommandError" in page
+    runs_table = page[page.index('id="runs"') :]
+    assert "ConnectionError" in runs_table and "Moved 7 visit(s)" not in runs_table
 
 
 def test_a_caseworker_neither_opens_it_nor_finds_it_in_the_menu(

@@ -1,5 +1,5 @@
-"""Delete the records of scheduled runs older than 90 days (DESIGN.md rule 7: nothing kept longer than it serves).
-The scheduler runs it daily (amparo/operations/schedule.py).
+"""Delete the records of scheduled runs older than 90 days, a day for the jobs that run every minute (DESIGN.md rule
+7: nothing kept longer than it serves). The scheduler runs it daily (amparo/operations/schedule.py).
 
     manage.py purge_job_runs
 """
@@ -14,7 +14,7 @@ from amparo.operations.services import RUNS_RETENTION_DAYS, job_runs_purge
 
 
 class Command(BaseCommand):
-    help = "Delete the records of scheduled runs older than 90 days."
+    help = "Delete the records of scheduled runs older than 90 days (a day for the every-minute jobs)."
 
     def handle(self, *args: Any, **options: Any) -> None:
         self.stdout.write(
