@@ -114,6 +114,7 @@ INSTALLED_APPS = [
     "amparo.insights",
     "amparo.campaigns",
     "amparo.today",
+    "amparo.operations",
     "django_tasks",
     "django_tasks_db",
 ]
