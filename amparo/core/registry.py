@@ -6,7 +6,9 @@ An app's AppConfig may define either of these methods; both are optional (docs/a
     def demo_loaders(self) -> Iterable[DemoLoader]: ...
         the steps of `manage.py load_demo`, run in `order` across all apps;
     def encrypted_file_stores(self) -> Iterable[EncryptedFileStore]: ...
-        files encrypted with FIELD_ENCRYPTION_KEYS, re-encrypted by `manage.py rotate_field_keys`.
+        files encrypted with FIELD_ENCRYPTION_KEYS, re-encrypted by `manage.py rotate_field_keys`;
+    def storage_dirs(self) -> Iterable[StorageDir]: ...
+        folders of files the database refers to, copied by `amparo backup` and filled by `amparo restore`.
 
 Encrypted database fields need no registration: every `core.encryption.EncryptedTextField` of an installed app's
 models is found by its type (`encrypted_fields()`).
@@ -68,6 +70,15 @@ class EncryptedFileStore:
     files: Callable[[], Iterable[Path]]
 
 
+@dataclass(frozen=True)
+class StorageDir:
+    """A folder of files that belong with the database (encrypted attachments, legal documents...): a backup holds
+    it, a restore fills it. `name` is how the archive knows it (stable across deployments, unlike the path)."""
+
+    name: str
+    path: Callable[[], Path]  # read from settings when asked: tests and deployments move the folders
+
+
 @runtime_checkable
 class ContributesDemo(Protocol):
     def demo_loaders(self) -> Iterable[DemoLoader]: ...
@@ -76,6 +87,11 @@ class ContributesDemo(Protocol):
 @runtime_checkable
 class ContributesEncryptedFiles(Protocol):
     def encrypted_file_stores(self) -> Iterable[EncryptedFileStore]: ...
+
+
+@runtime_checkable
+class ContributesStorage(Protocol):
+    def storage_dirs(self) -> Iterable[StorageDir]: ...
 
 
 def demo_loaders() -> list[DemoLoader]:
@@ -95,6 +111,19 @@ def encrypted_file_stores() -> list[EncryptedFileStore]:
         if isinstance(config, ContributesEncryptedFiles)
         for store in config.encrypted_file_stores()
     ]
+
+
+def storage_dirs() -> list[StorageDir]:
+    found = [
+        store
+        for config in apps.get_app_configs()
+        if isinstance(config, ContributesStorage)
+        for store in config.storage_dirs()
+    ]
+    names = [store.name for store in found]
+    if len(set(names)) != len(names):
+        raise ValueError(f"two apps register the same storage name: {sorted(names)}")
+    return found
 
 
 def encrypted_fields() -> list[tuple[type[models.Model], list[EncryptedTextField]]]:
