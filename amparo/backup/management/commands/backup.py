@@ -22,7 +22,7 @@ class Command(BaseCommand):
         parser.add_argument("--database", default="default", help="The database alias (default: default).")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        archive: Path = options["archive"]
+        archive = Path(options["archive"])
         try:
             manifest = backup_write(
                 archive, options["recipient"] or settings.BACKUP_RECIPIENT, alias=options["database"]

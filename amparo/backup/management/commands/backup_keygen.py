@@ -21,7 +21,7 @@ class Command(BaseCommand):
         parser.add_argument("identity", type=Path, help="Where to write the identity (private key); must not exist.")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        path: Path = options["identity"]
+        path = Path(options["identity"])
         text, public = new_identity()
         try:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

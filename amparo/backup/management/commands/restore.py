@@ -23,11 +23,12 @@ class Command(BaseCommand):
         parser.add_argument("--database", default="default", help="The database alias (default: default).")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        archive, identity = Path(options["archive"]), Path(options["identity"])
         try:
             if options["check"]:
-                manifest = archive_check(options["archive"], options["identity"])
+                manifest = archive_check(archive, identity)
             else:
-                manifest = restore_read(options["archive"], options["identity"], alias=options["database"])
+                manifest = restore_read(archive, identity, alias=options["database"])
         except BackupError as exc:
             raise CommandError(str(exc)) from exc
         files = manifest["files"]
