@@ -146,8 +146,8 @@ class Target:
                 return int(row[0])
         if not Path(self.name).exists():
             return 0
-        with sqlite3.connect(self.name) as db:
-            return int(db.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()[0])
+        with sqlite3.connect(self.name) as restored:
+            return int(restored.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()[0])
 
     def files(self) -> list[Path]:
         return [p for root in self.storage.values() if root.exists() for p in root.rglob("*") if p.is_file()]

@@ -165,7 +165,7 @@ def test_forgotten_password_then_recovery_key_restores_her_old_reports(
     mail.outbox.clear()
     browser = Browser(live_server.url)
     assert browser.submit("/staff/password-reset/", {"email": caseworker.email}).status == 302
-    link = re.search(r"/staff/password-reset/[^/\s]+/[^/\s]+/", mail.outbox[0].body)
+    link = re.search(r"/staff/password-reset/[^/\s]+/[^/\s]+/", str(mail.outbox[0].body))
     assert link, mail.outbox[0].body
     form = browser.follow(browser.get(link.group(0)))
     assert form.status == 200 and "new_password1" in form.text
