@@ -270,7 +270,10 @@ def backup_write(out: Path, recipient_text: str, *, alias: str = "default") -> d
             "storage": [store.name for store in stores],
             "files": [],
         }
-        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except OSError as exc:
+            raise BackupError(f"Cannot write {partial}: {exc}") from exc
         try:
             with os.fdopen(fd, "wb") as sink:
                 read_end, write_end = _pipe()
@@ -372,15 +375,25 @@ def _unpack_member(tar: tarfile.TarFile, member: tarfile.TarInfo, staging: Path,
     if name in found:
         raise BackupError(f"The archive holds {name} twice.")
     target = staging / name
-    target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     digest, size = hashlib.sha256(), 0
     extracted = tar.extractfile(member)
     assert extracted is not None  # a regular file
-    with target.open("xb") as out:
-        while chunk := extracted.read(CHUNK):
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        out = target.open("xb")
+    except OSError as exc:
+        raise BackupError(f"Cannot write the staging folder {staging}: {exc}") from exc
+    with out:
+        while chunk := extracted.read(CHUNK):  # a read error here is the archive's (damaged, truncated)
             digest.update(chunk)
             size += len(chunk)
-            out.write(chunk)
+            try:
+                out.write(chunk)
+            except OSError as exc:
+                raise BackupError(
+                    f"Cannot write the staging folder {staging} ({exc}): make room, or point TMPDIR at a disk with "
+                    "as much free space as the archive."
+                ) from exc
     return Entry(name, digest.hexdigest(), size)
 
 

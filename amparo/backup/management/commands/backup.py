@@ -29,6 +29,8 @@ class Command(BaseCommand):
             )
         except BackupError as exc:
             raise CommandError(str(exc)) from exc
+        except OSError as exc:  # a full disk, a folder it may not read: said plainly, not as a traceback
+            raise CommandError(f"{type(exc).__name__}: {exc}") from exc
         files = manifest["files"]
         total = sum(item["size"] for item in files)
         self.stdout.write(

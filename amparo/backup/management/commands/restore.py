@@ -31,6 +31,8 @@ class Command(BaseCommand):
                 manifest = restore_read(archive, identity, alias=options["database"])
         except BackupError as exc:
             raise CommandError(str(exc)) from exc
+        except OSError as exc:  # a full disk, a folder it may not read: said plainly, not as a traceback
+            raise CommandError(f"{type(exc).__name__}: {exc}") from exc
         files = manifest["files"]
         verb = "verified" if options["check"] else "restored"
         self.stdout.write(
