@@ -115,6 +115,7 @@ INSTALLED_APPS = [
     "amparo.campaigns",
     "amparo.today",
     "amparo.operations",
+    "amparo.backup",
     "django_tasks",
     "django_tasks_db",
 ]
@@ -493,3 +494,8 @@ if not 1 <= FEEDBACK_WINDOW_MONTHS <= FEEDBACK_RETENTION_MONTHS <= 120:
     )
 if not 1 <= FEEDBACK_ALERT_WINDOW_MONTHS <= FEEDBACK_WINDOW_MONTHS or FEEDBACK_ALERT_MIN_REPORTS < 1:
     raise ImproperlyConfigured("FEEDBACK_ALERT_WINDOW_MONTHS must be 1..FEEDBACK_WINDOW_MONTHS, the minimum at least 1")
+
+# --- Backups (issue 18, docs/operations.md) ------------------------------------------------------------------------
+# `amparo backup` encrypts its archive to this age public key ("age1..."); the matching identity (private key) is kept
+# OFF this server, so the machine that makes backups cannot read them. `amparo backup_keygen` makes a pair.
+BACKUP_RECIPIENT = env.str("BACKUP_RECIPIENT", default="")
