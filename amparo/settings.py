@@ -277,7 +277,8 @@ TIME_ZONE = "America/Bogota"
 
 # --- Static files: one small CSS file, compressed and cache-busted by WhiteNoise -------------------------
 STATIC_URL = "/static/"
-STATIC_ROOT = VAR_DIR / "static"
+# STATIC_ROOT apart from VAR_DIR: a container image bakes the static files in while VAR_DIR is a volume (Dockerfile).
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(VAR_DIR / "static")))
 if not PRODUCTION:
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise warns on every start when it is missing
 STORAGES = {

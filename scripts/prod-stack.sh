@@ -19,6 +19,8 @@
 #   AMPARO_PROD_HOST [localhost]               host name of the site (ALLOWED_HOSTS, certificate)
 #   AMPARO_PROD_HTTPS_PORT [8443], AMPARO_PROD_HTTP_PORT [8080]  nginx's ports (HTTP only redirects)
 #   AMPARO_PROD_WORKERS [4]                    gunicorn workers
+#   AMPARO_PROD_STATIC [<state folder>/static] collected static files (collectstatic runs again only when the
+#                                              sources or installed packages changed)
 #   AMPARO_PYTHON [.venv/bin/python]           the Python with Amparo installed
 set -euo pipefail
 
@@ -35,6 +37,7 @@ HTTPS_PORT=${AMPARO_PROD_HTTPS_PORT:-8443}
 HTTP_PORT=${AMPARO_PROD_HTTP_PORT:-8080}
 WORKERS=${AMPARO_PROD_WORKERS:-4}
 PYTHON=${AMPARO_PYTHON:-$ROOT/.venv/bin/python}
+STATIC=${AMPARO_PROD_STATIC:-$STATE/static}
 NGINX=${AMPARO_NGINX:-$(command -v nginx || echo /usr/sbin/nginx)}
 BASE="https://$HOST:$HTTPS_PORT"
 
@@ -107,6 +110,7 @@ write_app_env() {  # the rest of the settings, rewritten on every start from the
   cat >"$STATE/app.env" <<EOF
 AMPARO_ENV=production
 AMPARO_VAR_DIR=$STATE
+STATIC_ROOT=$STATIC
 DATABASE_URL=$PG/$DB_NAME
 CACHE_URL=$CACHE_URL
 ALLOWED_HOSTS=$hosts
@@ -133,12 +137,29 @@ write_certificate() {
 write_nginx_conf() {
   local upstream="unix:$RUN/gunicorn.sock"
   sed -e "s|@STATE@|$STATE|g" -e "s|@UPSTREAM@|$upstream|g" -e "s|@HTTPS_PORT@|$HTTPS_PORT|g" \
-    -e "s|@HTTP_PORT@|$HTTP_PORT|g" -e "s|@MAX_BODY@|60m|g" \
+    -e "s|@HTTP_PORT@|$HTTP_PORT|g" -e "s|@MAX_BODY@|60m|g" -e "s|@STATIC@|$STATIC|g" \
     "$ROOT/deploy/nginx.conf.template" >"$STATE/nginx.conf"
 }
 
 manage() {
   (set -a; . "$STATE/secrets.env"; . "$STATE/app.env"; set +a; cd "$ROOT" && "$PYTHON" manage.py "$@")
+}
+
+static_fingerprint() {  # what collectstatic's output depends on: the project's static files and the packages
+  (cd "$ROOT" && "$PYTHON" - <<'PY'
+import hashlib, importlib.metadata, os
+digest = hashlib.sha256()
+for dist in sorted(f"{d.metadata['Name']}=={d.version}" for d in importlib.metadata.distributions()):
+    digest.update(dist.encode() + b"\n")
+for top, dirs, files in sorted(os.walk("amparo")):
+    dirs.sort()
+    if "/static" in top or top.endswith("static"):
+        for name in sorted(files):
+            path = os.path.join(top, name)
+            digest.update(f"{path} {os.path.getsize(path)} {os.stat(path).st_mtime_ns}\n".encode())
+print(digest.hexdigest())
+PY
+  )
 }
 
 has_scheduler() { compgen -G "$ROOT/amparo/*/management/commands/run_scheduler.py" >/dev/null; }
@@ -152,8 +173,8 @@ healthz_code() {
 up() {
   "$ROOT/scripts/ensure-system-deps.sh" --prod
   [ -x "$PYTHON" ] || die "no Python at $PYTHON: run 'make .venv/.installed' first (or set AMPARO_PYTHON)"
-  mkdir -p "$RUN" "$LOG" "$STATE/static"
-  chmod 755 "$STATE" "$RUN" "$STATE/static"  # nginx's workers read static/ and reach run/gunicorn.sock
+  mkdir -p "$RUN" "$LOG" "$STATIC"
+  chmod 755 "$STATE" "$RUN" "$STATIC"  # nginx's workers read the static files and reach run/gunicorn.sock
   chmod 750 "$LOG"
   mkdir -p "$STATE/safechannel" "$STATE/cases" && chmod 700 "$STATE/safechannel" "$STATE/cases"
   write_secrets
@@ -188,9 +209,15 @@ with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
         print(f"[prod-stack] created database {name}", file=sys.stderr)
 PY
 
-  say "migrating, collecting static files"
+  say "migrating"
   manage migrate --noinput -v0
-  manage collectstatic --noinput -v0
+  local fingerprint
+  fingerprint=$(static_fingerprint)
+  if [ "$(cat "$STATIC/.fingerprint" 2>/dev/null)" != "$fingerprint" ]; then
+    say "collecting static files into $STATIC"
+    manage collectstatic --noinput -v0
+    echo "$fingerprint" >"$STATIC/.fingerprint"
+  fi
   if command -v msgfmt >/dev/null; then manage compilemessages -v0 --ignore .venv; fi
 
   if ! pid_of gunicorn >/dev/null; then
