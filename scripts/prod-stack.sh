@@ -135,9 +135,10 @@ write_certificate() {
 }
 
 write_nginx_conf() {
-  local upstream="unix:$RUN/gunicorn.sock"
+  local upstream="unix:$RUN/gunicorn.sock" suffix=":$HTTPS_PORT"
+  [ "$HTTPS_PORT" != 443 ] || suffix=""
   sed -e "s|@STATE@|$STATE|g" -e "s|@UPSTREAM@|$upstream|g" -e "s|@HTTPS_PORT@|$HTTPS_PORT|g" \
-    -e "s|@HTTP_PORT@|$HTTP_PORT|g" -e "s|@MAX_BODY@|60m|g" -e "s|@STATIC@|$STATIC|g" \
+    -e "s|@HTTP_PORT@|$HTTP_PORT|g" -e "s|@HTTPS_SUFFIX@|$suffix|g" -e "s|@MAX_BODY@|60m|g" -e "s|@STATIC@|$STATIC|g" \
     "$ROOT/deploy/nginx.conf.template" >"$STATE/nginx.conf"
 }
 
