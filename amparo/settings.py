@@ -325,7 +325,9 @@ if PRODUCTION:
 # logged). Set it only when the proxy overwrites that header (deploy/nginx.conf.template does); empty: REMOTE_ADDR.
 CLIENT_ADDRESS_HEADER = env.str("CLIENT_ADDRESS_HEADER", default="")
 if CLIENT_ADDRESS_HEADER and not CLIENT_ADDRESS_HEADER.startswith("HTTP_"):
-    raise ImproperlyConfigured(f"CLIENT_ADDRESS_HEADER must be a request.META name (HTTP_...): {CLIENT_ADDRESS_HEADER!r}")
+    raise ImproperlyConfigured(
+        f"CLIENT_ADDRESS_HEADER must be a request.META name, HTTP_...: {CLIENT_ADDRESS_HEADER!r}"
+    )
 
 # Content-Security-Policy without 'unsafe-inline' (django-csp 4).
 CONTENT_SECURITY_POLICY = {

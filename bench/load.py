@@ -16,14 +16,6 @@ generator runs on the same cores). Figures go to var/bench/load.json. LOAD_STRIC
 
 from __future__ import annotations
 
-# Locust patches the standard library for gevent: it must be imported before anything opens sockets or SSL.
-import locust  # noqa: I001  (import order matters)
-from locust import FastHttpUser, between, task
-from locust.env import Environment
-
-import gevent
-import gevent.ssl
-
 import json
 import os
 import random
@@ -34,6 +26,14 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+import gevent
+import gevent.ssl
+
+# Locust patches the standard library for gevent when imported: nothing above opens a socket or imports ssl.
+import locust
+from locust import FastHttpUser, between, task
+from locust.env import Environment
 
 ROOT = Path(__file__).resolve().parent.parent
 STATE = Path(os.environ.get("AMPARO_PROD_DIR", ROOT / "var" / "prod"))
@@ -232,8 +232,10 @@ def report(result: dict[str, Any]) -> None:
     print(f"{'all':<14}{total['requests']:>9}{total['errors']:>8}{total['rps']:>8.1f}{'':>9}{total['p95_ms']:>8.0f}")
     for error in result["errors"]:
         print(f"  error on {error['page']}: {error['error']} x{error['count']}")
-    print(f"\n{result['cpus']} CPUs; load average before {result['load_average_before']}, after "
-          f"{result['load_average_after']}")
+    print(
+        f"\n{result['cpus']} CPUs; load average before {result['load_average_before']}, after "
+        f"{result['load_average_after']}"
+    )
     print("busiest processes before the run (%CPU since start, seconds running, command):")
     for line in result["busy_processes_before"][:8]:
         print(f"  {line}")

@@ -17,7 +17,9 @@ def _seen(**headers: str) -> dict[str, str]:
         seen.update({k: v for k, v in request.META.items() if isinstance(v, str)})
         return HttpResponse("ok")
 
-    ProxyClientAddressMiddleware(view)(RequestFactory().get("/es/", REMOTE_ADDR="", **headers))
+    request = RequestFactory().get("/es/", REMOTE_ADDR="")
+    request.META.update(headers)
+    ProxyClientAddressMiddleware(view)(request)
     return seen
 
 
