@@ -150,9 +150,9 @@ class Visitor(FastHttpUser):
 def busy_processes() -> list[str]:
     """What else used the CPU: the top processes by CPU share since they started, and the load average."""
     out = subprocess.run(
-        ["ps", "-eo", "pcpu,etimes,comm", "--sort=-pcpu"], capture_output=True, text=True, check=False
+        ["ps", "-eo", "pcpu,etimes,args", "--sort=-pcpu"], capture_output=True, text=True, check=False
     ).stdout
-    return [line.strip() for line in out.splitlines()[1:13] if line.strip()]
+    return [line.strip()[:140] for line in out.splitlines()[1:13] if line.strip()]
 
 
 def run() -> dict[str, Any]:

@@ -15,6 +15,7 @@ import shutil
 import socket
 import ssl
 import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -74,7 +75,7 @@ class Stack:
             "AMPARO_PROD_WORKERS": "2",
             # Shared between runs: collectstatic is slow and runs again only when the sources change.
             "AMPARO_PROD_STATIC": str(ROOT / "var" / "prodtest-static"),
-            "AMPARO_PYTHON": os.environ.get("AMPARO_PYTHON", str(ROOT / ".venv" / "bin" / "python")),
+            "AMPARO_PYTHON": os.environ.get("AMPARO_PYTHON", sys.executable),
         }
         self.env.pop("DATABASE_URL", None)
         self.base = f"https://localhost:{self.https_port}"
