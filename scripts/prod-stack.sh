@@ -225,7 +225,7 @@ PY
     say "starting gunicorn ($WORKERS workers)"
     rm -f "$RUN/gunicorn.sock"
     (set -a; . "$STATE/secrets.env"; . "$STATE/app.env"; set +a; cd "$ROOT" &&
-      "$(dirname "$PYTHON")/gunicorn" -c "$ROOT/deploy/gunicorn.conf.py" --daemon --pid "$RUN/gunicorn.pid")
+      "$PYTHON" -m gunicorn -c "$ROOT/deploy/gunicorn.conf.py" --daemon --pid "$RUN/gunicorn.pid")
   fi
   start_bg worker "$PYTHON" manage.py db_worker --queue-name '*' --no-reload
   if has_scheduler; then start_bg scheduler "$PYTHON" manage.py run_scheduler; fi
