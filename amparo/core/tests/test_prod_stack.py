@@ -196,3 +196,34 @@ def test_down_stops_every_process(stack: Stack) -> None:
     for name, pid in pids.items():
         assert not Path(f"/proc/{pid}").exists() or "zombie" in Path(f"/proc/{pid}/status").read_text(), name
     assert stack.run("status", check=False).returncode != 0
+
+
+def _substitutions(text: str) -> dict[str, str]:
+    """The placeholders a file fills in deploy/nginx.conf.template (sed expressions `s|@NAME@|value|g`)."""
+    return dict(re.findall(r"s\|@([A-Z_]+)@\|([^|]*)\|g", text))
+
+
+def test_the_script_and_the_container_fill_the_same_nginx_template(tmp_path: Path) -> None:
+    """compose.yaml's proxy cannot be built here: at least its configuration is the template the script tests."""
+    template = (ROOT / "deploy" / "nginx.conf.template").read_text()
+    placeholders = set(re.findall(r"@([A-Z_]+)@", template))
+    script = _substitutions(SCRIPT.read_text())
+    container = _substitutions((ROOT / "Dockerfile").read_text())
+    assert set(script) == placeholders
+    assert set(container) == placeholders
+    # The container's rendering is a configuration nginx accepts ("app" resolves only inside compose).
+    state = tmp_path / "proxy"
+    for folder in ("run", "log", "tls", "static"):
+        (state / folder).mkdir(parents=True)
+    key, cert = str(state / "tls" / "key.pem"), str(state / "tls" / "cert.pem")
+    request = ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost"]
+    subprocess.run(["openssl", *request, "-keyout", key, "-out", cert], capture_output=True, check=True)
+    values = {**container, "STATE": str(state), "STATIC": str(state / "static"), "UPSTREAM": "127.0.0.1:8000"}
+    values |= {"HTTPS_PORT": str(_free_port()), "HTTP_PORT": str(_free_port())}
+    rendered = re.sub(r"@([A-Z_]+)@", lambda m: values[m.group(1)], template)
+    (state / "nginx.conf").write_text(rendered)
+    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+    checked = subprocess.run(
+        [nginx, "-t", "-p", f"{state}/", "-c", str(state / "nginx.conf")], capture_output=True, text=True
+    )
+    assert checked.returncode == 0, checked.stderr
