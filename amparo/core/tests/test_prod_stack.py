@@ -128,6 +128,8 @@ def test_the_stack_serves_over_https_and_keeps_no_trace_of_a_visitor(stack: Stac
     status = stack.run("status", check=False)
     assert status.returncode == 0, status.stdout
     assert re.search(r"^gunicorn: running", status.stdout, re.M) and re.search(r"^worker: running", status.stdout, re.M)
+    if list((ROOT / "amparo").glob("*/management/commands/run_scheduler.py")):
+        assert re.search(r"^scheduler: running", status.stdout, re.M), status.stdout
 
     with stack.client() as client:
         health = client.get("/healthz")
