@@ -121,6 +121,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "amparo.core.middleware.ProxyClientAddressMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "amparo.core.middleware.PublicPageMiddleware",
@@ -278,7 +279,8 @@ TIME_ZONE = "America/Bogota"
 
 # --- Static files: one small CSS file, compressed and cache-busted by WhiteNoise -------------------------
 STATIC_URL = "/static/"
-STATIC_ROOT = VAR_DIR / "static"
+# STATIC_ROOT apart from VAR_DIR: a container image bakes the static files in while VAR_DIR is a volume (Dockerfile).
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(VAR_DIR / "static")))
 if not PRODUCTION:
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise warns on every start when it is missing
 STORAGES = {
@@ -320,6 +322,14 @@ if PRODUCTION:
     CSRF_COOKIE_SECURE = True
     LANGUAGE_COOKIE_SECURE = True
     CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# Behind a reverse proxy every request comes from the proxy: the header (as in request.META, e.g. HTTP_X_REAL_IP)
+# where the proxy puts the client's address, for the keyed per-client rate-limit buckets only (never stored or
+# logged). Set it only when the proxy overwrites that header (deploy/nginx.conf.template does); empty: REMOTE_ADDR.
+CLIENT_ADDRESS_HEADER = env.str("CLIENT_ADDRESS_HEADER", default="")
+if CLIENT_ADDRESS_HEADER and not CLIENT_ADDRESS_HEADER.startswith("HTTP_"):
+    raise ImproperlyConfigured(
+        f"CLIENT_ADDRESS_HEADER must be a request.META name, HTTP_...: {CLIENT_ADDRESS_HEADER!r}"
+    )
 
 # Content-Security-Policy without 'unsafe-inline' (django-csp 4).
 CONTENT_SECURITY_POLICY = {
