@@ -6,13 +6,14 @@ PORT   ?= 8000
 MANAGE := $(BIN)/python manage.py
 
 .PHONY: demo test test-browser test-all lint bench messages makemessages clean system-deps
+.PHONY: prod-up prod-down prod-status bench-load
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev]'
+	$(BIN)/python -m pip install -q -e '.[dev,bench]'
 	touch $@
 
 system-deps:
@@ -57,6 +58,21 @@ bench: messages
 	$(BIN)/python bench/insights.py
 	$(BIN)/python bench/feedback.py
 	$(BIN)/python bench/campaigns.py
+	$(BIN)/python bench/load.py
+
+# The production stack on this machine (docs/deploy.md): nginx (HTTPS) -> gunicorn, task worker, scheduler.
+prod-up: messages
+	@scripts/prod-stack.sh up
+
+prod-down:
+	@scripts/prod-stack.sh down
+
+prod-status:
+	@scripts/prod-stack.sh status
+
+# 200 public users for 60 s against the running stack (make prod-up; demo data: see docs/deploy.md).
+bench-load: $(VENV)/.installed
+	$(BIN)/python bench/load.py
 
 makemessages: $(VENV)/.installed system-deps
 	$(MANAGE) makemessages -l es -l en -l pt --ignore '.venv/*' --ignore 'var/*' --ignore 'bench/*' --no-obsolete

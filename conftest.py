@@ -14,6 +14,31 @@ def _file_storage_in_tmp(settings, tmp_path):  # type: ignore[no-untyped-def]
     settings.SAFECHANNEL_STORAGE_DIR = tmp_path / "safechannel"
 
 
+@pytest.fixture(scope="session")
+def redis_server():  # type: ignore[no-untyped-def]
+    """A private, real redis-server for this run (amparo/core/tests/redis_server.py), started on first use."""
+    from amparo.core.tests.redis_server import redis_server as start
+
+    with start() as server:
+        yield server
+
+
+@pytest.fixture
+def shared_cache(settings, redis_server):  # type: ignore[no-untyped-def]
+    """The production cache: Django's RedisCache on the private redis-server, emptied after the test."""
+    from django.core.cache import cache
+
+    from amparo.core.tests.redis_server import redis_cache_settings
+
+    if redis_server.process is None:  # a test stopped it to see a failure
+        redis_server.start()
+    settings.CACHES = redis_cache_settings(redis_server.url, "test")
+    yield redis_server
+    if redis_server.process is None:
+        redis_server.start()
+    cache.clear()
+
+
 @pytest.fixture
 def demo_directory(db):  # type: ignore[no-untyped-def]
     """The demo directory (a few hundred services over the demo places) and the shipped pathways."""

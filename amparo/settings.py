@@ -114,11 +114,14 @@ INSTALLED_APPS = [
     "amparo.insights",
     "amparo.campaigns",
     "amparo.today",
+    "amparo.operations",
+    "amparo.backup",
     "django_tasks",
     "django_tasks_db",
 ]
 
 MIDDLEWARE = [
+    "amparo.core.middleware.ProxyClientAddressMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "amparo.core.middleware.PublicPageMiddleware",
@@ -281,7 +284,8 @@ TIME_ZONE = "America/Bogota"
 
 # --- Static files: one small CSS file, compressed and cache-busted by WhiteNoise -------------------------
 STATIC_URL = "/static/"
-STATIC_ROOT = VAR_DIR / "static"
+# STATIC_ROOT apart from VAR_DIR: a container image bakes the static files in while VAR_DIR is a volume (Dockerfile).
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(VAR_DIR / "static")))
 if not PRODUCTION:
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise warns on every start when it is missing
 STORAGES = {
@@ -323,6 +327,14 @@ if PRODUCTION:
     CSRF_COOKIE_SECURE = True
     LANGUAGE_COOKIE_SECURE = True
     CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# Behind a reverse proxy every request comes from the proxy: the header (as in request.META, e.g. HTTP_X_REAL_IP)
+# where the proxy puts the client's address, for the keyed per-client rate-limit buckets only (never stored or
+# logged). Set it only when the proxy overwrites that header (deploy/nginx.conf.template does); empty: REMOTE_ADDR.
+CLIENT_ADDRESS_HEADER = env.str("CLIENT_ADDRESS_HEADER", default="")
+if CLIENT_ADDRESS_HEADER and not CLIENT_ADDRESS_HEADER.startswith("HTTP_"):
+    raise ImproperlyConfigured(
+        f"CLIENT_ADDRESS_HEADER must be a request.META name, HTTP_...: {CLIENT_ADDRESS_HEADER!r}"
+    )
 
 # Content-Security-Policy without 'unsafe-inline' (django-csp 4).
 CONTENT_SECURITY_POLICY = {
@@ -483,6 +495,9 @@ FEEDBACK_RATE_LIMITS = {
 }
 if any(limit < 1 for limit, _period in FEEDBACK_RATE_LIMITS.values()):
     raise ImproperlyConfigured("FEEDBACK_PER_* limits must be at least 1")
+# The sending webhook (issue 17, part 5) is never called at an address inside the server's own network (loopback,
+# private, link-local), unless its host is named here: a gateway in the organisation's own network.
+CAMPAIGNS_WEBHOOK_INTERNAL_HOSTS = env.list("CAMPAIGNS_WEBHOOK_INTERNAL_HOSTS", default=[])
 # The aggregates and the public signal count the visits of the last FEEDBACK_WINDOW_MONTHS whole months.
 FEEDBACK_WINDOW_MONTHS = env.int("FEEDBACK_WINDOW_MONTHS", default=12)
 # "Repeated": at least FEEDBACK_ALERT_MIN_REPORTS answers reporting discrimination about one service, for visits in
@@ -497,3 +512,8 @@ if not 1 <= FEEDBACK_WINDOW_MONTHS <= FEEDBACK_RETENTION_MONTHS <= 120:
     )
 if not 1 <= FEEDBACK_ALERT_WINDOW_MONTHS <= FEEDBACK_WINDOW_MONTHS or FEEDBACK_ALERT_MIN_REPORTS < 1:
     raise ImproperlyConfigured("FEEDBACK_ALERT_WINDOW_MONTHS must be 1..FEEDBACK_WINDOW_MONTHS, the minimum at least 1")
+
+# --- Backups (issue 18, docs/operations.md) ------------------------------------------------------------------------
+# `amparo backup` encrypts its archive to this age public key ("age1..."); the matching identity (private key) is kept
+# OFF this server, so the machine that makes backups cannot read them. `amparo backup_keygen` makes a pair.
+BACKUP_RECIPIENT = env.str("BACKUP_RECIPIENT", default="")

@@ -30,6 +30,7 @@ urlpatterns = [
     path("staff/campaigns/", include("amparo.campaigns.staff_urls")),
     path("staff/campaigns/feedback/", include("amparo.campaigns.urls_feedback")),
     path("staff/campaigns/bulletin/", include("amparo.campaigns.urls_bulletin")),
+    path("staff/operations/", include("amparo.operations.urls")),
     path("r/", include("amparo.campaigns.public_urls")),  # short links: no language prefix, no cookie, nothing kept
     path("openrosa/", include("amparo.surveys.urls_openrosa")),  # ODK Collect / KoboCollect (no session, no cookies)
     path("healthz", core_views.healthz, name="healthz"),

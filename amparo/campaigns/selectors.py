@@ -3,6 +3,7 @@ material). Reach counts visits, not people: the same person scanning twice count
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 from uuid import UUID
@@ -16,6 +17,7 @@ from amparo.accounts.models import Organization
 from amparo.directory.models import Service, ServiceAtLocation
 from amparo.pathways.models import Pathway
 
+from . import visits
 from .models import LANGUAGE_CHOICES, Campaign, LinkDay, Material, ShortLink
 
 
@@ -57,26 +59,38 @@ class Reach:
 
 def reach(campaign: Campaign, since: date | None = None, until: date | None = None) -> Reach:
     """Visits of the campaign's short links: per day (days without visits are left out), per material and per link,
-    counted by the database (three GROUP BYs over the day counters)."""
+    counted by the database (three GROUP BYs over the day counters), plus the visits still waiting in the shared
+    cache for the next flush (visits.pending), so the page is exact between flushes."""
     days = LinkDay.objects.filter(link__campaign=campaign)
     if since:
         days = days.filter(day__gte=since)
     if until:
         days = days.filter(day__lte=until)
-    by_day = [(row["day"], row["n"]) for row in days.values("day").annotate(n=Sum("visits")).order_by("day")]
+    links = list(ShortLink.objects.filter(campaign=campaign).order_by("kind", "target_key", "language", "material"))
+    per_day = Counter(dict(days.values("day").annotate(n=Sum("visits")).values_list("day", "n")))
+    per_material = Counter(
+        dict(days.values("link__material").annotate(n=Sum("visits")).values_list("link__material", "n"))
+    )
+    per_link = Counter(dict(days.values_list("link").annotate(n=Sum("visits")).values_list("link", "n")))
+    material_of = {link.pk: link.material for link in links}
+    for (link_id, day), count in visits.pending(material_of).items():
+        if (since and day < since) or (until and day > until):
+            continue
+        per_day[day] += count
+        per_material[material_of[link_id]] += count
+        per_link[link_id] += count
     labels = dict(Material.choices)
+    by_day = sorted((day, n) for day, n in per_day.items() if n)
     by_material = [
-        (str(labels.get(row["link__material"], row["link__material"])), row["n"])
-        for row in days.values("link__material").annotate(n=Sum("visits")).order_by("-n", "link__material")
+        (str(labels.get(material, material)), n)
+        for material, n in sorted(per_material.items(), key=lambda item: (-item[1], item[0]))
+        if n
     ]
-    per_link = dict(days.values_list("link").annotate(n=Sum("visits")).values_list("link", "n"))
-    links = ShortLink.objects.filter(campaign=campaign).order_by("kind", "target_key", "language", "material")
-    by_link = [(link, per_link.get(link.pk, 0)) for link in links]
     return Reach(
         total=sum(n for _day, n in by_day),
         by_day=by_day,
         by_material=by_material,
-        by_link=by_link,
+        by_link=[(link, per_link.get(link.pk, 0)) for link in links],
         first_day=by_day[0][0] if by_day else None,
         last_day=by_day[-1][0] if by_day else None,
     )

@@ -1,15 +1,16 @@
 """Writes of the campaigns (issue 17, parts 1, 2 and 5): one transaction each, with its audit entry in it.
 
 - `campaign_create` / `campaign_update`: a campaign and the short links of its materials (`links_sync`).
-- `link_visit`: reach, ONE counter per short link per day, incremented by an atomic UPDATE (F() + 1); the day's
-  row is created by get_or_create on the first visit, and the increment is always the UPDATE, so two visits at the
-  same moment never read-modify-write the same number. Nothing about who visits is received or kept.
+- `link_visit`: reach, ONE counter per short link per day: an INCR in the shared cache, flushed to the day's row
+  (`visits.py`), or where there is none an atomic UPDATE (F() + 1) of the row, created by get_or_create on the first
+  visit; no two visits ever read-modify-write the same number. Nothing about who visits is received or kept.
 - `sending_hook_set` and `text_send`: the organisation's own outbound webhook, which is handed a text and nothing
   else.
 """
 
 from __future__ import annotations
 
+import http.client
 import json
 import secrets
 import urllib.error
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
@@ -30,6 +32,7 @@ from amparo.audit.services import audit_record
 from amparo.directory.models import Place, ServiceAtLocation
 from amparo.pathways.models import Pathway
 
+from . import visits
 from .materials import campaign_place
 from .models import CHANNEL_MATERIALS, LANGUAGE_CHOICES, MAX_SMS_SEGMENTS, Campaign, LinkDay, SendingHook, ShortLink
 
@@ -187,16 +190,25 @@ def _link_create(**fields: Any) -> ShortLink:
 
 
 def link_visit(link_id: int, day: date | None = None) -> None:
-    """Count one visit of a short link today: one atomic UPDATE ... SET visits = visits + 1. On the day's first visit
+    """Count one visit of a short link today. Where the platform has a shared cache (Redis, Memcached) the visit is
+    one INCR there, moved to the day's row by the scheduled flush (`visits.py` says why and what that risks);
+    otherwise, or when that cache fails, it is counted in the database at once."""
+    day = day or timezone.localdate()
+    if visits.counts_in_cache() and visits.count_in_cache(link_id, day):
+        return
+    link_visit_in_database(link_id, day)
+
+
+def link_visit_in_database(link_id: int, day: date) -> None:
+    """One visit counted in the database: one atomic UPDATE ... SET visits = visits + 1. On the day's first visit
     the row does not exist yet (the UPDATE touched nothing): get_or_create makes it with 0 (a concurrent first visit
     that made it first is found, not duplicated: the unique constraint and get_or_create's retry see to it), then the
     same UPDATE adds the one. No value is read and written back, so no visit is lost to a race.
 
     On PostgreSQL the transaction commits without waiting for its WAL to reach the disk (`SET LOCAL
     synchronous_commit TO OFF`, this transaction only): a crash of the database server may forget the last fraction
-    of a second of visits, never corrupt them, and a redirect does not wait for a disk flush (about 7 ms of the
-    benchmark machine's 8 ms per redirect). Every other write keeps the server's setting."""
-    day = day or timezone.localdate()
+    of a second of visits, never corrupt them, and a redirect does not wait for a disk flush. Every other write keeps
+    the server's setting."""
     today = LinkDay.objects.filter(link_id=link_id, day=day)
     relaxed = connection.vendor == "postgresql"
     with transaction.atomic() if relaxed else nullcontext():  # elsewhere the UPDATE commits by itself
@@ -205,9 +217,7 @@ def link_visit(link_id: int, day: date | None = None) -> None:
                 cursor.execute("SET LOCAL synchronous_commit TO OFF")
         if today.update(visits=F("visits") + 1):
             return
-    with transaction.atomic():
-        LinkDay.objects.get_or_create(link_id=link_id, day=day, defaults={"visits": 0})
-        today.update(visits=F("visits") + 1)
+    visits.link_visits_add(link_id, day, 1)
 
 
 # --- Sending ----------------------------------------------------------------------------------------------------------
@@ -239,6 +249,56 @@ def sending_hook_set(*, actor: Any, organization: Organization, url: str, active
         detail={"host": urlsplit(url).hostname or "", "active": active},
     )
     return hook
+
+
+class InternalAddressError(OSError):
+    """The webhook's address turned out to be inside the server's own network (loopback, private, link-local...)."""
+
+
+def _refuse_internal(host: str, peer: str) -> None:
+    """A coordinator chooses the webhook's address and the server fetches it: without this check she could make the
+    server POST to its own network (a database's HTTP port, a cloud's metadata address). The address checked is the
+    one the socket actually connected to, after DNS, so a name that resolves differently later (DNS rebinding) or a
+    redirect to an internal address is refused as well. Hosts named in CAMPAIGNS_WEBHOOK_INTERNAL_HOSTS (a gateway in
+    the organisation's own network) are let through."""
+    import ipaddress
+
+    address = ipaddress.ip_address(peer.split("%", 1)[0])
+    mapped = getattr(address, "ipv4_mapped", None)
+    address = mapped or address
+    if address.is_global and not address.is_multicast:
+        return
+    if host.lower() in {h.lower() for h in settings.CAMPAIGNS_WEBHOOK_INTERNAL_HOSTS}:
+        return
+    raise InternalAddressError(host)
+
+
+class _CheckedHTTPConnection(http.client.HTTPConnection):
+    def connect(self) -> None:
+        super().connect()
+        _refuse_internal(self.host, self.sock.getpeername()[0])
+
+
+class _CheckedHTTPSConnection(http.client.HTTPSConnection):
+    def connect(self) -> None:
+        super().connect()
+        _refuse_internal(self.host, self.sock.getpeername()[0])
+
+
+class _CheckedHTTPHandler(urllib.request.HTTPHandler):
+    def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        return self.do_open(_CheckedHTTPConnection, req)
+
+
+class _CheckedHTTPSHandler(urllib.request.HTTPSHandler):
+    def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        return self.do_open(_CheckedHTTPSConnection, req)
+
+
+def _webhook_opener() -> urllib.request.OpenerDirector:
+    """urllib's opener with every connection (redirects included) checked by `_refuse_internal`, and no proxy from the
+    environment (the check must see the real peer)."""
+    return urllib.request.build_opener(urllib.request.ProxyHandler({}), _CheckedHTTPHandler(), _CheckedHTTPSHandler())
 
 
 class SendError(Exception):
@@ -281,7 +341,7 @@ def text_send(*, actor: Any, campaign: Campaign, channel: str, language: str, te
     )
     status, problem = 0, ""
     try:
-        with urllib.request.urlopen(request, timeout=SEND_TIMEOUT_SECONDS) as response:  # noqa: S310
+        with _webhook_opener().open(request, timeout=SEND_TIMEOUT_SECONDS) as response:
             status = response.status
     except urllib.error.HTTPError as error:
         status = error.code
@@ -294,7 +354,12 @@ def text_send(*, actor: Any, campaign: Campaign, channel: str, language: str, te
         }  # fmt: skip
     except (urllib.error.URLError, OSError) as error:
         reason = getattr(error, "reason", error)
-        if isinstance(reason, TimeoutError):
+        if isinstance(reason, InternalAddressError):  # urllib wraps what a connection raises in a URLError
+            problem = _(
+                "The webhook at %(host)s is inside the server's own network: it was not called. An administrator "
+                "can allow that host (CAMPAIGNS_WEBHOOK_INTERNAL_HOSTS)."
+            ) % {"host": host}
+        elif isinstance(reason, TimeoutError):
             problem = _("The webhook at %(host)s did not answer within %(seconds)s seconds.") % {
                 "host": host, "seconds": SEND_TIMEOUT_SECONDS,
             }  # fmt: skip

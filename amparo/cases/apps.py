@@ -5,7 +5,7 @@ from pathlib import Path
 
 from django.apps import AppConfig
 
-from amparo.core.registry import DemoLoader, EncryptedFileStore
+from amparo.core.registry import DemoLoader, EncryptedFileStore, StorageDir
 
 
 class CasesConfig(AppConfig):
@@ -26,6 +26,11 @@ class CasesConfig(AppConfig):
             EncryptedFileStore("legal documents", _legal_document_files),
             EncryptedFileStore("case files", _case_files),
         )
+
+    def storage_dirs(self) -> Iterable[StorageDir]:
+        from django.conf import settings
+
+        return (StorageDir("cases", lambda: Path(settings.CASES_STORAGE_DIR)),)
 
 
 def _legal_document_files() -> Iterator[Path]:

@@ -60,3 +60,21 @@ class PublicPageMiddleware:
                 else:
                     del response["Vary"]
         return response
+
+
+class ProxyClientAddressMiddleware:
+    """Behind the reverse proxy, REMOTE_ADDR is the proxy's (or empty on a unix socket): the client's address comes in
+    the header named by settings.CLIENT_ADDRESS_HEADER, which the proxy overwrites on every request (so a client
+    cannot choose it). The address only keys the rate-limit buckets (an HMAC under a key that changes every window);
+    nothing logs or stores it. Without the setting, or without the header, REMOTE_ADDR is left as it is."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        header = settings.CLIENT_ADDRESS_HEADER
+        if header:
+            address = request.META.pop(header, "").strip()
+            if address:
+                request.META["REMOTE_ADDR"] = address
+        return self.get_response(request)

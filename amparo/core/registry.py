@@ -6,7 +6,12 @@ An app's AppConfig may define either of these methods; both are optional (docs/a
     def demo_loaders(self) -> Iterable[DemoLoader]: ...
         the steps of `manage.py load_demo`, run in `order` across all apps;
     def encrypted_file_stores(self) -> Iterable[EncryptedFileStore]: ...
-        files encrypted with FIELD_ENCRYPTION_KEYS, re-encrypted by `manage.py rotate_field_keys`.
+        files encrypted with FIELD_ENCRYPTION_KEYS, re-encrypted by `manage.py rotate_field_keys`;
+    def encrypted_blob_columns(self) -> Iterable[EncryptedBlobColumn]: ...
+        binary columns holding Fernet tokens under FIELD_ENCRYPTION_KEYS (files kept in the database), re-encrypted
+        by `manage.py rotate_field_keys` like the text fields;
+    def storage_dirs(self) -> Iterable[StorageDir]: ...
+        folders of files the database refers to, copied by `amparo backup` and filled by `amparo restore`.
 
 Encrypted database fields need no registration: every `core.encryption.EncryptedTextField` of an installed app's
 models is found by its type (`encrypted_fields()`).
@@ -68,6 +73,24 @@ class EncryptedFileStore:
     files: Callable[[], Iterable[Path]]
 
 
+@dataclass(frozen=True)
+class EncryptedBlobColumn:
+    """A BinaryField whose non-empty values are Fernet tokens under FIELD_ENCRYPTION_KEYS (core.encryption's
+    encrypt_bytes): unlike EncryptedTextField it cannot be found by its type, so its app names it."""
+
+    model: Callable[[], type[models.Model]]  # called once the models are ready
+    field: str
+
+
+@dataclass(frozen=True)
+class StorageDir:
+    """A folder of files that belong with the database (encrypted attachments, legal documents...): a backup holds
+    it, a restore fills it. `name` is how the archive knows it (stable across deployments, unlike the path)."""
+
+    name: str
+    path: Callable[[], Path]  # read from settings when asked: tests and deployments move the folders
+
+
 @runtime_checkable
 class ContributesDemo(Protocol):
     def demo_loaders(self) -> Iterable[DemoLoader]: ...
@@ -76,6 +99,16 @@ class ContributesDemo(Protocol):
 @runtime_checkable
 class ContributesEncryptedFiles(Protocol):
     def encrypted_file_stores(self) -> Iterable[EncryptedFileStore]: ...
+
+
+@runtime_checkable
+class ContributesEncryptedBlobs(Protocol):
+    def encrypted_blob_columns(self) -> Iterable[EncryptedBlobColumn]: ...
+
+
+@runtime_checkable
+class ContributesStorage(Protocol):
+    def storage_dirs(self) -> Iterable[StorageDir]: ...
 
 
 def demo_loaders() -> list[DemoLoader]:
@@ -95,6 +128,28 @@ def encrypted_file_stores() -> list[EncryptedFileStore]:
         if isinstance(config, ContributesEncryptedFiles)
         for store in config.encrypted_file_stores()
     ]
+
+
+def encrypted_blob_columns() -> list[EncryptedBlobColumn]:
+    return [
+        column
+        for config in apps.get_app_configs()
+        if isinstance(config, ContributesEncryptedBlobs)
+        for column in config.encrypted_blob_columns()
+    ]
+
+
+def storage_dirs() -> list[StorageDir]:
+    found = [
+        store
+        for config in apps.get_app_configs()
+        if isinstance(config, ContributesStorage)
+        for store in config.storage_dirs()
+    ]
+    names = [store.name for store in found]
+    if len(set(names)) != len(names):
+        raise ValueError(f"two apps register the same storage name: {sorted(names)}")
+    return found
 
 
 def encrypted_fields() -> list[tuple[type[models.Model], list[EncryptedTextField]]]:

@@ -1,10 +1,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 
 from django.apps import AppConfig
 
-from amparo.core.registry import DemoLoader
+from amparo.core.registry import DemoLoader, StorageDir
 
 
 class SafeChannelConfig(AppConfig):
@@ -19,3 +20,8 @@ class SafeChannelConfig(AppConfig):
         from .demo import load_demo_safechannel
 
         return (DemoLoader(50, "safe channel", load_demo_safechannel),)
+
+    def storage_dirs(self) -> Iterable[StorageDir]:
+        from django.conf import settings
+
+        return (StorageDir("safechannel", lambda: Path(settings.SAFECHANNEL_STORAGE_DIR)),)

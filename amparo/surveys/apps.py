@@ -4,7 +4,7 @@ from collections.abc import Iterable
 
 from django.apps import AppConfig
 
-from amparo.core.registry import DemoLoader
+from amparo.core.registry import DemoLoader, EncryptedBlobColumn
 
 
 class SurveysConfig(AppConfig):
@@ -17,3 +17,7 @@ class SurveysConfig(AppConfig):
         from .demo import load_demo_surveys
 
         return (DemoLoader(70, "surveys", load_demo_surveys),)
+
+    def encrypted_blob_columns(self) -> Iterable[EncryptedBlobColumn]:
+        # Submission attachments (photos, ODK .enc files) are encrypted with the field keys (services.encrypt_bytes).
+        return (EncryptedBlobColumn(lambda: self.get_model("Attachment"), "content"),)

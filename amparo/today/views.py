@@ -207,6 +207,7 @@ MENU: list[tuple[Promise, str, frozenset[str]]] = [
         frozenset({Role.COORDINATOR, Role.ANALYST, Role.FOCAL_POINT, PLATFORM_ADMIN}),
     ),
     (gettext_lazy("Bulletin"), "bulletin:list", frozenset({*Role.values, PLATFORM_ADMIN})),
+    (gettext_lazy("Scheduled work"), "operations:runs", frozenset({Role.COORDINATOR, PLATFORM_ADMIN})),
     (gettext_lazy("Administration"), "admin:index", frozenset({Role.COORDINATOR, PLATFORM_ADMIN})),
 ]
 

@@ -177,3 +177,112 @@ def test_short_links_keep_the_public_page_rules(world: World, live_server: LiveS
     exits = [e for e in structure.body if e.attrs.get("id") == "quick-exit"]
     assert len(exits) == 1 and len(page.raw) < 30 * 1024
     assert not structure.inline_script
+
+
+# --- Counting in the shared cache (production: Redis), flushed to the day's row (campaigns/visits.py) -------------
+
+
+def test_with_a_shared_cache_a_visit_writes_nothing_to_the_database(
+    world: World, public_client: Client, shared_cache: object
+) -> None:
+    from django.utils import timezone
+
+    from amparo.campaigns.selectors import reach
+
+    link = _link(world)
+    with CaptureQueriesContext(connection) as queries:
+        for _ in range(3):
+            assert public_client.get(f"/r/{link.code}").status_code == 302
+    assert not [q for q in queries.captured_queries if not q["sql"].startswith("SELECT")]
+    assert not LinkDay.objects.filter(link=link).exists()
+    # the reach page adds what waits in the cache: exact between flushes
+    today = timezone.localdate()
+    counted = reach(world.campaign)
+    assert counted.total == 3 and counted.by_day == [(today, 3)]
+    assert dict(counted.by_link)[link] == 3
+    assert counted.by_material == [(str(Material.CARD.label), 3)]
+
+
+def test_the_flush_moves_the_counts_and_keeps_what_arrives_after(
+    world: World, public_client: Client, shared_cache: object
+) -> None:
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from amparo.campaigns.selectors import reach
+    from amparo.campaigns.visits import flush_visits, pending
+
+    link, other = _link(world), _link(world, language="pt", material=Material.SMS)
+    for code, times in ((link.code, 4), (other.code, 2)):
+        for _ in range(times):
+            public_client.get(f"/r/{code}")
+    out = __import__("io").StringIO()
+    call_command("flush_link_visits", stdout=out)
+    assert "Moved 6 visit(s)" in out.getvalue()
+    today = timezone.localdate()
+    assert LinkDay.objects.get(link=link, day=today).visits == 4
+    assert LinkDay.objects.get(link=other, day=today).visits == 2
+    assert pending([link.pk, other.pk]) == {}
+    public_client.get(f"/r/{link.code}")  # after the flush: waits in the cache, then added to the same row
+    assert reach(world.campaign).total == 7
+    assert flush_visits() == 1 and flush_visits() == 0
+    assert LinkDay.objects.get(link=link, day=today).visits == 5
+    assert reach(world.campaign).total == 7
+
+
+def test_when_the_shared_cache_is_down_visits_are_counted_in_the_database(
+    world: World, public_client: Client, shared_cache: object
+) -> None:
+    from django.utils import timezone
+
+    from amparo.campaigns.selectors import reach
+
+    link = _link(world)
+    public_client.get(f"/r/{link.code}")  # in the cache
+    shared_cache.stop()  # type: ignore[attr-defined]
+    response = public_client.get(f"/r/{link.code}")
+    assert response.status_code == 302 and response["Location"].startswith("/es/routes/")
+    assert LinkDay.objects.get(link=link, day=timezone.localdate()).visits == 1
+    assert reach(world.campaign).total == 1  # the page still answers, with what the database holds
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_visits_through_the_cache_lose_no_count(demo_directory: None, shared_cache: object) -> None:
+    """Threads hit the same link's first visit of the day in the shared cache: every visit counts once, flushed."""
+    from django.utils import timezone
+
+    from amparo.accounts.models import Organization, User
+    from amparo.campaigns.services import campaign_create
+    from amparo.campaigns.visits import flush_visits
+
+    from .conftest import campaign_input
+
+    org = Organization.objects.create(name="Concurrencia")
+    user = User.objects.create_user(username="c@example.org", email="c@example.org")
+    campaign = campaign_create(actor=user, organization=org, data=campaign_input())
+    link = ShortLink.objects.filter(campaign=campaign).first()
+    assert link is not None
+    threads, per_thread, barrier = 8, 25, threading.Barrier(8)
+    errors: list[BaseException] = []
+    day = timezone.localdate()
+
+    def visit() -> None:
+        from django.db import connections
+
+        try:
+            barrier.wait()
+            for _ in range(per_thread):
+                link_visit(link.pk, day)
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    workers = [threading.Thread(target=visit) for _ in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert not errors and not LinkDay.objects.filter(link=link).exists()
+    assert flush_visits(today=day) == threads * per_thread
+    assert LinkDay.objects.get(link=link, day=day).visits == threads * per_thread

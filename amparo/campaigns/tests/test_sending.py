@@ -9,6 +9,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -42,7 +43,8 @@ class _Gateway(http.server.BaseHTTPRequestHandler):
 
 
 @pytest.fixture
-def gateway() -> Iterator[str]:
+def gateway(settings: Any) -> Iterator[str]:
+    settings.CAMPAIGNS_WEBHOOK_INTERNAL_HOSTS = ["127.0.0.1"]  # the test's gateway listens on loopback
     _Gateway.received, _Gateway.status, _Gateway.delay = [], 200, 0.0
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Gateway)
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -88,7 +90,35 @@ def test_a_slow_gateway_times_out(world: World, gateway: str, monkeypatch: pytes
         text_send(actor=world.coordinator, campaign=world.campaign, channel="sms", language="es", text="Hola")
 
 
-def test_nobody_listening_is_said_in_words(world: World) -> None:
+def test_an_address_inside_the_servers_network_is_not_called(world: World, gateway: str, settings: object) -> None:
+    """The coordinator's address resolves to loopback (or a private network, a cloud's metadata address): nothing
+    is sent there unless an administrator named the host; the attempt is audited and said in words."""
+    settings.CAMPAIGNS_WEBHOOK_INTERNAL_HOSTS = []  # type: ignore[attr-defined]
+    sending_hook_set(actor=world.coordinator, organization=world.org, url=gateway, active=True)
+    with translation.override("en"), pytest.raises(SendError, match="inside the server's own network"):
+        text_send(actor=world.coordinator, campaign=world.campaign, channel="sms", language="es", text="Hola")
+    assert _Gateway.received == []
+    assert AuditEntry.objects.filter(action="campaigns.text.send_failed").count() == 1
+    localhost = gateway.replace("127.0.0.1", "localhost")  # a name that resolves there is refused the same way
+    sending_hook_set(actor=world.coordinator, organization=world.org, url=localhost, active=True)
+    with pytest.raises(SendError):
+        text_send(actor=world.coordinator, campaign=world.campaign, channel="sms", language="es", text="Hola")
+    assert _Gateway.received == []
+
+
+def test_the_internal_address_check() -> None:
+    from amparo.campaigns.services import InternalAddressError, _refuse_internal
+
+    for peer in ("127.0.0.1", "10.1.2.3", "192.168.0.9", "172.16.5.5", "169.254.169.254", "::1", "fd00::1",
+                 "::ffff:127.0.0.1", "0.0.0.0", "100.64.0.1", "224.0.0.1"):  # noqa: S104  # fmt: skip
+        with pytest.raises(InternalAddressError):
+            _refuse_internal("gateway.example.org", peer)
+    for peer in ("8.8.8.8", "2001:4860:4860::8888", "190.24.3.1"):
+        _refuse_internal("gateway.example.org", peer)
+
+
+def test_nobody_listening_is_said_in_words(world: World, settings: object) -> None:
+    settings.CAMPAIGNS_WEBHOOK_INTERNAL_HOSTS = ["127.0.0.1"]  # type: ignore[attr-defined]
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]

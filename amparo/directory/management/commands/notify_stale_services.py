@@ -42,7 +42,9 @@ class Command(BaseCommand):
         plan = reverification_plan()
         with translation.override(settings.LANGUAGE_CODE):
             messages = [self._message(r, base_url) for r in plan.reverifiers]
-        sent = 0 if options["dry_run"] else send_mass_mail(messages, fail_silently=False)
+        sent = (
+            0 if options["dry_run"] else (send_mass_mail(messages, fail_silently=False) or 0)
+        )  # None: nothing to send
 
         self.stdout.write(
             f"{len(plan.services)} services not verified for over {settings.STALE_AFTER_DAYS} days; "
