@@ -15,6 +15,19 @@ class CampaignsConfig(AppConfig):
     label = "campaigns"
     verbose_name = "Campaigns"
 
+    def ready(self) -> None:
+        from django.db.models.signals import post_delete, post_save
+
+        from amparo.directory.models import Service, ServiceAtLocation
+        from amparo.pathways.models import Pathway
+
+        from .models import ShortLink
+        from .selectors import forget_link_destinations
+
+        for model in (ShortLink, Pathway, Service, ServiceAtLocation):
+            post_save.connect(forget_link_destinations, sender=model, dispatch_uid=f"links-{model.__name__}-save")
+            post_delete.connect(forget_link_destinations, sender=model, dispatch_uid=f"links-{model.__name__}-delete")
+
     def demo_loaders(self) -> Iterable[DemoLoader]:
         from .bulletin_demo import load_demo_bulletin
         from .demo import load_demo_campaigns

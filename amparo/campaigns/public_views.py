@@ -23,7 +23,7 @@ from . import feedback_selectors as _feedback_selectors
 from . import feedback_services as _feedback_services
 from .feedback_forms import TOKEN_MAX_AGE as _TOKEN_MAX_AGE
 from .feedback_forms import FeedbackForm as _FeedbackForm
-from .selectors import link_by_code, target_path
+from .selectors import link_destination
 from .services import link_visit
 
 # --- Short links (part 2): /r/<code> -------------------------------------------------------------------------------
@@ -38,12 +38,13 @@ def short_link(request: HttpRequest, code: str) -> HttpResponse:
     An unknown code is the ordinary 404 page; a link to a deleted pathway or service lands on the pathways list or
     the finder (selectors.target_path). A 302, never a permanent redirect: browsers would keep it and skip the
     count, and a link's target may change with its pathway."""
-    link = link_by_code(code.lower())
-    if link is None:
+    destination = link_destination(code.lower())
+    if destination is None:
         raise Http404
+    link_id, path = destination
     if request.method == "GET":
-        link_visit(link.id)
-    return HttpResponseRedirect(target_path(link))
+        link_visit(link_id)
+    return HttpResponseRedirect(path)
 
 
 # --- Community-led monitoring: the public form about a service (issue 17, part 3; docs/campaigns-feedback.md) -----

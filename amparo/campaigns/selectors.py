@@ -163,3 +163,38 @@ def target_path(link: LinkTarget) -> str:
         if link.service_uuid and link.service_status == Service.Status.ACTIVE:
             return reverse("directory:service", args=[link.service_uuid])
         return reverse("directory:search") + query
+
+
+# --- The redirect's memory of its links -----------------------------------------------------------------------------
+# A short link's code -> (link number, where it lands), kept in this process for LINK_MEMO_SECONDS so that a redirect
+# reads nothing from the database (bench/campaigns.py: the read was most of what was left once the visit was counted
+# in the cache). Any save or delete of a link, pathway, service or service location clears this process's memory
+# (apps.py); another process may send people to the old place for up to a minute (a pathway deleted meanwhile: its
+# page's 404, which carries the quick exit and the way back to the pathways). A small dict instead of a library:
+# a bounded map with an expiry is all it needs, and the cache framework's local memory would pickle every entry.
+LINK_MEMO_SECONDS = 60
+LINK_MEMO_SIZE = 4096
+_link_memo: dict[str, tuple[float, int, str]] = {}
+
+
+def link_destination(code: str, now: float | None = None) -> tuple[int, str] | None:
+    """(link number, target path) of a short code, from this process's memory or one query; None when unknown."""
+    import time
+
+    moment = time.monotonic() if now is None else now
+    found = _link_memo.get(code)
+    if found is not None and found[0] > moment:
+        return found[1], found[2]
+    link = link_by_code(code)
+    if link is None:
+        return None
+    if len(_link_memo) >= LINK_MEMO_SIZE:
+        _link_memo.clear()
+    path = target_path(link)
+    _link_memo[code] = (moment + LINK_MEMO_SECONDS, link.id, path)
+    return link.id, path
+
+
+def forget_link_destinations(**_kwargs: object) -> None:
+    """Signal receiver: a link, pathway or service changed; this process looks them up again."""
+    _link_memo.clear()

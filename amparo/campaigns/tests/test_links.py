@@ -286,3 +286,27 @@ def test_concurrent_visits_through_the_cache_lose_no_count(demo_directory: None,
     assert not errors and not LinkDay.objects.filter(link=link).exists()
     assert flush_visits(today=day) == threads * per_thread
     assert LinkDay.objects.get(link=link, day=day).visits == threads * per_thread
+
+
+def test_a_redirect_remembers_its_link_for_a_minute_and_forgets_it_when_a_target_changes(
+    world: World, public_client: Client, shared_cache: object
+) -> None:
+    """The second redirect of a code reads nothing from the database (the visit goes to the cache); saving the
+    pathway makes this process look it up again; a change the signals cannot see waits for the minute."""
+    import time
+
+    from amparo.campaigns.selectors import LINK_MEMO_SECONDS, link_destination
+
+    link = _link(world)
+    public_client.get(f"/r/{link.code}")
+    with CaptureQueriesContext(connection) as queries:
+        response = public_client.get(f"/r/{link.code}")
+    assert response.status_code == 302 and queries.captured_queries == []
+    pathway = Pathway.objects.get(slug="sexual-violence-72h")
+    pathway.published = False
+    pathway.save()  # a save (the admin, the content loader) clears the memory at once
+    assert public_client.get(f"/r/{link.code}")["Location"] == f"/es/?place={CUCUTA}"
+    Pathway.objects.filter(pk=pathway.pk).update(published=True)  # no signal: remembered for the minute
+    assert public_client.get(f"/r/{link.code}")["Location"] == f"/es/?place={CUCUTA}"
+    later = time.monotonic() + LINK_MEMO_SECONDS + 1
+    assert link_destination(link.code, now=later) == (link.pk, f"/es/routes/sexual-violence-72h/?place={CUCUTA}")
