@@ -517,3 +517,10 @@ if not 1 <= FEEDBACK_ALERT_WINDOW_MONTHS <= FEEDBACK_WINDOW_MONTHS or FEEDBACK_A
 # `amparo backup` encrypts its archive to this age public key ("age1..."); the matching identity (private key) is kept
 # OFF this server, so the machine that makes backups cannot read them. `amparo backup_keygen` makes a pair.
 BACKUP_RECIPIENT = env.str("BACKUP_RECIPIENT", default="")
+# The scheduled backup (`amparo backup --scheduled`, a job of the scheduler, daily at 01:30) writes into this folder
+# and deletes its own archives there older than BACKUP_KEEP_DAYS; empty: no scheduled backup. Copy the archives off
+# the machine (docs/operations.md).
+BACKUP_DIR = env.str("BACKUP_DIR", default="")
+BACKUP_KEEP_DAYS = env.int("BACKUP_KEEP_DAYS", default=14)
+if BACKUP_KEEP_DAYS < 1:
+    raise ImproperlyConfigured("BACKUP_KEEP_DAYS must be at least 1")

@@ -126,6 +126,13 @@ JOBS: tuple[Job, ...] = (
         _("Move the short links' visit counts from the shared cache to the database"),
         keep_days=1,
     ),
+    Job(
+        "backup",
+        "backup",
+        Daily(1, 30),
+        _("Write the nightly encrypted backup into BACKUP_DIR and delete the old ones there"),
+        args=("--scheduled",),
+    ),
     Job("purge_safechannel", "purge_safechannel", Daily(2, 0), _("Delete safe-channel reports past their retention")),
     Job("purge_cases", "purge_cases", Daily(2, 10), _("Delete cases closed longer ago than their retention")),
     Job("purge_surveys", "purge_surveys", Daily(2, 20), _("Delete survey submissions past their form's retention")),

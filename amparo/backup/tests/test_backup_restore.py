@@ -300,3 +300,34 @@ def test_check_verifies_without_restoring_and_names_each_problem(world: World, t
     with pytest.raises(CommandError, match="exists already"):
         call_command("backup", str(archive), recipient=public, stdout=io.StringIO())
     assert not list(tmp_path.glob("*.partial"))
+
+
+def test_the_scheduled_backup_writes_into_its_folder_and_deletes_only_its_old_archives(
+    world: World, tmp_path: Path, settings: Any
+) -> None:
+    """The scheduler's job (`backup --scheduled`): nothing and a plain line while unconfigured; then one archive
+    that opens with the identity, its own archives older than BACKUP_KEEP_DAYS deleted, any other file kept."""
+    import os
+    import time
+
+    out = io.StringIO()
+    settings.BACKUP_DIR, settings.BACKUP_RECIPIENT = "", ""
+    call_command("backup", "--scheduled", stdout=out)
+    assert out.getvalue().strip() == "Backups are not configured (BACKUP_DIR, BACKUP_RECIPIENT): nothing written."
+    identity, public = keygen(tmp_path)
+    folder = tmp_path / "backups"
+    folder.mkdir()
+    old, recent = folder / "amparo-20260101T013000Z.age", folder / "amparo-20261203T013000Z.age"
+    other = folder / "x.age"
+    for path in (old, recent, other):
+        path.write_bytes(b"old")
+    month_ago = time.time() - 30 * 24 * 3600
+    os.utime(old, (month_ago, month_ago))
+    os.utime(other, (month_ago, month_ago))
+    settings.BACKUP_DIR, settings.BACKUP_RECIPIENT, settings.BACKUP_KEEP_DAYS = str(folder), public, 14
+    out = io.StringIO()
+    call_command("backup", "--scheduled", stdout=out)
+    assert out.getvalue().strip().splitlines()[-1] == "1 archive written, 1 archive(s) older than 14 days deleted."
+    written = sorted(set(folder.iterdir()) - {recent, other})
+    assert not old.exists() and recent.exists() and other.exists() and len(written) == 1
+    assert "manifest.json" in plaintext_members(written[0], identity)
