@@ -23,6 +23,7 @@ import logging
 import os
 import re
 import tempfile
+import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,7 @@ MIN_LENGTH = 5
 _CODE = re.compile(r"^[a-z_]+$")  # choice codes ("whatsapp", "physical_assault"): vocabulary, not a person's data
 _LOOPBACK = {"", "127.0.0.1", "::1", "localhost", "testserver"}
 _WORD = re.compile(r"\w")
+_ESCAPES = {"\\n", "\\r", "\\t", '\\"'}
 
 
 class LogGuard:
@@ -83,7 +85,11 @@ class LogGuard:
             while start != -1:
                 end = start + len(marker)
                 before = text[start - 1] if start else " "
+                if text[max(start - 2, 0) : start] in _ESCAPES:  # a JSON escape (\n, \t, \") ends the word before
+                    before = " "
                 after = text[end] if end < len(text) else " "
+                if text[end : end + 2] in _ESCAPES:
+                    after = " "
                 if not (before.isalnum() or after.isalnum()):
                     line = lines[text.count("\n", 0, start)]
                     found.append((marker, line))
@@ -198,6 +204,7 @@ def _install_markers(guard: LogGuard) -> list[Callable[[], None]]:
 
 _UNDO: list[Callable[[], None]] = []
 _LEAKS = pytest.StashKey[tuple[list[tuple[str, str]], Path]]()
+_STATS = pytest.StashKey[str]()
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
@@ -215,8 +222,14 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     for undo in reversed(_UNDO):
         undo()
     _UNDO.clear()
+    started = time.perf_counter()
     leaks = GUARD.leaks()
     GUARD.close()
+    size = GUARD.path.stat().st_size if GUARD.path.exists() else 0
+    session.config.stash[_STATS] = (
+        f"log guard: {len(GUARD.markers)} markers searched in {size // 1024} KiB of log lines "
+        f"in {time.perf_counter() - started:.2f} s"
+    )
     if leaks:
         session.config.stash[_LEAKS] = (leaks, GUARD.path)
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
@@ -236,6 +249,9 @@ def describe(leaks: Iterable[tuple[str, str]], path: Path | str) -> list[str]:
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    stats = config.stash.get(_STATS, None)
+    if stats:
+        terminalreporter.write_line(stats)
     found = config.stash.get(_LEAKS, None)
     if found:
         leaks, path = found
