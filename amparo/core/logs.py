@@ -65,8 +65,10 @@ def safe_message(record: logging.LogRecord) -> str:
 
 def _stack(exc_info: Any) -> list[str]:
     frames = traceback.extract_tb(exc_info[2]) if exc_info and exc_info[2] is not None else []
-    return [f"{os.path.relpath(f.filename, _ROOT) if f.filename.startswith(_ROOT) else f.filename}:{f.lineno} "
-            f"in {f.name}" for f in frames][-20:]
+    return [
+        f"{os.path.relpath(f.filename, _ROOT) if f.filename.startswith(_ROOT) else f.filename}:{f.lineno} in {f.name}"
+        for f in frames
+    ][-20:]
 
 
 def safe_fields(record: logging.LogRecord) -> dict[str, Any]:

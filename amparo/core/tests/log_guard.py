@@ -9,6 +9,7 @@ that must never reach a log:
   addresses, narratives), and the free-text values of the safe channel's encrypted report content and messages;
 - every receipt of the safe channel (new ones and the ones tried at sign-in), as typed and as shown;
 - the values of the query strings of public pages, and any user agent or non-loopback client address a test sent;
+- the account (an e-mail) of every staff sign-in attempt, as django-axes names it;
 - anything a test registers itself with `log_guard.register(value)`.
 
 At the end of the session the file is searched for every marker (as a whole word); if one is found, the run fails
@@ -18,6 +19,7 @@ unchanged. See docs/observability.md.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -141,6 +143,19 @@ def _observe(module: Any, name: str, seen: Callable[..., None]) -> Callable[[], 
     return lambda: setattr(module, name, original)
 
 
+def _observe_result(module: Any, name: str, seen: Callable[[Any], None]) -> Callable[[], None]:
+    """Wrap `module.name` so that `seen(result)` is told what it returned."""
+    original = getattr(module, name)
+
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        result = original(*args, **kwargs)
+        seen(result)
+        return result
+
+    setattr(module, name, wrapper)
+    return lambda: setattr(module, name, original)
+
+
 def _install_markers(guard: LogGuard) -> list[Callable[[], None]]:
     from django.conf import settings
 
@@ -148,6 +163,7 @@ def _install_markers(guard: LogGuard) -> list[Callable[[], None]]:
         return []
     from django.core.signals import request_started
 
+    from amparo.accounts import lockout
     from amparo.core import encryption
     from amparo.core.middleware import is_public_path
     from amparo.safechannel import crypto
@@ -155,10 +171,8 @@ def _install_markers(guard: LogGuard) -> list[Callable[[], None]]:
     def encrypted_text(value: Any, *args: Any, **kwargs: Any) -> None:
         guard.register(value)
         if isinstance(value, str) and value[:1] in "[{":
-            try:
+            with contextlib.suppress(ValueError):
                 guard.register_json_leaves(json.loads(value))
-            except ValueError:
-                pass
 
     def channel_plaintext(key: Any, plaintext: Any, *args: Any, **kwargs: Any) -> None:
         if not isinstance(plaintext, bytes) or len(plaintext) < MIN_LENGTH:
@@ -192,13 +206,17 @@ def _install_markers(guard: LogGuard) -> list[Callable[[], None]]:
             if address.strip() not in _LOOPBACK:
                 guard.register(address)
 
-    request_started.connect(request, dispatch_uid="amparo.log_guard")
+    def _disconnect() -> None:
+        request_started.disconnect(dispatch_uid="amparo.log_guard")
+
+    request_started.connect(request, dispatch_uid="amparo.log_guard", weak=False)
     return [
         _observe(encryption, "encrypt_text", encrypted_text),
         _observe(crypto, "encrypt", channel_plaintext),
         _observe(crypto, "receipt_secrets", receipt),
         _observe(crypto, "normalize_receipt", receipt),
-        lambda: request_started.disconnect(dispatch_uid="amparo.log_guard"),
+        _observe_result(lockout, "attempted_account", guard.register),
+        _disconnect,
     ]
 
 

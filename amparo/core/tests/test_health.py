@@ -127,8 +127,19 @@ def test_a_redis_cache_where_nothing_listens_is_not_ready(
 def test_a_real_redis_cache_is_ready(client: Client, storage: dict[str, Path], settings: Any, tmp_path: Path) -> None:
     port = free_port()
     server = subprocess.Popen(
-        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-         "--dir", str(tmp_path)],
+        [
+            "redis-server",
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(tmp_path),
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

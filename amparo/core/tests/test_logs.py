@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -93,15 +94,13 @@ def test_query_strings_are_cut_from_any_message() -> None:
 def test_an_exception_is_logged_by_class_and_stack_never_by_its_message() -> None:
     logger = logging.getLogger("amparo.tests.logs")
     try:
-        raise IntegrityError(f'duplicate key value violates unique constraint DETAIL: Key (phone)=({PHONE})')
+        raise IntegrityError(f"duplicate key value violates unique constraint DETAIL: Key (phone)=({PHONE})")
     except IntegrityError:
         record = logger.makeRecord(logger.name, logging.ERROR, __file__, 1, "saving a case failed", (), None)
-        import sys
-
         record.exc_info = sys.exc_info()
     line = json.loads(JsonFormatter().format(record))
     assert line["exception"] == "IntegrityError" and line["message"] == "saving a case failed"
-    assert any("test_logs.py" in frame for frame in line["stack"])  # type: ignore[attr-defined]
+    assert any("test_logs.py" in frame for frame in line["stack"])
     assert PHONE not in json.dumps(line)
     assert PHONE not in TextFormatter().format(record)
 
@@ -140,7 +139,9 @@ def test_the_guard_finds_a_marker_in_any_record(tmp_path: Path) -> None:
     logger = logging.getLogger("amparo.tests.guard")
     for message in ("nothing here", "no one: Zoraida Marker-Quiñonesx", "case of Zoraida Marker-Quiñones."):
         guard.emit(logger.makeRecord(logger.name, logging.WARNING, __file__, 1, message, (), None))
-    guard.emit(logger.makeRecord(logger.name, logging.INFO, __file__, 1, "said: %s", ("multi\nline narrative text",), None))
+    guard.emit(
+        logger.makeRecord(logger.name, logging.INFO, __file__, 1, "said: %s", ("multi\nline narrative text",), None)
+    )
     guard.emit(logger.makeRecord(logger.name, logging.DEBUG, __file__, 1, "debug is not written", (), None))
     leaks = guard.leaks()
     guard.close()

@@ -134,8 +134,20 @@ def test_gunicorn_workers_add_up_in_multiprocess_mode(tmp_path: Path) -> None:
         "DJANGO_SETTINGS_MODULE": "amparo.settings",
     }
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "amparo.wsgi:application", "--workers", "2", "--bind",
-         f"127.0.0.1:{port}", "--log-level", "warning", "--graceful-timeout", "2"],
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "amparo.wsgi:application",
+            "--workers",
+            "2",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            "--graceful-timeout",
+            "2",
+        ],
         env=env,
         cwd=Path(__file__).resolve().parents[3],
         stdout=subprocess.DEVNULL,
@@ -145,7 +157,7 @@ def test_gunicorn_workers_add_up_in_multiprocess_mode(tmp_path: Path) -> None:
     def get(path: str, headers: dict[str, str] | None = None) -> tuple[int, str]:
         request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", headers=headers or {})
         try:
-            with urllib.request.urlopen(request, timeout=10) as response:
+            with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 (http to 127.0.0.1)
                 return response.status, response.read().decode()
         except urllib.error.HTTPError as error:
             return error.code, ""
@@ -166,7 +178,9 @@ def test_gunicorn_workers_add_up_in_multiprocess_mode(tmp_path: Path) -> None:
         assert get("/metrics")[0] == 404
         status, text = get("/metrics", {"Authorization": f"Bearer {TOKEN}"})
         assert status == 200
-        counted = parse(text)[("amparo_http_requests_total", (("method", "GET"), ("status", "2xx"), ("view", "healthz")))]
+        counted = parse(text)[
+            ("amparo_http_requests_total", (("method", "GET"), ("status", "2xx"), ("view", "healthz")))
+        ]
         assert counted >= 41  # the wait's probes, then 40 more, whichever worker answered each
         files = {path.name.split("_")[0] for path in multiproc.iterdir()}
         assert files, "prometheus_client kept the workers' values in PROMETHEUS_MULTIPROC_DIR"
