@@ -85,7 +85,8 @@ class LogGuard:
         found: list[tuple[str, str]] = []
         # A marker present as a whole word has each of its alphanumeric runs among the text's runs: a cheap filter
         # before the exact search, so that thousands of markers over megabytes of lines stay a matter of a second.
-        tokens = set(_TOKEN.findall(text))
+        unescaped = text.replace("\\n", " ").replace("\\r", " ").replace("\\t", " ")
+        tokens = set(_TOKEN.findall(text)) | set(_TOKEN.findall(unescaped))
         for marker in sorted(self.markers):
             if not tokens.issuperset(_TOKEN.findall(marker)):
                 continue
