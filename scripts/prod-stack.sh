@@ -120,6 +120,7 @@ CLIENT_ADDRESS_HEADER=HTTP_X_REAL_IP
 GUNICORN_BIND=unix:$RUN/gunicorn.sock
 GUNICORN_ERRORLOG=$LOG/gunicorn.log
 WEB_CONCURRENCY=$WORKERS
+PROMETHEUS_MULTIPROC_DIR=$RUN/prometheus
 EOF
   chmod 600 "$STATE/app.env"
 }
@@ -224,6 +225,10 @@ PY
   if ! pid_of gunicorn >/dev/null; then
     say "starting gunicorn ($WORKERS workers)"
     rm -f "$RUN/gunicorn.sock"
+    rm -rf "$RUN/prometheus"  # the metrics of processes gone (docs/observability.md, "Several processes")
+  fi
+  mkdir -p "$RUN/prometheus" && chmod 700 "$RUN/prometheus"
+  if ! pid_of gunicorn >/dev/null; then
     (set -a; . "$STATE/secrets.env"; . "$STATE/app.env"; set +a; cd "$ROOT" &&
       "$PYTHON" -m gunicorn -c "$ROOT/deploy/gunicorn.conf.py" --daemon --pid "$RUN/gunicorn.pid")
   fi
