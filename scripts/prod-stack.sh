@@ -100,6 +100,7 @@ print(f"SECRET_KEY={secrets.token_urlsafe(64)}")
 print(f"FIELD_ENCRYPTION_KEYS={base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()}")
 print(f"SAFECHANNEL_PEPPER={secrets.token_urlsafe(48)}")
 print(f"CASE_SEARCH_KEY={secrets.token_urlsafe(48)}")
+print(f"METRICS_TOKEN={secrets.token_urlsafe(32)}")  # /metrics, through run/gunicorn.sock only (nginx refuses it)
 PY
   )
 }
