@@ -12,7 +12,8 @@ that must never reach a log:
 - the account (an e-mail) of every staff sign-in attempt, as django-axes names it;
 - anything a test registers itself with `log_guard.register(value)`.
 
-At the end of the session the file is searched for every marker (as a whole word); if one is found, the run fails
+At the end of the session the file is searched for every marker (as a whole word; dates, times and numbers under 7
+digits are not markers: they are in every line); if one is found, the run fails
 (exit status 1) with the markers and the lines that carry them. The wrappers only observe: the wrapped functions run
 unchanged. See docs/observability.md.
 """
@@ -40,6 +41,11 @@ _CODE = re.compile(r"^[a-z_]+$")  # choice codes ("whatsapp", "physical_assault"
 _LOOPBACK = {"", "127.0.0.1", "::1", "localhost", "testserver"}
 _WORD = re.compile(r"\w")
 _TOKEN = re.compile(r"[^\W_]+")
+# Dates, times and short numbers are in every log line (timestamps, counts): a form's date or a year is no marker.
+# Phone numbers (7 digits and more), receipts and coordinates with their decimals stay markers.
+_CLOCK = re.compile(
+    r"^(\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?|\d{1,2}:\d{2}(:\d{2})?|\d{1,6})$"
+)
 _ESCAPES = {"\\n", "\\r", "\\t", '\\"'}
 
 
@@ -56,7 +62,7 @@ class LogGuard:
         if not isinstance(value, str):
             return
         for text in {value.strip(), *(line.strip() for line in value.splitlines())}:
-            if len(text) < MIN_LENGTH or _CODE.match(text) or not _WORD.search(text):
+            if len(text) < MIN_LENGTH or _CODE.match(text) or _CLOCK.match(text) or not _WORD.search(text):
                 continue
             self.markers.add(text)
             escaped = json.dumps(text, ensure_ascii=False)[1:-1]  # as it would stand inside a JSON log line

@@ -136,8 +136,17 @@ def test_the_guard_finds_a_marker_in_any_record(tmp_path: Path) -> None:
     guard.register("multi\nline narrative text")
     guard.register("no")  # too short to mean anything: not a marker
     guard.register("whatsapp")  # a choice code, vocabulary: not a marker
+    for clock in ("2026-12-04", "2026-12-04T19:43:10", "19:43", "123456"):  # in every line's timestamp or counts
+        guard.register(clock)
+    guard.register("3105550101")  # a phone number: a marker
     logger = logging.getLogger("amparo.tests.guard")
-    for message in ("nothing here", "no one: Zoraida Marker-Quiñonesx", "case of Zoraida Marker-Quiñones."):
+    for message in (
+        "nothing here",
+        "no one: Zoraida Marker-Quiñonesx",
+        "case of Zoraida Marker-Quiñones.",
+        "older than 2026-12-04 19:43:10, 123456 rows",
+        "call 3105550101",
+    ):
         guard.emit(logger.makeRecord(logger.name, logging.WARNING, __file__, 1, message, (), None))
     guard.emit(
         logger.makeRecord(logger.name, logging.INFO, __file__, 1, "said: %s", ("multi\nline narrative text",), None)
@@ -146,7 +155,12 @@ def test_the_guard_finds_a_marker_in_any_record(tmp_path: Path) -> None:
     leaks = guard.leaks()
     guard.close()
     found = dict(leaks)
-    assert set(found) == {"Zoraida Marker-Quiñones", "multi\\nline narrative text", "line narrative text"}
+    assert set(found) == {
+        "Zoraida Marker-Quiñones",
+        "multi\\nline narrative text",
+        "line narrative text",
+        "3105550101",
+    }
     assert "case of" in found["Zoraida Marker-Quiñones"]
 
 
