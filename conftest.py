@@ -6,6 +6,10 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 
+# The logs of the whole run are searched for the personal data the tests used (amparo/core/tests/log_guard.py);
+# pytester runs that plugin in a run of its own to prove it fails (amparo/core/tests/test_logs.py).
+pytest_plugins = ["amparo.core.tests.log_guard", "pytester"]
+
 
 @pytest.fixture(autouse=True)
 def _file_storage_in_tmp(settings, tmp_path):  # type: ignore[no-untyped-def]

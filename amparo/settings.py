@@ -121,6 +121,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "amparo.core.observability.RequestObservabilityMiddleware",  # one log line and the metrics per request
     "amparo.core.middleware.ProxyClientAddressMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -233,6 +234,8 @@ SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 # failure, never the address (lockout is per account, so the address serves nothing); purge_signin_logs deletes them
 # after SIGNIN_LOG_RETENTION_DAYS.
 AXES_CLIENT_IP_CALLABLE = "amparo.accounts.lockout.no_address"
+# axes writes "New login failure by {username: ...}" to the log: the account stays out of the log lines.
+AXES_CLIENT_STR_CALLABLE = "amparo.accounts.lockout.client_str_for_logs"
 SIGNIN_LOG_RETENTION_DAYS = env.int("SIGNIN_LOG_RETENTION_DAYS", default=30)
 # Password-reset e-mails: at most this many per account, and overall, in each window of seconds.
 PASSWORD_RESET_LIMITS = (
@@ -355,19 +358,36 @@ CONTENT_SECURITY_POLICY = {
 # The neutral site the quick-exit button sends people to.
 QUICK_EXIT_URL = env.str("QUICK_EXIT_URL", default="https://www.google.com/search?q=clima")
 
-# --- Logging: never IP addresses or query strings of public pages (DESIGN rule 8) ---------------------
+# --- Logging: never IP addresses or query strings of public pages (DESIGN rule 8; docs/observability.md) -------
+# Both formatters write only safe fields (amparo/core/logs.py): JSON lines in production, text in development.
+LOG_FORMAT = env.str("LOG_FORMAT", default="json" if PRODUCTION else "text")
+if LOG_FORMAT not in {"json", "text"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or text, not {LOG_FORMAT!r}")
+LOG_LEVEL = env.str("LOG_LEVEL", default="WARNING")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
+    "formatters": {
+        "json": {"()": "amparo.core.logs.JsonFormatter"},
+        "text": {"()": "amparo.core.logs.TextFormatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
+        # Django's own handlers (its console in DEBUG, mail_admins with the whole request) are replaced: every
+        # django.* record goes to the root's handler and its formatter.
+        "django": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
         # runserver's access log prints client addresses: silenced.
         "django.server": {"handlers": [], "level": "CRITICAL", "propagate": False},
         "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
+        # One line per request: view name, method, status, duration (amparo/core/observability.py).
+        "amparo.request": {"level": env.str("REQUEST_LOG_LEVEL", default="INFO")},
     },
 }
+# /metrics answers only `Authorization: Bearer <METRICS_TOKEN>`; unset, it answers 404 (amparo/core/metrics.py).
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+if PRODUCTION and METRICS_TOKEN and len(METRICS_TOKEN) < 32:
+    raise ImproperlyConfigured("METRICS_TOKEN must be at least 32 characters in production")
 
 # --- Insights: disclosure control of every published figure (DESIGN.md rule 6; docs/insights.md) ------------------
 # Cells under the threshold are hidden: inside one organisation, and for anything national, regional or public.

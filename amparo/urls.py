@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from amparo.core import views as core_views
+from amparo.core.metrics import metrics_view
 
 from .api import api
 
@@ -34,6 +35,8 @@ urlpatterns = [
     path("r/", include("amparo.campaigns.public_urls")),  # short links: no language prefix, no cookie, nothing kept
     path("openrosa/", include("amparo.surveys.urls_openrosa")),  # ODK Collect / KoboCollect (no session, no cookies)
     path("healthz", core_views.healthz, name="healthz"),
+    path("readyz", core_views.readyz, name="readyz"),
+    path("metrics", metrics_view, name="metrics"),  # 404 without METRICS_TOKEN (amparo/core/metrics.py)
 ]
 urlpatterns += i18n_patterns(
     path("", include("amparo.pathways.urls")),

@@ -100,6 +100,7 @@ print(f"SECRET_KEY={secrets.token_urlsafe(64)}")
 print(f"FIELD_ENCRYPTION_KEYS={base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()}")
 print(f"SAFECHANNEL_PEPPER={secrets.token_urlsafe(48)}")
 print(f"CASE_SEARCH_KEY={secrets.token_urlsafe(48)}")
+print(f"METRICS_TOKEN={secrets.token_urlsafe(32)}")  # /metrics, through run/gunicorn.sock only (nginx refuses it)
 PY
   )
 }
@@ -120,6 +121,7 @@ CLIENT_ADDRESS_HEADER=HTTP_X_REAL_IP
 GUNICORN_BIND=unix:$RUN/gunicorn.sock
 GUNICORN_ERRORLOG=$LOG/gunicorn.log
 WEB_CONCURRENCY=$WORKERS
+PROMETHEUS_MULTIPROC_DIR=$RUN/prometheus
 EOF
   chmod 600 "$STATE/app.env"
 }
@@ -224,6 +226,10 @@ PY
   if ! pid_of gunicorn >/dev/null; then
     say "starting gunicorn ($WORKERS workers)"
     rm -f "$RUN/gunicorn.sock"
+    rm -rf "$RUN/prometheus"  # the metrics of processes gone (docs/observability.md, "Several processes")
+  fi
+  mkdir -p "$RUN/prometheus" && chmod 700 "$RUN/prometheus"
+  if ! pid_of gunicorn >/dev/null; then
     (set -a; . "$STATE/secrets.env"; . "$STATE/app.env"; set +a; cd "$ROOT" &&
       "$PYTHON" -m gunicorn -c "$ROOT/deploy/gunicorn.conf.py" --daemon --pid "$RUN/gunicorn.pid")
   fi

@@ -16,3 +16,9 @@ def no_address(request: Any) -> None:
     """django-axes asks for the client's address to store with each attempt: Amparo gives none (DESIGN rule 8 in
     spirit: staff addresses reveal where people who protect survivors live and work, and lockout is per account)."""
     return None
+
+
+def client_str_for_logs(username: Any, ip_address: Any, user_agent: Any, path_info: Any, request: Any) -> str:
+    """What django-axes writes in its log lines about an attempt: not the account (an e-mail names a person), not
+    the address or browser; the account and its attempts are in the sign-in logs staff can see (docs/security.md)."""
+    return "{account: [not logged]}"

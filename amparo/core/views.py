@@ -2,10 +2,10 @@ from __future__ import annotations
 
 import sys
 
-from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
+from . import health
 from .unavailable import is_unavailable, unavailable_response
 
 
@@ -14,9 +14,16 @@ def safety(request: HttpRequest) -> HttpResponse:
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
+    """Liveness: the process answers. It touches nothing else, so a database restart does not get every app
+    process killed by its supervisor; `/readyz` says whether it can serve (docs/observability.md)."""
     return JsonResponse({"status": "ok"})
+
+
+def readyz(request: HttpRequest) -> JsonResponse:
+    """Readiness: database, cache and storage, each "ok" or "fail"; 503 when one fails. No detail leaves."""
+    results = health.readiness()
+    ready = all(value == "ok" for value in results.values())
+    return JsonResponse({"status": "ok" if ready else "fail", "checks": results}, status=200 if ready else 503)
 
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

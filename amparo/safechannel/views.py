@@ -28,6 +28,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from amparo.core import filestore
+from amparo.core.metrics import count_channel_submission
 from amparo.core.middleware import CHANNEL_COOKIE
 from amparo.core.origin import same_origin
 from amparo.core.uploads import (
@@ -183,6 +184,8 @@ def report(request: HttpRequest) -> HttpResponse:
     if place is None:
         status = 400 if code else 200
         error = _("Choose your municipality from the list.") if code else ""
+        if admission is not None:
+            count_channel_submission("refused" if not admission.admitted else "invalid")
         return render(
             request,
             "safechannel/choose_place.html",
@@ -203,6 +206,7 @@ def report(request: HttpRequest) -> HttpResponse:
         context["pow"] = ratelimit.new_challenge("report")
         return render(request, "safechannel/report_form.html", context)
     if not admission.admitted:
+        count_channel_submission("refused")
         form.is_valid()
         form.add_error(None, _refused_message(admission))
         lost = _discarded_files(request)
@@ -211,18 +215,22 @@ def report(request: HttpRequest) -> HttpResponse:
         # The script sends again by itself after a weak or stale proof, unless files must be chosen again.
         return again(429 if admission.refusal != "bad_proof" else 400, retry=admission.refusal != "busy" and not lost)
     if not form.is_valid() or not organizations:
+        count_channel_submission("invalid")
         return again(400)
     if admission.lane == ratelimit.PLAIN:
         # Counted once the text is valid: correcting a mistake never uses up her attempts. Files are decoded after.
         admission = ratelimit.admit(request, admission, "report")
         if not admission.admitted:
+            count_channel_submission("refused")
             form.add_error(None, _refused_message(admission))
             form.add_error("attachments", _("Your text is kept; choose the files again."))
             return again(429)
     files = _clean_files(request, form)
     if not form.is_valid():
+        count_channel_submission("invalid")
         return again(400)
     if not services.spend_form_token(form.cleaned_data["form_token"], form_token_expiry()):
+        count_channel_submission("duplicate")
         return _refusal(
             request,
             _("This report was already sent. If you did not see your receipt, please write your report again."),
@@ -244,12 +252,15 @@ def report(request: HttpRequest) -> HttpResponse:
     try:
         new_report, receipt = services.report_create(organization=form.chosen_organization(), data=data)
     except services.ChannelError:
+        count_channel_submission("invalid")
         form.add_error("organization", _("This organisation does not receive reports from your municipality."))
         return again(400)
     except filestore.StoreError:
         # The disk is full (or the storage cannot be written): nothing was stored, her text comes back.
         form.add_error("attachments", _files_not_stored())
+        count_channel_submission("unavailable")
         return again(503)
+    count_channel_submission("accepted")
     return _receipt_page(request, new_report.pk, receipt)
 
 
