@@ -123,6 +123,34 @@ def test_one_row_per_link_and_day(world: World) -> None:
     ]
 
 
+THREADS, PER_THREAD = 8, 25
+
+
+def _visit_at_once(link_id: int, day: date) -> list[BaseException]:
+    """THREADS threads, each with its own connection, start together and count PER_THREAD visits of one link on
+    one day; returns what they raised."""
+    barrier, errors = threading.Barrier(THREADS), []
+
+    def visit() -> None:
+        from django.db import connections
+
+        try:
+            barrier.wait()
+            for _ in range(PER_THREAD):
+                link_visit(link_id, day)
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    workers = [threading.Thread(target=visit) for _ in range(THREADS)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    return errors
+
+
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_first_visits_lose_no_count(demo_directory: None) -> None:
     """Threads with their own connections hit the same link on a day with no row yet: every visit counts once."""
@@ -138,28 +166,8 @@ def test_concurrent_first_visits_lose_no_count(demo_directory: None) -> None:
     campaign = campaign_create(actor=user, organization=org, data=campaign_input())
     link = ShortLink.objects.filter(campaign=campaign).first()
     assert link is not None
-    threads, per_thread, barrier = 8, 25, threading.Barrier(8)
-    errors: list[BaseException] = []
-
-    def visit() -> None:
-        from django.db import connections
-
-        try:
-            barrier.wait()
-            for _ in range(per_thread):
-                link_visit(link.pk, date(2026, 5, 1))
-        except BaseException as exc:
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    workers = [threading.Thread(target=visit) for _ in range(threads)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join()
-    assert not errors
-    assert LinkDay.objects.get(link=link, day=date(2026, 5, 1)).visits == threads * per_thread
+    assert _visit_at_once(link.pk, date(2026, 5, 1)) == []
+    assert LinkDay.objects.get(link=link, day=date(2026, 5, 1)).visits == THREADS * PER_THREAD
 
 
 def test_short_links_keep_the_public_page_rules(world: World, live_server: LiveServer) -> None:
@@ -262,30 +270,11 @@ def test_concurrent_visits_through_the_cache_lose_no_count(demo_directory: None,
     campaign = campaign_create(actor=user, organization=org, data=campaign_input())
     link = ShortLink.objects.filter(campaign=campaign).first()
     assert link is not None
-    threads, per_thread, barrier = 8, 25, threading.Barrier(8)
-    errors: list[BaseException] = []
     day = timezone.localdate()
-
-    def visit() -> None:
-        from django.db import connections
-
-        try:
-            barrier.wait()
-            for _ in range(per_thread):
-                link_visit(link.pk, day)
-        except BaseException as exc:
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    workers = [threading.Thread(target=visit) for _ in range(threads)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join()
-    assert not errors and not LinkDay.objects.filter(link=link).exists()
-    assert flush_visits(today=day) == threads * per_thread
-    assert LinkDay.objects.get(link=link, day=day).visits == threads * per_thread
+    assert _visit_at_once(link.pk, day) == []
+    assert not LinkDay.objects.filter(link=link).exists()
+    assert flush_visits(today=day) == THREADS * PER_THREAD
+    assert LinkDay.objects.get(link=link, day=day).visits == THREADS * PER_THREAD
 
 
 def test_a_redirect_remembers_its_link_for_a_minute_and_forgets_it_when_a_target_changes(

@@ -14,11 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from .ports import free_port
 
 
 def _answers(port: int) -> bool:
@@ -65,7 +61,7 @@ class RedisServer:
 @contextmanager
 def redis_server() -> Iterator[RedisServer]:
     with tempfile.TemporaryDirectory(prefix="amparo-redis-") as folder:
-        server = RedisServer(port=_free_port(), folder=Path(folder))
+        server = RedisServer(port=free_port(), folder=Path(folder))
         server.start()
         try:
             yield server

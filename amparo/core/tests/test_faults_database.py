@@ -10,7 +10,6 @@ same with a real cluster stopped and started under gunicorn.
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -19,13 +18,9 @@ from django.db import connections
 from django.db.backends.postgresql.base import DatabaseWrapper
 from django.test import Client
 
+from amparo.core.tests.ports import free_port
+
 pytestmark = pytest.mark.django_db
-
-
-def closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture
@@ -42,7 +37,7 @@ def database_down() -> Iterator[Callable[[], None]]:
             "ATOMIC_REQUESTS": False, "TEST": {},
         }  # fmt: skip
         good_port = None
-    down = {**base, "ENGINE": "django.db.backends.postgresql", "PORT": closed_port(), "CONN_MAX_AGE": 60}
+    down = {**base, "ENGINE": "django.db.backends.postgresql", "PORT": free_port(), "CONN_MAX_AGE": 60}
     down["OPTIONS"] = {**base.get("OPTIONS", {}), "connect_timeout": 2}
     wrapper = DatabaseWrapper(down, alias="default")
     connections["default"] = wrapper

@@ -14,11 +14,7 @@ import pytest
 from django.core.cache import caches
 from django.test import Client
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from amparo.core.tests.ports import free_port
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -19,6 +18,7 @@ from django_tasks import task
 from prometheus_client.parser import text_string_to_metric_families
 
 from amparo.core import metrics
+from amparo.core.tests.ports import free_port
 
 TOKEN = "metrics-token-for-tests-0123456789abcdef"
 
@@ -112,12 +112,6 @@ def test_task_outcomes_are_counted(client: Client, settings: Any) -> None:
 def test_channel_outcomes_are_a_closed_list() -> None:
     with pytest.raises(ValueError):
         metrics.count_channel_submission("from Cúcuta")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def test_gunicorn_workers_add_up_in_multiprocess_mode(tmp_path: Path) -> None:

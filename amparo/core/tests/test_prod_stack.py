@@ -24,6 +24,8 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
+from amparo.core.tests.ports import free_port
+
 ROOT = Path(__file__).resolve().parents[3]
 SCRIPT = ROOT / "scripts" / "prod-stack.sh"
 STATE = ROOT / "var" / "prodtest"
@@ -49,12 +51,6 @@ pytestmark = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _database_name() -> str:
     """A database of its own, per worktree (several checkouts share one PostgreSQL server)."""
     base = urlsplit(os.environ.get("DATABASE_URL", "")).path.strip("/") or "amparo"
@@ -63,7 +59,7 @@ def _database_name() -> str:
 
 class Stack:
     def __init__(self) -> None:
-        self.https_port = _free_port()
+        self.https_port = free_port()
         self.env = {
             **os.environ,
             "AMPARO_PROD_DIR": str(STATE),
@@ -71,7 +67,7 @@ class Stack:
             "AMPARO_PROD_PG": PG,
             "AMPARO_PROD_CACHE_URL": os.environ.get("AMPARO_PROD_TEST_CACHE_URL", "redis://127.0.0.1:6379/8"),
             "AMPARO_PROD_HTTPS_PORT": str(self.https_port),
-            "AMPARO_PROD_HTTP_PORT": str(_free_port()),
+            "AMPARO_PROD_HTTP_PORT": str(free_port()),
             "AMPARO_PROD_WORKERS": "2",
             # Shared between runs: collectstatic is slow and runs again only when the sources change.
             "AMPARO_PROD_STATIC": str(ROOT / "var" / "prodtest-static"),
@@ -221,7 +217,7 @@ def test_the_script_and_the_container_fill_the_same_nginx_template(tmp_path: Pat
     request = ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost"]
     subprocess.run(["openssl", *request, "-keyout", key, "-out", cert], capture_output=True, check=True)
     values = {**container, "STATE": str(state), "STATIC": str(state / "static"), "UPSTREAM": "127.0.0.1:8000"}
-    values |= {"HTTPS_PORT": str(_free_port()), "HTTP_PORT": str(_free_port())}
+    values |= {"HTTPS_PORT": str(free_port()), "HTTP_PORT": str(free_port())}
     rendered = re.sub(r"@([A-Z_]+)@", lambda m: values[m.group(1)], template)
     (state / "nginx.conf").write_text(rendered)
     nginx = shutil.which("nginx") or "/usr/sbin/nginx"

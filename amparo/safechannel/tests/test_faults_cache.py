@@ -16,6 +16,7 @@ import pytest
 from django.test import Client
 
 from amparo.core import counters
+from amparo.core.tests.ports import free_port
 from amparo.safechannel import ratelimit
 from amparo.safechannel.models import ReceiptSession, Report
 
@@ -25,19 +26,13 @@ from .test_availability import NOW, challenge_of, fields, receipt_in, with_proof
 pytestmark = pytest.mark.django_db
 
 
-def closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture
 def redis_down(settings: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(ratelimit, "clock", lambda: NOW)
     settings.CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": f"redis://127.0.0.1:{closed_port()}/0",
+            "LOCATION": f"redis://127.0.0.1:{free_port()}/0",
             "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         }
     }
@@ -103,7 +98,7 @@ def private_redis(settings: Any, tmp_path: Any) -> Iterator[Callable[[], None]]:
     binary = shutil.which("redis-server")
     if binary is None:
         pytest.skip("redis-server is not installed")
-    port = closed_port()
+    port = free_port()
     command = [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
     command += ["--dir", str(tmp_path)]
     servers: list[subprocess.Popen[bytes]] = []
