@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.utils import translation
 
@@ -47,14 +47,28 @@ def is_unavailable(exc: BaseException | None) -> bool:
 
 
 def unavailable_response(request: HttpRequest) -> HttpResponse:
-    """503 with Retry-After, in the language of the address, rendered without the database or the session."""
+    """503 with Retry-After, in the language of the address, rendered without the database or the session. Machines
+    get what they read: the JSON API a JSON body, the phones' OpenRosa endpoints a short text with the OpenRosa
+    version header (ODK Collect keeps the finalised form and sends it again)."""
+    if request.path_info.startswith("/api/"):
+        response: HttpResponse = JsonResponse(
+            {"detail": "Service unavailable: try again later.", "retry_after": RETRY_AFTER_SECONDS}, status=503
+        )
+    elif request.path_info.startswith("/openrosa/"):
+        response = HttpResponse("Service unavailable: try again later.", status=503, content_type="text/plain")
+        response["X-OpenRosa-Version"] = "1.0"
+    else:
+        response = _page(request)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _page(request: HttpRequest) -> HttpResponse:
     language = translation.get_language_from_path(request.path_info) or settings.LANGUAGE_CODE
     with translation.override(language):
         body = render_to_string(
             "core/unavailable.html",
             {"request": request, "QUICK_EXIT_URL": settings.QUICK_EXIT_URL, "retry_minutes": 1},
         )
-    response = HttpResponse(body, status=503)
-    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
-    response["Cache-Control"] = "no-store"
-    return response
+    return HttpResponse(body, status=503)

@@ -10,6 +10,7 @@ same with a real cluster stopped and started under gunicorn.
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -80,3 +81,14 @@ def test_while_the_database_is_down_every_page_answers_503_and_then_recovers_wit
     assert server().get("/es/channel/report/").status_code == 200
     assert server().get("/pt/services/?q=abrigo").status_code == 200
     assert staff.get("/staff/").status_code == 302  # to the sign-in page: the unknown session is simply empty
+
+
+def test_machines_get_a_503_they_can_read(database_down: Callable[[], None]) -> None:
+    """The JSON API answers JSON and the phones' OpenRosa endpoints a short text with their version header."""
+    api = server().get("/api/hsds/services")
+    assert api.status_code == 503 and api["Retry-After"] == "30" and api["Content-Type"] == "application/json"
+    assert api.json() == {"detail": "Service unavailable: try again later.", "retry_after": 30}
+    credentials = base64.b64encode(b"telefono-1:secreto-de-prueba").decode()
+    phone = server().get("/openrosa/formList", HTTP_AUTHORIZATION=f"Basic {credentials}")  # looked up: the database
+    assert phone.status_code == 503 and phone["Retry-After"] == "30" and phone["X-OpenRosa-Version"] == "1.0"
+    assert phone.content == b"Service unavailable: try again later."
