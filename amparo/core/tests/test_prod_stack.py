@@ -48,6 +48,11 @@ pytestmark = [
         reason="nginx is not installed (scripts/ensure-system-deps.sh --prod)",
     ),
     pytest.mark.skipif(not _postgres_answers(), reason="no PostgreSQL for the production stack"),
+    # The stack always runs on PostgreSQL, whatever the suite's database: CI runs it once, in the PostgreSQL suite.
+    pytest.mark.skipif(
+        not os.environ.get("DATABASE_URL", "").startswith("postgres"),
+        reason="the production stack runs on PostgreSQL: tested in the PostgreSQL run of the suite",
+    ),
 ]
 
 
